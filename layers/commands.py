@@ -1,0 +1,278 @@
+"""Edits as commands: each holds old and new state and can apply and revert.
+
+Every front end (Qt tools, CLI, tests) changes features only by pushing one of
+these onto the project's :class:`~layers.undo.UndoStack`, so undo is exact
+(after QGIS's QgsVectorLayerUndoCommand and glue's command objects).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Hashable, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from layers.errors import EditError, T
+
+if TYPE_CHECKING:  # pragma: no cover
+    from layers.layer import Layer, VectorLayer
+    from layers.project import Project
+
+
+class Command:
+    """Base class. Subclasses set ``text`` and implement apply/revert."""
+
+    text = T("edit", "编辑")
+    layer_id: str | None = None
+    #: commands with equal, non-None keys pushed one after another merge into one
+    merge_key: Hashable | None = None
+
+    def apply(self, project: "Project") -> None:
+        raise NotImplementedError
+
+    def revert(self, project: "Project") -> None:
+        raise NotImplementedError
+
+    def merge(self, other: "Command") -> bool:
+        """Absorb ``other`` (already applied) into self; return True if merged."""
+        return False
+
+    def fids_touched(self) -> set[int]:
+        return set()
+
+
+def _vector(project: "Project", layer_id: str) -> "VectorLayer":
+    layer = project.layer_by_id(layer_id)
+    if layer.layer_type != "vector":
+        raise EditError(T("features can only be edited on a vector layer",
+                          "只能在矢量图层上编辑要素"), f"layer '{layer.name}'")
+    return layer  # type: ignore[return-value]
+
+
+def _coerce_value(layer: "VectorLayer", fid: int, field: str, value: Any) -> Any:
+    """Bring a typed-in value to the field's type, or say clearly why it cannot be."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if not layer.schema.has_field(field):
+        return value
+    f = layer.schema.field(field)
+    try:
+        if f.type == "int":
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        if f.type == "float":
+            return float(value)
+        if f.type == "bool":
+            from layers.schema import _to_bool
+
+            result = _to_bool(value)
+            if result is pd.NA:
+                raise ValueError
+            return result
+        if f.type == "date":
+            return pd.Timestamp(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise EditError(
+            T(f"{value!r} is not a valid {f.type} for field '{f.label_en}'",
+              f"{value!r} 不是字段“{f.label_zh}”的有效取值（{f.type}）"),
+            f"layer '{layer.name}', feature {fid}, field '{field}'",
+            T(f"enter a {f.type} value", f"请输入 {f.type} 类型的值"),
+        ) from None
+
+
+class AddFeatures(Command):
+    """Add rows (a GeoDataFrame); fids are assigned on first apply and kept for redo."""
+
+    text = T("add features", "添加要素")
+
+    def __init__(self, layer_id: str, rows: gpd.GeoDataFrame) -> None:
+        self.layer_id = layer_id
+        self._rows = rows
+        self._prepared: gpd.GeoDataFrame | None = None
+
+    @property
+    def fids(self) -> list[int]:
+        return [] if self._prepared is None else [int(f) for f in self._prepared.index]
+
+    def apply(self, project: "Project") -> None:
+        layer = _vector(project, self.layer_id)
+        if self._prepared is None:
+            prepared = layer._prepare_rows(self._rows)
+            start = layer.next_fid()
+            prepared.index = pd.Index(np.arange(start, start + len(prepared), dtype=np.int64),
+                                      name="fid")
+            self._prepared = prepared
+        layer._insert(self._prepared)
+
+    def revert(self, project: "Project") -> None:
+        _vector(project, self.layer_id)._remove(self.fids)
+
+    def fids_touched(self) -> set[int]:
+        return set(self.fids)
+
+
+class DeleteFeatures(Command):
+    text = T("delete features", "删除要素")
+
+    def __init__(self, layer_id: str, fids: Sequence[int]) -> None:
+        self.layer_id = layer_id
+        self.fids = [int(f) for f in dict.fromkeys(fids)]
+        self._removed: gpd.GeoDataFrame | None = None
+        self._positions: np.ndarray | None = None
+
+    def apply(self, project: "Project") -> None:
+        self._removed, self._positions = _vector(project, self.layer_id)._remove(self.fids)
+
+    def revert(self, project: "Project") -> None:
+        assert self._removed is not None
+        _vector(project, self.layer_id)._insert(self._removed, self._positions)
+
+    def fids_touched(self) -> set[int]:
+        return set(self.fids)
+
+
+class ChangeGeometry(Command):
+    """Replace geometries. Pass ``merge_key`` (e.g. ("drag", drag_id)) so one drag is one step."""
+
+    text = T("change geometry", "修改几何")
+
+    def __init__(self, layer_id: str, geometries: dict[int, Any],
+                 merge_key: Hashable | None = None) -> None:
+        self.layer_id = layer_id
+        self.new = {int(k): v for k, v in geometries.items()}
+        self.old: dict[int, Any] | None = None
+        self.merge_key = None if merge_key is None else (layer_id, merge_key)
+
+    def apply(self, project: "Project") -> None:
+        layer = _vector(project, self.layer_id)
+        layer._require(self.new.keys())
+        if self.old is None:
+            self.old = {fid: layer.gdf.geometry.loc[fid] for fid in self.new}
+        layer._set_geometries(self.new)
+
+    def revert(self, project: "Project") -> None:
+        assert self.old is not None
+        _vector(project, self.layer_id)._set_geometries(self.old)
+
+    def merge(self, other: Command) -> bool:
+        if not isinstance(other, ChangeGeometry) or other.merge_key != self.merge_key:
+            return False
+        assert self.old is not None and other.old is not None
+        for fid, geom in other.old.items():
+            self.old.setdefault(fid, geom)
+        self.new.update(other.new)
+        return True
+
+    def fids_touched(self) -> set[int]:
+        return set(self.new)
+
+
+class ChangeAttributes(Command):
+    """Set field values: ``{fid: {field: value}}``; values are checked against the schema."""
+
+    text = T("change attributes", "修改属性")
+
+    def __init__(self, layer_id: str, values: dict[int, dict[str, Any]],
+                 merge_key: Hashable | None = None) -> None:
+        self.layer_id = layer_id
+        self.new = {int(fid): dict(ch) for fid, ch in values.items()}
+        self.old: dict[int, dict[str, Any]] | None = None
+        self.merge_key = None if merge_key is None else (layer_id, merge_key)
+
+    def apply(self, project: "Project") -> None:
+        layer = _vector(project, self.layer_id)
+        layer._require(self.new.keys())
+        if self.old is None:
+            self.new = {
+                fid: {f: _coerce_value(layer, fid, f, v) for f, v in ch.items()}
+                for fid, ch in self.new.items()
+            }
+            gdf = layer.gdf
+            self.old = {}
+            for fid, ch in self.new.items():
+                for f in ch:
+                    if f not in gdf.columns or f == "geometry":
+                        raise EditError(T(f"unknown field {f!r}", f"未知字段 {f!r}"),
+                                        f"layer '{layer.name}', feature {fid}",
+                                        T("pick one of the layer's fields", "请选择图层已有字段"))
+                self.old[fid] = {f: _none_if_na(gdf.at[fid, f]) for f in ch}
+        layer._set_values(self.new)
+
+    def revert(self, project: "Project") -> None:
+        assert self.old is not None
+        _vector(project, self.layer_id)._set_values(self.old)
+
+    def merge(self, other: Command) -> bool:
+        if not isinstance(other, ChangeAttributes) or other.merge_key != self.merge_key:
+            return False
+        assert self.old is not None and other.old is not None
+        for fid, ch in other.old.items():
+            for f, v in ch.items():
+                self.old.setdefault(fid, {}).setdefault(f, v)
+        for fid, ch in other.new.items():
+            self.new.setdefault(fid, {}).update(ch)
+        return True
+
+    def fids_touched(self) -> set[int]:
+        return set(self.new)
+
+
+def _none_if_na(value: Any) -> Any:
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):
+        return value
+
+
+class AddLayer(Command):
+    text = T("add layer", "添加图层")
+
+    def __init__(self, layer: "Layer", index: int | None = None) -> None:
+        self.layer = layer
+        self.index = index
+
+    def apply(self, project: "Project") -> None:
+        project.add_layer(self.layer, self.index)
+
+    def revert(self, project: "Project") -> None:
+        project.remove_layer(self.layer.name)
+
+
+class RemoveLayer(Command):
+    text = T("remove layer", "移除图层")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.layer: "Layer | None" = None
+        self.index: int | None = None
+
+    def apply(self, project: "Project") -> None:
+        self.index = project.index_of(self.name)
+        self.layer = project.remove_layer(self.name)
+
+    def revert(self, project: "Project") -> None:
+        assert self.layer is not None
+        project.add_layer(self.layer, self.index)
+
+
+class MacroCommand(Command):
+    """Several commands that undo and redo as one step."""
+
+    def __init__(self, text: T, commands: list[Command] | None = None) -> None:
+        self.text = text
+        self.commands = list(commands or [])
+
+    def apply(self, project: "Project") -> None:
+        for cmd in self.commands:
+            cmd.apply(project)
+
+    def revert(self, project: "Project") -> None:
+        for cmd in reversed(self.commands):
+            cmd.revert(project)
+
+    def fids_touched(self) -> set[int]:
+        return set().union(*(c.fids_touched() for c in self.commands)) if self.commands else set()

@@ -1,0 +1,173 @@
+"""The layer kinds of Precinct Planner and their schemas.
+
+Field names are English snake_case (internal keys); every field carries its
+Chinese and English label and its unit. Allowed values that are standards
+(service types, pipeline classes) are named by table (``choices_from``) so a
+project's overrides of the standards tables apply.
+"""
+
+from __future__ import annotations
+
+from layers.schema import Field, Schema
+
+F = Field
+
+ADMIN_FIELDS = (
+    F("district", "str", "District", "区"),
+    F("district_code", "str", "District code", "区划代码"),
+    F("subdistrict", "str", "Sub-district", "街道"),
+    F("neighbourhood", "str", "Neighbourhood committee", "社区（居委会）"),
+)
+
+PROPERTY_TYPES = ("commercial", "work_unit", "resettlement", "affordable", "mixed", "other")
+ILLEGAL_STATES = ("none", "cleared", "mostly_cleared", "remaining", "unknown")
+
+COMMUNITIES = Schema(
+    "communities", "Communities", "小区", "polygon",
+    (
+        F("name", "str", "Community name", "小区名称", required=True),
+        *ADMIN_FIELDS,
+        F("year_built", "int", "Year built", "建成年代", "year", minimum=1900, maximum=2100),
+        F("property_type", "str", "Property type", "产权类型", choices=PROPERTY_TYPES),
+        F("disabled_residents", "bool", "Disabled residents live together",
+          "残障人士集中居住"),
+        F("households", "int", "Households", "户数", "户", minimum=0, maximum=100000),
+        F("population", "int", "Population", "人口", "人", minimum=0, maximum=300000),
+        F("pop_60plus", "int", "Residents aged 60+", "60岁以上人口", "人", minimum=0),
+        F("pop_0_3", "int", "Children aged 0–3", "0–3岁儿童", "人", minimum=0),
+        F("buildings", "int", "Buildings", "楼栋数", "栋", minimum=0, maximum=1000),
+        F("floors_max", "int", "Floors (highest)", "最高层数", "层", minimum=1, maximum=100),
+        F("lifts", "int", "Lifts", "电梯数", "台", minimum=0),
+        F("willingness", "float", "Residents agreeing to renovate (share)",
+          "改造意愿（同意户数占比）", "0–1", minimum=0, maximum=1),
+        F("illegal_structures", "str", "Illegal structures", "违章建筑拆除情况",
+          choices=ILLEGAL_STATES),
+        F("shantytown", "bool", "In the shantytown programme", "纳入棚户区改造计划"),
+        F("self_built_share", "float", "Share of self-built housing", "居民自建房占比",
+          "0–1", minimum=0, maximum=1),
+        F("urban_village", "bool", "Urban village", "城中村"),
+        F("in_urban_centre", "bool", "In a city or county-town centre", "位于城市或县城中心城区"),
+        F("precinct", "str", "Precinct", "所属片区"),
+        F("notes", "str", "Notes", "备注"),
+    ),
+)
+
+PRECINCTS = Schema(
+    "precincts", "Precincts", "片区", "polygon",
+    (
+        F("name", "str", "Precinct name", "片区名称", required=True),
+        F("code", "str", "Precinct code", "片区编号"),
+        F("district", "str", "District", "区"),
+        F("subdistrict", "str", "Sub-district", "街道"),
+        F("locked", "bool", "Locked (kept by automatic grouping)", "锁定（自动分组时保留）"),
+        F("notes", "str", "Notes", "备注"),
+    ),
+)
+
+FACILITY_STATUS = ("existing", "planned", "under_construction", "closed")
+
+FACILITIES = Schema(
+    "facilities", "Service facilities", "服务设施", "point",
+    (
+        F("name", "str", "Facility name", "设施名称", required=True),
+        F("service", "str", "Service type", "服务类型", required=True,
+          choices_from="services"),
+        F("subtype", "str", "Subtype", "设施子类", choices_from="service_subtypes"),
+        F("capacity", "int", "Capacity (places or beds)", "服务规模（床位/学位/座位）", "个",
+          minimum=0),
+        F("floor_area_m2", "float", "Floor area", "建筑面积", "m²", minimum=0),
+        F("status", "str", "Status", "状态", choices=FACILITY_STATUS),
+        F("address", "str", "Address", "地址"),
+        F("community", "str", "Community", "所在小区"),
+    ),
+)
+
+PARCEL_TYPES = ("idle_land", "public_building")
+OWNERSHIP = ("state", "collective", "work_unit", "private", "unknown")
+AVAILABILITY = ("available", "negotiating", "unavailable", "unknown")
+
+PARCELS = Schema(
+    "parcels", "Idle land and public buildings", "存量用地与公房", "polygon",
+    (
+        F("name", "str", "Parcel name", "地块名称", required=True),
+        F("parcel_type", "str", "Parcel type", "类型", required=True, choices=PARCEL_TYPES),
+        F("ownership", "str", "Ownership", "权属", choices=OWNERSHIP),
+        F("availability", "str", "Availability", "可用性", choices=AVAILABILITY),
+        F("current_use", "str", "Current use", "现状用途"),
+        F("floor_area_m2", "float", "Floor area (buildings)", "建筑面积（公房）", "m²", minimum=0),
+        F("green_space", "bool", "Occupies green space", "占用绿地"),
+        F("notes", "str", "Notes", "备注"),
+    ),
+)
+
+PIPE_STATUS = ("existing", "relocation", "new", "abandoned")
+
+PIPELINES = Schema(
+    "pipelines", "Pipelines", "管线", "line",
+    (
+        F("utility", "str", "Utility class (CJJ 61)", "管线类别（CJJ 61）", required=True,
+          choices_from="pipeline_classes"),
+        F("owner", "str", "Owner", "权属单位"),
+        F("diameter_mm", "float", "Diameter or width", "管径或宽度", "mm", minimum=0,
+          maximum=10000),
+        F("material", "str", "Material", "材质"),
+        F("depth_m", "float", "Depth to top", "埋深（管顶）", "m", minimum=0, maximum=50),
+        F("pressure", "str", "Gas pressure class", "燃气压力等级",
+          choices_from="gas_pressure_classes"),
+        F("status", "str", "Status", "状态", choices=PIPE_STATUS),
+        F("works_start", "date", "Planned works start", "计划施工开始"),
+        F("works_end", "date", "Planned works end", "计划施工结束"),
+        F("street", "str", "Street", "所在道路"),
+    ),
+)
+
+ROAD_CLASSES = ("arterial", "secondary", "branch", "lane", "footway")
+
+STREETS = Schema(
+    "streets", "Streets", "街道路网", "line",
+    (
+        F("name", "str", "Street name", "道路名称"),
+        F("road_class", "str", "Road class", "道路等级", choices=ROAD_CLASSES),
+        F("width_m", "float", "Width", "宽度", "m", minimum=0, maximum=200),
+        F("walkable", "bool", "Walkable", "可步行"),
+        F("oneway", "bool", "One-way", "单行"),
+    ),
+)
+
+ADMIN_LEVELS = ("city", "district", "subdistrict", "neighbourhood")
+
+ADMIN = Schema(
+    "admin", "Administrative areas", "行政区划", "polygon",
+    (
+        F("name", "str", "Name", "名称", required=True),
+        F("level", "str", "Level", "层级", required=True, choices=ADMIN_LEVELS),
+        F("code", "str", "Code", "代码"),
+        F("parent_code", "str", "Parent code", "上级代码"),
+    ),
+)
+
+OTHER = Schema("other", "Other vector layer", "其他矢量图层", None, ())
+BASEMAP = Schema("basemap", "Raster basemap", "栅格底图", None, (), is_raster=True)
+POPULATION = Schema("population", "Population grid", "人口格网", None, (), is_raster=True)
+
+KINDS: dict[str, Schema] = {
+    s.kind: s
+    for s in (COMMUNITIES, PRECINCTS, FACILITIES, PARCELS, PIPELINES, STREETS, ADMIN,
+              OTHER, BASEMAP, POPULATION)
+}
+VECTOR_KINDS = tuple(k for k, s in KINDS.items() if not s.is_raster)
+RASTER_KINDS = tuple(k for k, s in KINDS.items() if s.is_raster)
+
+
+def schema_for(kind: str) -> Schema:
+    """The schema of a layer kind; a clear error for an unknown kind."""
+    try:
+        return KINDS[kind]
+    except KeyError:
+        from layers.errors import ProjectError, T
+
+        raise ProjectError(
+            T(f"unknown layer kind {kind!r}", f"未知的图层类型 {kind!r}"),
+            "",
+            T(f"use one of: {', '.join(KINDS)}", f"请使用：{'、'.join(KINDS)}"),
+        ) from None

@@ -1,0 +1,207 @@
+"""The project: ordered layers in one projected CRS, metadata, settings, undo.
+
+A project is GUI-free. The Qt shell listens to ``project.events`` and to each
+layer's events; storage lives behind :mod:`layers.store`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any, Iterator
+
+from pyproj import CRS
+
+from layers import __version__
+from layers.errors import ProjectError, T
+from layers.events import Emitter
+from layers.layer import Layer, VectorLayer
+from layers.undo import EditBuffer, UndoStack
+
+DEFAULT_CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E (Yichang)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Project:
+    """Layers (bottom → top), CRS, metadata, per-project settings and the undo stack."""
+
+    def __init__(self, crs: Any = DEFAULT_CRS, metadata: dict | None = None,
+                 settings: dict | None = None) -> None:
+        self.events = Emitter()
+        self.crs = _projected_crs(crs)
+        self.metadata: dict[str, Any] = {
+            "title": "",
+            "created": _now(),
+            "app_version": __version__,
+        }
+        self.metadata.update(metadata or {})
+        self.settings: dict[str, Any] = {"standards_overrides": {}}
+        self.settings.update(settings or {})
+        self._layers: list[Layer] = []
+        self.undo = UndoStack(self)
+        self.path: Path | None = None
+        self._standards = None
+
+    # --- layers ------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        """Layers in drawing order, bottom first (a copy: use the methods to change it)."""
+        return list(self._layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(list(self._layers))
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def names(self) -> list[str]:
+        return [layer.name for layer in self._layers]
+
+    def layer(self, name: str) -> Layer:
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ProjectError(
+            T(f"there is no layer called {name!r}", f"没有名为 {name!r} 的图层"),
+            f"project {self.metadata.get('title') or ''}".strip(),
+            T(f"use one of: {', '.join(self.names()) or '(none)'}",
+              f"可用图层：{'、'.join(self.names()) or '（无）'}"),
+        )
+
+    def layer_by_id(self, layer_id: str) -> Layer:
+        for layer in self._layers:
+            if layer.id == layer_id:
+                return layer
+        raise KeyError(layer_id)
+
+    def layers_of_kind(self, kind: str) -> list[Layer]:
+        return [layer for layer in self._layers if layer.kind == kind]
+
+    def index_of(self, name: str) -> int:
+        return self._layers.index(self.layer(name))
+
+    def unique_name(self, base: str) -> str:
+        names = set(self.names())
+        if base not in names:
+            return base
+        n = 2
+        while f"{base} ({n})" in names:
+            n += 1
+        return f"{base} ({n})"
+
+    def add_layer(self, layer: Layer, index: int | None = None) -> Layer:
+        """Add a layer (on top by default). Vector data in another CRS is reprojected."""
+        if layer.name in self.names():
+            raise ProjectError(
+                T(f"a layer called {layer.name!r} exists already",
+                  f"已存在名为 {layer.name!r} 的图层"),
+                "project", T("rename one of the two layers", "请为其中一个图层改名"))
+        if isinstance(layer, VectorLayer):
+            crs = layer.crs
+            if crs is None:
+                raise ProjectError(
+                    T("the layer has no coordinate reference system", "图层没有坐标参考系"),
+                    f"layer '{layer.name}'",
+                    T("declare its CRS (e.g. EPSG:4490 or EPSG:4546) when importing",
+                      "导入时请声明其坐标系（如 EPSG:4490 或 EPSG:4546）"))
+            if not CRS.from_user_input(crs).equals(self.crs):
+                layer._replace_data(layer.gdf.to_crs(self.crs))
+        pos = len(self._layers) if index is None else max(0, min(index, len(self._layers)))
+        self._layers.insert(pos, layer)
+        layer.events.connect(self._on_layer_event)
+        self.events.emit("layer_added", self, layer=layer, index=pos)
+        return layer
+
+    def remove_layer(self, name: str) -> Layer:
+        layer = self.layer(name)
+        index = self._layers.index(layer)
+        self._layers.remove(layer)
+        layer.events.disconnect(self._on_layer_event)
+        self.events.emit("layer_removed", self, layer=layer, index=index)
+        return layer
+
+    def move_layer(self, name: str, index: int) -> None:
+        layer = self.layer(name)
+        old = self._layers.index(layer)
+        self._layers.remove(layer)
+        new = max(0, min(index, len(self._layers)))
+        self._layers.insert(new, layer)
+        if new != old:
+            self.events.emit("layer_moved", self, layer=layer, old=old, new=new)
+
+    def _on_layer_event(self, event) -> None:
+        self.events.emit("layer_changed", self, layer=event.source, change=event.type)
+
+    # --- editing -----------------------------------------------------------------
+    def apply(self, command):
+        """Apply a command through the undo stack (the one way to change features)."""
+        return self.undo.push(command)
+
+    def start_editing(self, name: str) -> EditBuffer:
+        layer = self.layer(name)
+        if not isinstance(layer, VectorLayer):
+            raise ProjectError(T("only vector layers can be edited", "只有矢量图层可以编辑"),
+                               f"layer '{name}'")
+        return EditBuffer.start(self, layer)
+
+    # --- metadata, settings, standards ---------------------------------------------
+    def set_metadata(self, **values: Any) -> None:
+        self.metadata.update(values)
+        self.events.emit("metadata", self, keys=list(values))
+
+    def set_standards_overrides(self, overrides: dict) -> None:
+        """Replace the per-project overrides of the standards tables (checked first)."""
+        from layers.standards import load_standards
+
+        load_standards().with_overrides(overrides)  # raises a clear StandardsError if bad
+        self.settings["standards_overrides"] = overrides
+        self._standards = None
+        self.events.emit("settings", self, key="standards_overrides")
+
+    def standards(self):
+        """The standards tables with this project's overrides applied."""
+        if self._standards is None:
+            from layers.standards import load_standards
+
+            self._standards = load_standards().with_overrides(
+                self.settings.get("standards_overrides") or {})
+        return self._standards
+
+    def allowed_values(self, field) -> list[str] | None:
+        """Allowed keys of a ``choices_from`` field, from the standards tables."""
+        if not field.choices_from:
+            return None
+        table = self.standards().table(field.choices_from)
+        return [str(k) for k in table["key"]]
+
+    def validate(self) -> list:
+        issues = []
+        for layer in self._layers:
+            if isinstance(layer, VectorLayer):
+                issues += layer.validate(allowed=self.allowed_values)
+        return issues
+
+    @property
+    def is_synthetic(self) -> bool:
+        return bool(self.metadata.get("synthetic"))
+
+
+def _projected_crs(value: Any) -> CRS:
+    try:
+        crs = CRS.from_user_input(value)
+    except Exception as exc:  # pyproj raises CRSError with a technical text
+        raise ProjectError(
+            T(f"{value!r} is not a coordinate reference system", f"{value!r} 不是有效的坐标参考系"),
+            "project CRS",
+            T("use an EPSG code such as EPSG:4546", "请使用 EPSG 代码，如 EPSG:4546")) from exc
+    if not crs.is_projected:
+        raise ProjectError(
+            T(f"{crs.to_string()} is geographic (degrees); distances and areas need metres",
+              f"{crs.to_string()} 是地理坐标系（度），距离和面积需要以米为单位"),
+            "project CRS",
+            T("choose a projected CRS such as EPSG:4546 (CGCS2000 / 3-degree GK CM 111E)",
+              "请选择投影坐标系，如 EPSG:4546（CGCS2000 3度带 中央经线111°）"))
+    return crs

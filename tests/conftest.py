@@ -1,0 +1,50 @@
+"""Shared fixtures. Qt runs offscreen; core tests never need a display."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PRECINCT_LANG", "en")
+
+import geopandas as gpd  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import shapely  # noqa: E402
+
+from layers.layer import VectorLayer  # noqa: E402
+from layers.project import Project  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+X0, Y0 = 528_000.0, 3_397_000.0  # EPSG:4546, near Xiling district, Yichang
+
+
+def shared_data(*parts: str) -> Path:
+    """A file from ../shared/data, or skip the test with a clear reason."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared test data not available: {path}")
+    return path
+
+
+def tiny_communities(n: int = 4) -> gpd.GeoDataFrame:
+    boxes = [shapely.box(X0 + 120 * i, Y0, X0 + 120 * i + 100, Y0 + 100) for i in range(n)]
+    return gpd.GeoDataFrame(
+        {
+            "name": [f"小区{i}" for i in range(n)],
+            "households": np.arange(n) * 100 + 120,
+            "year_built": [1985 + i for i in range(n)],
+            "willingness": [0.5 + 0.1 * (i % 5) for i in range(n)],
+        },
+        geometry=boxes,
+        crs="EPSG:4546",
+    )
+
+
+@pytest.fixture
+def project() -> Project:
+    p = Project(metadata={"title": "test"})
+    p.add_layer(VectorLayer("communities", "communities", tiny_communities()))
+    return p

@@ -1,0 +1,59 @@
+"""The core stays GUI-free: layers/ and styles/ never import Qt or app."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from conftest import REPO
+
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(cwd: Path) -> subprocess.CompletedProcess:
+    env = {"PYTHONPATH": str(cwd), "PATH": str(LINT.parent)}
+    return subprocess.run([str(LINT), "--config", str(cwd / "setup.cfg")], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_import_contract_is_kept():
+    result = _lint(REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "KEPT" in result.stdout
+
+
+def test_import_contract_catches_qt_in_core(tmp_path):
+    """The same contract fails once a core module imports Qt or app (so it can fail)."""
+    for package in ("layers", "styles", "app"):
+        shutil.copytree(REPO / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "setup.cfg", tmp_path / "setup.cfg")
+    (tmp_path / "styles" / "sneaky.py").write_text("from PyQt5 import QtGui\n")
+    (tmp_path / "layers" / "sneaky.py").write_text("import app.cli\n")
+    result = _lint(tmp_path)
+    assert result.returncode != 0
+    assert "BROKEN" in result.stdout
+    assert "styles.sneaky" in result.stdout and "layers.sneaky" in result.stdout
+
+
+def test_importing_the_core_loads_no_qt():
+    code = textwrap.dedent(
+        """
+        import importlib, pkgutil, sys
+        import layers, styles
+        for pkg in (layers, styles):
+            for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+                importlib.import_module(mod.name)
+        from layers.demo import build_sample_project
+        build_sample_project("small", 1)
+        bad = sorted(m for m in sys.modules if m.startswith(("PyQt5", "app")))
+        print(bad)
+        sys.exit(1 if bad else 0)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
