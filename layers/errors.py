@@ -99,7 +99,7 @@ class ValidationError(ProjectError):
             f"{len(self.issues)} value(s) break the layer schema",
             f"有 {len(self.issues)} 处数据不符合图层字段规范",
         )
-        where = first.message("en") if first else ""
+        where = first.where() if first else ""
         if more > 0:
             where += f" (+{more} more)"
         super().__init__(
@@ -110,3 +110,9 @@ class ValidationError(ProjectError):
                 "请在属性表或源文件中改正所列的值",
             ),
         )
+
+    def message(self, lang: str | None = None) -> str:
+        text = super().message(lang)
+        if self.issues:
+            text += " — " + self.issues[0].problem(lang)
+        return text

@@ -31,7 +31,7 @@ def shared_data(*parts: str) -> Path:
 
 def tiny_communities(n: int = 4) -> gpd.GeoDataFrame:
     boxes = [shapely.box(X0 + 120 * i, Y0, X0 + 120 * i + 100, Y0 + 100) for i in range(n)]
-    return gpd.GeoDataFrame(
+    gdf = gpd.GeoDataFrame(
         {
             "name": [f"小区{i}" for i in range(n)],
             "households": np.arange(n) * 100 + 120,
@@ -41,6 +41,9 @@ def tiny_communities(n: int = 4) -> gpd.GeoDataFrame:
         geometry=boxes,
         crs="EPSG:4546",
     )
+    gdf.index = np.arange(1, n + 1, dtype=np.int64)
+    gdf.index.name = "fid"
+    return gdf
 
 
 @pytest.fixture
