@@ -1,0 +1,25 @@
+"""The committed sample project is what the generator makes, and is labelled synthetic."""
+
+from __future__ import annotations
+
+from geopandas.testing import assert_geodataframe_equal
+
+from layers.demo import build_sample_project
+from layers.resources import sample_project_path
+from layers.store import open_project
+
+
+def test_committed_sample_matches_the_generator():
+    committed = open_project(sample_project_path())
+    fresh = build_sample_project("small", 0)
+    assert committed.names() == fresh.names()
+    assert committed.metadata["synthetic"] is True
+    assert "虚构" in committed.metadata["title_zh"]
+    assert committed.metadata["seed"] == 0 and committed.metadata["scale"] == "small"
+    for a, b in zip(committed.layers, fresh.layers):
+        assert a.kind == b.kind and a.style == b.style
+        if a.layer_type == "vector":
+            assert_geodataframe_equal(a.gdf, b.gdf, check_dtype=True)
+        else:
+            assert (a.array == b.array).all()
+    assert committed.validate() == []
