@@ -7,7 +7,8 @@ these onto the project's :class:`~layers.undo.UndoStack`, so undo is exact
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Hashable, Sequence
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,13 +29,13 @@ class Command:
     #: commands with equal, non-None keys pushed one after another merge into one
     merge_key: Hashable | None = None
 
-    def apply(self, project: "Project") -> None:
+    def apply(self, project: Project) -> None:
         raise NotImplementedError
 
-    def revert(self, project: "Project") -> None:
+    def revert(self, project: Project) -> None:
         raise NotImplementedError
 
-    def merge(self, other: "Command") -> bool:
+    def merge(self, other: Command) -> bool:
         """Absorb ``other`` (already applied) into self; return True if merged."""
         return False
 
@@ -42,7 +43,7 @@ class Command:
         return set()
 
 
-def _vector(project: "Project", layer_id: str) -> "VectorLayer":
+def _vector(project: Project, layer_id: str) -> VectorLayer:
     layer = project.layer_by_id(layer_id)
     if layer.layer_type != "vector":
         raise EditError(T("features can only be edited on a vector layer",
@@ -50,7 +51,7 @@ def _vector(project: "Project", layer_id: str) -> "VectorLayer":
     return layer  # type: ignore[return-value]
 
 
-def _coerce_value(layer: "VectorLayer", fid: int, field: str, value: Any) -> Any:
+def _coerce_value(layer: VectorLayer, fid: int, field: str, value: Any) -> Any:
     """Bring a typed-in value to the field's type, or say clearly why it cannot be."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
@@ -98,7 +99,7 @@ class AddFeatures(Command):
     def fids(self) -> list[int]:
         return [] if self._prepared is None else [int(f) for f in self._prepared.index]
 
-    def apply(self, project: "Project") -> None:
+    def apply(self, project: Project) -> None:
         layer = _vector(project, self.layer_id)
         if self._prepared is None:
             prepared = layer._prepare_rows(self._rows)
@@ -108,7 +109,7 @@ class AddFeatures(Command):
             self._prepared = prepared
         layer._insert(self._prepared)
 
-    def revert(self, project: "Project") -> None:
+    def revert(self, project: Project) -> None:
         _vector(project, self.layer_id)._remove(self.fids)
 
     def fids_touched(self) -> set[int]:
@@ -124,10 +125,10 @@ class DeleteFeatures(Command):
         self._removed: gpd.GeoDataFrame | None = None
         self._positions: np.ndarray | None = None
 
-    def apply(self, project: "Project") -> None:
+    def apply(self, project: Project) -> None:
         self._removed, self._positions = _vector(project, self.layer_id)._remove(self.fids)
 
-    def revert(self, project: "Project") -> None:
+    def revert(self, project: Project) -> None:
         assert self._removed is not None
         _vector(project, self.layer_id)._insert(self._removed, self._positions)
 
@@ -147,14 +148,14 @@ class ChangeGeometry(Command):
         self.old: dict[int, Any] | None = None
         self.merge_key = None if merge_key is None else (layer_id, merge_key)
 
-    def apply(self, project: "Project") -> None:
+    def apply(self, project: Project) -> None:
         layer = _vector(project, self.layer_id)
         layer._require(self.new.keys())
         if self.old is None:
             self.old = {fid: layer.gdf.geometry.loc[fid] for fid in self.new}
         layer._set_geometries(self.new)
 
-    def revert(self, project: "Project") -> None:
+    def revert(self, project: Project) -> None:
         assert self.old is not None
         _vector(project, self.layer_id)._set_geometries(self.old)
 
@@ -183,7 +184,7 @@ class ChangeAttributes(Command):
         self.old: dict[int, dict[str, Any]] | None = None
         self.merge_key = None if merge_key is None else (layer_id, merge_key)
 
-    def apply(self, project: "Project") -> None:
+    def apply(self, project: Project) -> None:
         layer = _vector(project, self.layer_id)
         layer._require(self.new.keys())
         if self.old is None:
@@ -202,7 +203,7 @@ class ChangeAttributes(Command):
                 self.old[fid] = {f: _none_if_na(gdf.at[fid, f]) for f in ch}
         layer._set_values(self.new)
 
-    def revert(self, project: "Project") -> None:
+    def revert(self, project: Project) -> None:
         assert self.old is not None
         _vector(project, self.layer_id)._set_values(self.old)
 
@@ -231,14 +232,14 @@ def _none_if_na(value: Any) -> Any:
 class AddLayer(Command):
     text = T("add layer", "添加图层")
 
-    def __init__(self, layer: "Layer", index: int | None = None) -> None:
+    def __init__(self, layer: Layer, index: int | None = None) -> None:
         self.layer = layer
         self.index = index
 
-    def apply(self, project: "Project") -> None:
+    def apply(self, project: Project) -> None:
         project.add_layer(self.layer, self.index)
 
-    def revert(self, project: "Project") -> None:
+    def revert(self, project: Project) -> None:
         project.remove_layer(self.layer.name)
 
 
@@ -247,14 +248,14 @@ class RemoveLayer(Command):
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.layer: "Layer | None" = None
+        self.layer: Layer | None = None
         self.index: int | None = None
 
-    def apply(self, project: "Project") -> None:
+    def apply(self, project: Project) -> None:
         self.index = project.index_of(self.name)
         self.layer = project.remove_layer(self.name)
 
-    def revert(self, project: "Project") -> None:
+    def revert(self, project: Project) -> None:
         assert self.layer is not None
         project.add_layer(self.layer, self.index)
 
@@ -266,11 +267,11 @@ class MacroCommand(Command):
         self.text = text
         self.commands = list(commands or [])
 
-    def apply(self, project: "Project") -> None:
+    def apply(self, project: Project) -> None:
         for cmd in self.commands:
             cmd.apply(project)
 
-    def revert(self, project: "Project") -> None:
+    def revert(self, project: Project) -> None:
         for cmd in reversed(self.commands):
             cmd.revert(project)
 

@@ -25,7 +25,7 @@ class T:
     def __str__(self) -> str:
         return self()
 
-    def format(self, **values: object) -> "T":
+    def format(self, **values: object) -> T:
         return T(self.en.format(**values), self.zh.format(**values))
 
 

@@ -6,8 +6,9 @@ its EventedModel); the CLI and tests simply do not listen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 Callback = Callable[["Event"], None]
 
@@ -44,7 +45,7 @@ class Emitter:
         for callback in list(self._callbacks):
             callback(event)
 
-    def blocked(self) -> "_Blocker":
+    def blocked(self) -> _Blocker:
         """Context manager that silences this emitter (for bulk loads)."""
         return _Blocker(self)
 

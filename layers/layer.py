@@ -8,7 +8,8 @@ Properties validate before they change and announce every change through
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -284,10 +285,11 @@ class RasterLayer(Layer):
 
     @classmethod
     def from_file(cls, path, name: str | None = None, kind: str = "basemap",
-                  **kwargs: Any) -> "RasterLayer":
+                  **kwargs: Any) -> RasterLayer:
         """Read a GeoTIFF (or any raster GDAL reads) with rasterio."""
-        import rasterio
         from pathlib import Path
+
+        import rasterio
 
         path = Path(path)
         try:

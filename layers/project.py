@@ -7,8 +7,9 @@ layer's events; storage lives behind :mod:`layers.store`.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pyproj import CRS
 

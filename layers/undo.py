@@ -26,7 +26,7 @@ def command_layers(cmd: Command) -> set[str]:
 
 
 class UndoStack:
-    def __init__(self, project: "Project") -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self._done: list[Command] = []
         self._undone: list[Command] = []
@@ -152,14 +152,14 @@ class UndoStack:
 class EditBuffer:
     """One layer's edit session: what changed since editing started."""
 
-    def __init__(self, project: "Project", layer: "VectorLayer") -> None:
+    def __init__(self, project: Project, layer: VectorLayer) -> None:
         self.project = project
         self.layer = layer
         self._snapshot = layer.gdf.copy()
         self._commands: list[Command] = []
 
     @classmethod
-    def start(cls, project: "Project", layer: "VectorLayer") -> "EditBuffer":
+    def start(cls, project: Project, layer: VectorLayer) -> EditBuffer:
         if layer.edit_buffer is not None:
             return layer.edit_buffer
         layer.edit_buffer = cls(project, layer)

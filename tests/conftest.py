@@ -46,6 +46,23 @@ def tiny_communities(n: int = 4) -> gpd.GeoDataFrame:
     return gdf
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_modal_dialogs(monkeypatch):
+    """A message box nobody answers would hang the run: make it fail the test instead.
+    Tests that expect a dialog patch it themselves (after this fixture)."""
+    import sys
+
+    if "PyQt5.QtWidgets" not in sys.modules:
+        return
+    from PyQt5.QtWidgets import QMessageBox
+
+    def refuse(parent, title, text, *args, **kwargs):
+        raise AssertionError(f"unexpected modal dialog: {title}: {text}")
+
+    for name in ("question", "critical", "information", "warning", "about"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
+
+
 @pytest.fixture
 def project() -> Project:
     p = Project(metadata={"title": "test"})

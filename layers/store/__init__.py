@@ -22,11 +22,11 @@ class ProjectStore(ABC):
     location: str
 
     @abstractmethod
-    def load(self) -> "Project":
+    def load(self) -> Project:
         """Read the project; raise ProjectFileError with a clear message if it cannot."""
 
     @abstractmethod
-    def save(self, project: "Project") -> None:
+    def save(self, project: Project) -> None:
         """Write the project so that a crash leaves the old or the new one, never a mix."""
 
     @abstractmethod
@@ -47,13 +47,13 @@ def store_for(location: str | Path) -> ProjectStore:
     return GpkgStore(Path(location))
 
 
-def open_project(location: str | Path) -> "Project":
+def open_project(location: str | Path) -> Project:
     """Open a project (or, for a GeoPackage from elsewhere, its layers to import)."""
     project = store_for(location).load()
     return project
 
 
-def save_project(project: "Project", location: str | Path | None = None) -> None:
+def save_project(project: Project, location: str | Path | None = None) -> None:
     """Save atomically to ``location`` (default: where the project came from)."""
     target = location if location is not None else project.path
     if target is None:

@@ -26,7 +26,7 @@ def recovery_path(project_path: Path | None) -> Path:
     return project_path.with_name(project_path.stem + SUFFIX)
 
 
-def autosave(project: "Project") -> Path:
+def autosave(project: Project) -> Path:
     """Write the project to its recovery file; the project file itself is not touched."""
     from layers.store.gpkg import GpkgStore
 

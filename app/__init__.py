@@ -1,0 +1,1 @@
+"""Precinct Planner's Qt desktop shell: main window, map canvas, panels, CLI entry."""

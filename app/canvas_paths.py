@@ -1,0 +1,192 @@
+"""Geometry → Qt drawing primitives for the map canvas, built in bulk with numpy.
+
+A vector layer becomes world-coordinate ``QPainterPath`` chunks: features with
+the same resolved style, ordered along a Hilbert curve, at most ``CHUNK`` per
+path. Paths are built from numpy arrays through Qt's serialised path format
+(``QDataStream``), so no Python loop runs per feature or per vertex.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from PyQt5.QtCore import QByteArray, QDataStream, QIODevice
+from PyQt5.QtGui import QColor, QImage, QPainterPath, QPolygonF, QTransform
+
+from layers.layer import RasterLayer
+from styles import effective_style, resolve_raster
+
+CHUNK = 64  # features per path: Qt strokes many small antialiased paths much faster
+_PATH_ELEMENT = np.dtype([("type", ">i4"), ("x", ">f8"), ("y", ">f8")])
+
+
+def path_from_arrays(xy: np.ndarray, starts: np.ndarray, winding: bool = True) -> QPainterPath:
+    """One QPainterPath from coordinates (n, 2) and a mask of subpath starts (n,).
+
+    Builds Qt's serialised path format with numpy and reads it back through
+    QDataStream: element count, (type, x, y) per element, current-subpath start
+    and fill rule, all big-endian.
+    """
+    n = len(xy)
+    path = QPainterPath()
+    if n == 0:
+        return path
+    elements = np.empty(n, dtype=_PATH_ELEMENT)
+    elements["type"] = np.where(starts, 0, 1)  # MoveToElement, LineToElement
+    elements["x"], elements["y"] = xy[:, 0], xy[:, 1]
+    last_start = int(np.flatnonzero(starts)[-1]) if starts.any() else 0
+    blob = QByteArray(np.array([n], ">i4").tobytes() + elements.tobytes()
+                      + np.array([last_start, 1 if winding else 0], ">i4").tobytes())
+    QDataStream(blob, QIODevice.ReadOnly) >> path
+    return path
+
+
+def polygon_from_points(xy: np.ndarray) -> QPolygonF:
+    """A QPolygonF holding the points (n, 2), filled in bulk through QDataStream."""
+    polygon = QPolygonF()
+    blob = QByteArray(np.array([len(xy)], ">u4").tobytes()
+                      + np.ascontiguousarray(xy, dtype=">f8").tobytes())
+    QDataStream(blob, QIODevice.ReadOnly) >> polygon
+    return polygon
+
+
+def _ragged(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates, part-start offsets and per-geometry coordinate offsets."""
+    _, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
+    parts = offsets[0]
+    index = offsets[-1] if len(offsets) > 1 else np.arange(len(parts))
+    for level in reversed(offsets[1:-1]):
+        index = level[index]
+    return coords, parts, parts[index]
+
+
+def _style_groups(resolved, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group ids of ``rows`` by equal (fill, stroke, width), and one row of each group."""
+    fill = resolved.fill[rows].view(np.uint32).ravel().astype(np.int64)
+    stroke = resolved.stroke[rows].view(np.uint32).ravel().astype(np.int64)
+    width = np.round(resolved.stroke_width[rows] * 100).astype(np.int64)
+    keys = np.column_stack([fill, stroke, width])
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return inverse.ravel(), rows[first]
+
+
+def _qcolor(rgba: np.ndarray) -> QColor:
+    return QColor(int(rgba[0]), int(rgba[1]), int(rgba[2]), int(rgba[3]))
+
+
+def _chunk_order(groups: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Features sorted by style group, then along a Hilbert curve; starts of chunks.
+
+    A chunk holds at most CHUNK features of one group that lie close together, so
+    each becomes a small path that is skipped when outside the view. (Qt strokes
+    and fills many small antialiased paths far faster than one huge path.)
+    """
+    order = np.lexsort((keys, groups))
+    sorted_groups = groups[order]
+    group_start = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[group_start, len(order)])
+    position = np.arange(len(order)) - np.repeat(group_start, sizes)
+    return order, np.flatnonzero(position % CHUNK == 0)
+
+
+def _gather(offsets: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinate indices of the features in ``order`` and cumulative coordinate counts."""
+    lengths = np.diff(offsets)[order]
+    cumulative = np.r_[0, np.cumsum(lengths)]
+    index = np.repeat(offsets[:-1][order] - cumulative[:-1], lengths)
+    return index + np.arange(cumulative[-1]), cumulative
+
+
+@dataclass
+class Chunk:
+    """Nearby features sharing one style, as a world path (or points) with its bounds."""
+
+    fill: QColor
+    stroke: QColor
+    width: float
+    bounds: tuple[float, float, float, float]
+    path: QPainterPath | None = None
+    xy: np.ndarray | None = None
+    points: QPolygonF | None = None
+
+
+@dataclass
+class LayerGraphics:
+    """Everything needed to draw one vector layer, in world coordinates."""
+
+    polygons: list[Chunk] = field(default_factory=list)
+    lines: list[Chunk] = field(default_factory=list)
+    points: list[Chunk] = field(default_factory=list)
+    dash: str = "solid"
+    marker: str = "circle"
+    marker_size: float = 7.0
+    label_xy: np.ndarray | None = None
+    label_text: np.ndarray | None = None
+
+
+def build_graphics(gdf, resolved) -> LayerGraphics:
+    """Convert a layer's geometry to styled world paths (vectorised, once per change)."""
+    out = LayerGraphics(dash=resolved.dash, marker=resolved.marker,
+                        marker_size=resolved.marker_size)
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    type_id = shapely.get_type_id(geoms)
+    present = ~shapely.is_empty(geoms) & (type_id >= 0)
+    for family, ids in (("polygon", (3, 6)), ("line", (1, 2, 5)), ("point", (0, 4))):
+        rows = np.flatnonzero(present & np.isin(type_id, ids))
+        if len(rows) == 0:
+            continue
+        part_geoms = geoms[rows]
+        if family == "polygon":  # exteriors counter-clockwise, holes clockwise → winding fill
+            part_geoms = shapely.orient_polygons(part_geoms)
+        if family == "point":
+            coords, index = shapely.get_coordinates(part_geoms, return_index=True)
+            offsets = np.r_[0, np.cumsum(np.bincount(index, minlength=len(rows)))]
+            starts = np.ones(len(coords), dtype=bool)
+        else:
+            coords, parts, offsets = _ragged(part_geoms)
+            starts = np.zeros(len(coords), dtype=bool)
+            starts[parts[:-1][parts[:-1] < len(coords)]] = True
+        groups, _ = _style_groups(resolved, rows)
+        hilbert = gpd.GeoSeries(part_geoms).hilbert_distance().to_numpy()
+        order, chunk_starts = _chunk_order(groups, hilbert)
+        index, cumulative = _gather(offsets, order)
+        xy, starts = coords[index], starts[index]
+        ends = np.r_[chunk_starts[1:], len(order)]
+        target = {"polygon": out.polygons, "line": out.lines, "point": out.points}[family]
+        for first, last in zip(chunk_starts, ends, strict=True):
+            a, b = cumulative[first], cumulative[last]
+            if a == b:
+                continue
+            row = rows[order[first]]
+            part = xy[a:b]
+            (x0, y0), (x1, y1) = part.min(axis=0), part.max(axis=0)
+            chunk = Chunk(_qcolor(resolved.fill[row]), _qcolor(resolved.stroke[row]),
+                          float(resolved.stroke_width[row]), (x0, y0, x1, y1))
+            if family == "point":
+                chunk.xy, chunk.points = part, polygon_from_points(part)
+            else:
+                chunk.path = path_from_arrays(part, starts[a:b])
+            target.append(chunk)
+    if resolved.label_field:
+        anchors = shapely.point_on_surface(geoms[present])
+        out.label_xy = shapely.get_coordinates(anchors)
+        texts = gdf[resolved.label_field].astype("string").fillna("")
+        out.label_text = texts.to_numpy(dtype=object)[present]
+    return out
+
+
+def raster_image(layer: RasterLayer) -> QImage:
+    """The raster as a QImage coloured by its style (nodata transparent)."""
+    style = effective_style(layer.kind, layer.style)
+    rgba = np.ascontiguousarray(resolve_raster(style, layer.array, layer.nodata).rgba)
+    rows, cols = rgba.shape[:2]
+    return QImage(rgba.data, cols, rows, cols * 4, QImage.Format_RGBA8888).copy()
+
+
+def raster_transform(layer: RasterLayer) -> QTransform:
+    """Pixel (col, row) → world, from the layer's affine transform."""
+    t = layer.transform
+    return QTransform(t.a, t.d, t.b, t.e, t.c, t.f)
