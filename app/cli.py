@@ -36,12 +36,14 @@ def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
 # --- gui --------------------------------------------------------------------------------
 def _configure_gui(p: argparse.ArgumentParser) -> None:
     p.add_argument("project", nargs="?", help="project file (.gpkg); default: the sample city")
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="draw the window once, save it as PNG and exit")
 
 
 def _run_gui(args: argparse.Namespace) -> int:
     from app.gui import run_gui  # Qt is imported only here
 
-    code = run_gui(args.project, lang=args.lang)
+    code = run_gui(args.project, lang=args.lang, screenshot=args.screenshot)
     if args.json:
         print(json.dumps({"exit_code": code}))
     return code
@@ -157,7 +159,7 @@ def _needs_gui(argv: list[str]) -> bool:
             continue
         if arg in ("-h", "--help"):
             return False
-        if arg == "--lang":
+        if arg in ("--lang", "--screenshot"):
             skip = True
             continue
         if arg.startswith("-"):

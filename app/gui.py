@@ -13,8 +13,12 @@ NO_SAMPLE = T("The sample city could not be opened; starting with an empty proje
               "无法打开示例城区，已新建空项目。")
 
 
-def run_gui(path: str | None, lang: str | None = None) -> int:
-    """Show the main window on ``path`` (the bundled sample when None); return the exit code."""
+def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = None) -> int:
+    """Show the main window on ``path`` (the bundled sample when None); return the exit code.
+
+    With ``screenshot`` the window is drawn once, saved as a PNG there, and closed
+    (for documentation, bug reports and the offscreen tests of the real entry point).
+    """
     if lang:
         set_language(lang)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -40,4 +44,9 @@ def run_gui(path: str | None, lang: str | None = None) -> int:
         project = Project()
     window = MainWindow(project)
     window.show()
+    if screenshot is not None:
+        app.processEvents()
+        saved = window.grab().save(str(screenshot), "PNG")
+        window.close()
+        return 0 if saved else 1
     return int(app.exec_())

@@ -88,3 +88,21 @@ def test_parser_routes_to_gui_without_subcommand():
     assert _needs_gui([]) and _needs_gui(["x.gpkg"]) and _needs_gui(["--lang", "zh"])
     assert not _needs_gui(["--lang", "zh", "info", "x.gpkg"])
     assert not _needs_gui(["demo", "--out", "y.gpkg"]) and not _needs_gui(["--help"])
+
+
+def test_precinct_without_arguments_opens_the_sample_city(tmp_path):
+    """The README's first command, through the real entry point (offscreen, one frame)."""
+    import os
+
+    from PyQt5.QtGui import QImage
+
+    shot = tmp_path / "window.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PRECINCT_LANG="zh")
+    result = subprocess.run([sys.executable, "-m", "app.cli", "--screenshot", str(shot)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(shot))
+    assert image.width() >= 800 and image.height() >= 500
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
+               for y in range(0, image.height(), 7)}
+    assert len(colours) > 50  # a drawn map, not a blank window

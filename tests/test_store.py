@@ -21,7 +21,7 @@ from geopandas.testing import assert_geodataframe_equal
 
 from conftest import REPO, X0, Y0, tiny_communities
 from layers.commands import ChangeAttributes
-from layers.errors import ProjectFileError
+from layers.errors import ProjectError, ProjectFileError
 from layers.layer import RasterLayer, VectorLayer
 from layers.project import Project
 from layers.store import autosave, find_recovery, open_project, recovery_path, save_project
@@ -240,3 +240,38 @@ def test_save_killed_at_random_leaves_old_or_new(tmp_path):
     leftovers = [f.name for f in tmp_path.iterdir() if f.name != "p.gpkg"]
     save_project(open_project(path), path)  # the next save cleans killed temporaries
     assert [f.name for f in tmp_path.iterdir()] == ["p.gpkg"], leftovers
+
+
+def test_real_geopackage_from_elsewhere_opens_in_a_fitting_crs():
+    """Helsinki utilities (OpenStreetMap, EPSG:4326): not ours, opened as layers to import,
+    in its UTM zone rather than Yichang's Gauss-Kruger zone 86 degrees away."""
+    from conftest import shared_data
+
+    path = shared_data("pipelines", "helsinki_utilities_osm.gpkg")
+    p = open_project(path)
+    expected = {str(name) for name, gtype in pyogrio.list_layers(path) if gtype is not None}
+    assert set(p.names()) == expected and "pipelines" in expected
+    assert len(p.layer("pipelines")) == 78
+    assert p.crs.to_epsg() == 32635  # WGS 84 / UTM zone 35N
+    assert "area of use" in p.metadata["crs_note"] and p.path is None
+    lengths = p.layer("pipelines").gdf.length
+    assert 1 < lengths.median() < 2000  # metres, plausible for city pipes
+
+
+def test_raster_from_geotiff(tmp_path):
+    import rasterio
+
+    path = tmp_path / "pop.tif"
+    data = np.arange(20, dtype="float32").reshape(4, 5)
+    with rasterio.open(path, "w", driver="GTiff", width=5, height=4, count=1, dtype="float32",
+                       crs="EPSG:4546", transform=affine.Affine(100, 0, X0, 0, -100, Y0),
+                       nodata=-9) as dst:
+        dst.write(data, 1)
+    layer = RasterLayer.from_file(path, kind="population")
+    assert layer.name == "pop" and layer.array.shape == (1, 4, 5) and layer.nodata == -9
+    assert layer.bounds() == (X0, Y0 - 400, X0 + 500, Y0)
+    assert np.array_equal(layer.array[0], data)
+    (tmp_path / "fake.tif").write_text("no raster here")
+    with pytest.raises(ProjectError) as err:
+        RasterLayer.from_file(tmp_path / "fake.tif")
+    assert "GeoTIFF" in err.value.message("en") and "fake.tif" in err.value.message("en")

@@ -254,11 +254,11 @@ def _open_foreign(path: Path):
     """Open another program's GeoPackage: its vector tables become layers to import."""
     from layers.project import Project
 
-    project = Project(metadata={"title": path.stem, "opened_as_import": str(path)})
     try:
         listing = pyogrio.list_layers(path)
     except pyogrio.errors.DataSourceError as exc:
         raise _damaged(path, exc) from exc
+    frames = []
     for table, geometry_type in listing:
         if geometry_type is None:
             continue  # attribute-only table
@@ -274,9 +274,44 @@ def _open_foreign(path: Path):
                 T("assign a CRS in the source program, or import the table and declare it",
                   "请在源软件中指定坐标系，或导入时声明坐标系"))
         gdf.index.name = "fid"
-        project.add_layer(VectorLayer(project.unique_name(str(table)), "other", gdf))
+        frames.append((str(table), gdf))
+    crs, note = _crs_for_foreign(frames)
+    project = Project(crs=crs, metadata={"title": path.stem, "opened_as_import": str(path),
+                                         **({"crs_note": note} if note else {})})
+    for table, gdf in frames:
+        project.add_layer(VectorLayer(project.unique_name(table), "other", gdf))
     project.path = None  # saving must not overwrite the other program's file by surprise
+    project.undo.set_clean()
     return project
+
+
+def _crs_for_foreign(frames: list) -> tuple[Any, str]:
+    """Project CRS for foreign data: its own projected CRS; else the default (EPSG:4546)
+    when the data lie in its area of use; else the data's UTM zone, so nothing is measured
+    in a projection meant for somewhere else."""
+    from layers.project import DEFAULT_CRS
+
+    projected = [g.crs for _, g in frames if g.crs.is_projected]
+    if projected:
+        return projected[0], ""
+    if not frames:
+        return DEFAULT_CRS, ""
+    bounds = [g.to_crs("EPSG:4326").total_bounds for _, g in frames if len(g)]
+    if not bounds:
+        return DEFAULT_CRS, ""
+    west = min(b[0] for b in bounds)
+    south = min(b[1] for b in bounds)
+    east = max(b[2] for b in bounds)
+    north = max(b[3] for b in bounds)
+    from pyproj import CRS
+
+    area = CRS.from_user_input(DEFAULT_CRS).area_of_use
+    if area.west <= west and east <= area.east and area.south <= south and north <= area.north:
+        return DEFAULT_CRS, ""
+    first = next(g for _, g in frames if len(g))
+    utm = first.estimate_utm_crs()
+    return utm, (f"data lie outside {DEFAULT_CRS}'s area of use; opened in "
+                 f"{utm.to_string()} ({utm.name})")
 
 
 # --- checks and helpers -------------------------------------------------------------
