@@ -146,6 +146,31 @@ ADMIN = Schema(
     ),
 )
 
+CONFLICT_TYPES = ("parallel", "crossing", "clearance", "dig_once", "under_community")
+CONFLICT_STATUS = ("open", "accepted", "resolved")
+
+CONFLICTS = Schema(
+    "conflicts", "Pipeline conflicts", "管线冲突", "line",
+    (
+        F("conflict_id", "str", "Conflict id", "冲突编号", required=True),
+        F("conflict_type", "str", "Type", "冲突类型", required=True, choices=CONFLICT_TYPES),
+        F("layer_a", "str", "Layer A", "图层A"),
+        F("fid_a", "int", "Feature A", "要素A", minimum=0),
+        F("utility_a", "str", "Utility A", "管线类别A"),
+        F("layer_b", "str", "Layer B", "图层B"),
+        F("fid_b", "int", "Feature B", "要素B", minimum=0),
+        F("utility_b", "str", "Utility B", "管线类别B"),
+        F("length_m", "float", "Length", "长度", "m", minimum=0),
+        F("distance_m", "float", "Distance (wall to wall)", "净距（管壁间）", "m", minimum=0),
+        F("required_m", "float", "Required clearance", "规范要求净距", "m", minimum=0),
+        F("checked", "bool", "Checked against a confirmed value", "已按确认规范值校核"),
+        F("street", "str", "Street", "所在道路"),
+        F("saving_yuan", "float", "Saving from digging once", "统一开挖节省费用", "元", minimum=0),
+        F("status", "str", "Status", "处理状态", required=True, choices=CONFLICT_STATUS),
+        F("note", "str", "Note", "备注"),
+    ),
+)
+
 OTHER = Schema("other", "Other vector layer", "其他矢量图层", None, ())
 BASEMAP = Schema("basemap", "Raster basemap", "栅格底图", None, (), is_raster=True)
 POPULATION = Schema("population", "Population grid", "人口格网", None, (), is_raster=True)
@@ -153,7 +178,7 @@ POPULATION = Schema("population", "Population grid", "人口格网", None, (), i
 KINDS: dict[str, Schema] = {
     s.kind: s
     for s in (COMMUNITIES, PRECINCTS, FACILITIES, PARCELS, PIPELINES, STREETS, ADMIN,
-              OTHER, BASEMAP, POPULATION)
+              CONFLICTS, OTHER, BASEMAP, POPULATION)
 }
 VECTOR_KINDS = tuple(k for k, s in KINDS.items() if not s.is_raster)
 RASTER_KINDS = tuple(k for k, s in KINDS.items() if s.is_raster)

@@ -252,14 +252,29 @@ class VectorLayer(Layer):
                     raise EditError(T(f"unknown field {field!r}", f"未知字段 {field!r}"),
                                     f"layer '{self.name}', feature {fid}",
                                     T("pick one of the layer's fields", "请选择图层已有字段"))
+        by_field: dict[str, tuple[list[int], list[Any]]] = {}
         for fid, changes in values.items():
             for field, value in changes.items():
-                gdf.loc[fid, field] = _na_if_none(value)
+                fids, vals = by_field.setdefault(field, ([], []))
+                fids.append(fid)
+                vals.append(_na_if_none(value))
+        for field, (fids, vals) in by_field.items():  # one assignment per field, not per cell
+            gdf.loc[fids, field] = pd.Series(vals, index=fids, dtype=gdf[field].dtype) \
+                if _fits(vals, gdf[field].dtype) else pd.Series(vals, index=fids, dtype=object)
         self.events.emit("data", self, change="attributes", fids=list(values.keys()))
 
 
 def _na_if_none(value: Any) -> Any:
     return pd.NA if value is None else value
+
+
+def _fits(values: list[Any], dtype: Any) -> bool:
+    """Whether the values convert to the column's dtype (else pandas reports the clash)."""
+    try:
+        pd.Series(values, dtype=dtype)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class RasterLayer(Layer):
