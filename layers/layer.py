@@ -317,6 +317,32 @@ class RasterLayer(Layer):
                                T("check that it is a GeoTIFF or another GDAL raster",
                                  "请确认是 GeoTIFF 或其他 GDAL 可读的栅格")) from exc
 
+    def reprojected(self, crs: Any) -> RasterLayer:
+        """A copy warped to ``crs`` (bilinear for basemaps; nearest for grids of counts,
+        so cell values are never blended into numbers nobody counted)."""
+        from pyproj import CRS
+        from rasterio.crs import CRS as RioCRS
+        from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+        target = CRS.from_user_input(crs)
+        src_crs = RioCRS.from_wkt(self.crs.to_wkt())
+        dst_crs = RioCRS.from_wkt(target.to_wkt())
+        bands, rows, cols = self.array.shape
+        left, bottom, right, top = self.bounds()
+        transform, width, height = calculate_default_transform(
+            src_crs, dst_crs, cols, rows, left=left, bottom=bottom, right=right, top=top)
+        nodata = self.nodata
+        if nodata is None:
+            nodata = 0 if np.issubdtype(self.array.dtype, np.integer) else np.nan
+        out = np.full((bands, height, width), nodata, dtype=self.array.dtype)
+        method = Resampling.nearest if self.kind == "population" else Resampling.bilinear
+        reproject(self.array, out, src_transform=self.transform, src_crs=src_crs,
+                  src_nodata=self.nodata, dst_transform=transform, dst_crs=dst_crs,
+                  dst_nodata=nodata, resampling=method)
+        return RasterLayer(self.name, self.kind, out, transform, target, nodata,
+                           style=self.style, visible=self.visible, opacity=self.opacity,
+                           layer_id=self.id)
+
     def bounds(self) -> tuple[float, float, float, float] | None:
         rows, cols = self.array.shape[1:]
         t = self.transform

@@ -16,7 +16,7 @@ from pyproj import CRS
 from layers import __version__
 from layers.errors import ProjectError, T
 from layers.events import Emitter
-from layers.layer import Layer, VectorLayer
+from layers.layer import Layer, RasterLayer, VectorLayer
 from layers.undo import EditBuffer, UndoStack
 
 DEFAULT_CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E (Yichang)
@@ -110,6 +110,15 @@ class Project:
                       "导入时请声明其坐标系（如 EPSG:4490 或 EPSG:4546）"))
             if not CRS.from_user_input(crs).equals(self.crs):
                 layer._replace_data(layer.gdf.to_crs(self.crs))
+        elif isinstance(layer, RasterLayer):
+            if layer.crs is None:
+                raise ProjectError(
+                    T("the raster has no coordinate reference system", "栅格没有坐标参考系"),
+                    f"layer '{layer.name}'",
+                    T("georeference it (e.g. a .tfw/.prj or GDAL's gdal_edit) first",
+                      "请先为其设置地理参考"))
+            if not layer.crs.equals(self.crs):
+                layer = layer.reprojected(self.crs)
         pos = len(self._layers) if index is None else max(0, min(index, len(self._layers)))
         self._layers.insert(pos, layer)
         layer.events.connect(self._on_layer_event)

@@ -275,3 +275,20 @@ def test_raster_from_geotiff(tmp_path):
     with pytest.raises(ProjectError) as err:
         RasterLayer.from_file(tmp_path / "fake.tif")
     assert "GeoTIFF" in err.value.message("en") and "fake.tif" in err.value.message("en")
+
+
+def test_raster_in_another_crs_is_reprojected_on_add():
+    from pyproj import Transformer
+
+    lon0, lat0 = 111.28, 30.71
+    data = np.ones((10, 10), dtype="float32") * 7
+    layer = RasterLayer("grid", "population", data,
+                        affine.Affine(0.001, 0, lon0, 0, -0.001, lat0), "EPSG:4490", nodata=-1)
+    p = Project()
+    added = p.add_layer(layer)
+    assert added.crs.equals(p.crs) and p.layer("grid").crs.to_epsg() == 4546
+    x, y = Transformer.from_crs(4490, 4546, always_xy=True).transform(lon0, lat0)
+    left, _, _, top = added.bounds()
+    assert abs(left - x) < 5 and abs(top - y) < 5  # georeferenced where it was
+    values = added.array[added.array != -1]
+    assert values.size > 50 and np.all(values == 7)  # nearest: no invented counts
