@@ -72,10 +72,14 @@ class LayerPanel(QDockWidget):
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         header = self.tree.header()
+        # the name gets the room; the kind column is capped (full text in its tooltip)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
+        self.tree.setColumnWidth(1, 96)
+        self.tree.setTextElideMode(Qt.ElideRight)
         self.setWidget(self.tree)
         self.project = None
         self._updating = False
@@ -147,6 +151,7 @@ class LayerPanel(QDockWidget):
         item.setCheckState(0, Qt.Checked if layer.visible else Qt.Unchecked)
         item.setTextAlignment(2, Qt.AlignRight | Qt.AlignVCenter)
         item.setToolTip(0, f"{layer.name} — {layer.schema.label()}")
+        item.setToolTip(1, layer.schema.label())
         geometry = "polygon" if raster else layer.schema.geometry or _geometry_of(layer)
         legend = legend_of(layer, standards)
         if len(legend) == 1:
