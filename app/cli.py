@@ -129,10 +129,14 @@ def _run_info(args: argparse.Namespace) -> int:
     return 0
 
 
+from app import cli_conflicts  # noqa: E402  (subcommands live in their own modules)
+
 SUBCOMMANDS["gui"] = (_configure_gui, _run_gui, T("open the desktop app", "打开桌面程序"))
 SUBCOMMANDS["demo"] = (_configure_demo, _run_demo,
                        T("write a synthetic sample city project", "生成虚构示例城区项目"))
 SUBCOMMANDS["info"] = (_configure_info, _run_info, T("describe a project", "显示项目信息"))
+SUBCOMMANDS["conflicts"] = (cli_conflicts.configure, cli_conflicts.run,
+                            T("find pipeline conflicts", "管线冲突检查"))
 
 
 def build_parser() -> argparse.ArgumentParser:

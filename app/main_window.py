@@ -51,6 +51,7 @@ MENU = {
     "extent": T("Zoom to &extent", "缩放至全图(&E)"), "zoom_in": T("Zoom &in", "放大(&I)"),
     "zoom_out": T("Zoom &out", "缩小(&O)"), "help": T("&Help", "帮助(&H)"),
     "about": T("&About Precinct Planner", "关于片区规划(&A)"), "toolbar": T("Map", "地图"),
+    "analysis": T("&Analysis", "分析(&N)"), "conflicts": T("Pipeline &conflicts…", "管线冲突(&C)…"),
 }
 STATUS = {
     "xy": T("x {x:,.1f}  y {y:,.1f} m", "X {x:,.1f}  Y {y:,.1f} 米"),
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.layer_panel = LayerPanel(self)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.layer_panel)
+        self.conflict_panel = None  # created when first opened (Analysis menu)
         self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
         self._build_actions()
         self._build_status_bar()
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
             "zoom_out": self._action("zoom_out", lambda: self.canvas.zoom_by(1 / 1.5),
                                      QKeySequence.ZoomOut),
             "about": self._action("about", self.about),
+            "conflicts": self._action("conflicts", self.open_conflict_panel),
         }
         a = self.actions_by_key
         bar = self.menuBar()
@@ -151,6 +154,7 @@ class MainWindow(QMainWindow):
         view_menu.addActions([a["extent"], a["zoom_in"], a["zoom_out"]])
         view_menu.addSeparator()
         view_menu.addAction(self.layer_panel.toggleViewAction())
+        bar.addMenu(MENU["analysis"]()).addAction(a["conflicts"])
         bar.addMenu(MENU["help"]()).addAction(a["about"])
         toolbar = QToolBar(MENU["toolbar"]().replace("&", ""), self)
         toolbar.setObjectName("map_toolbar")
@@ -185,6 +189,8 @@ class MainWindow(QMainWindow):
             self._transformer_crs = project.crs
         self.canvas.set_project(project)
         self.layer_panel.set_project(project)
+        if self.conflict_panel is not None:
+            self.conflict_panel.set_project(project)
         epsg = project.crs.to_epsg()
         self.crs_label.setText(f"EPSG:{epsg}" if epsg else project.crs.name)
         self.crs_label.setToolTip(project.crs.name)
@@ -262,6 +268,18 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(STATUS["saved"].format(path=str(path))(), 5000)
         return True
 
+    def open_conflict_panel(self):
+        """Show the pipeline conflict panel (a dock on the right)."""
+        if self.conflict_panel is None:
+            from app.conflict_panel import ConflictPanel
+
+            self.conflict_panel = ConflictPanel(self.canvas, self)
+            self.addDockWidget(Qt.RightDockWidgetArea, self.conflict_panel)
+            self.conflict_panel.set_project(self.project)
+        self.conflict_panel.show()
+        self.conflict_panel.raise_()
+        return self.conflict_panel
+
     def about(self) -> None:
         QMessageBox.about(self, MENU["about"]().replace("&", ""),
                           ABOUT_TEXT.format(version=__version__)())
@@ -281,4 +299,6 @@ class MainWindow(QMainWindow):
         self.autosave_timer.stop()
         self.canvas.detach()
         self.layer_panel.detach()
+        if self.conflict_panel is not None:
+            self.conflict_panel.detach()
         super().closeEvent(event)

@@ -1,0 +1,402 @@
+"""The pipeline conflict panel: the project's conflicts layer as a table to sort,
+filter, zoom to and decide on (open / accepted / resolved, undoable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PyQt5.QtCore import pyqtSignal as Signal
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from layers.commands import ChangeAttributes
+from layers.errors import ProjectError, T
+from layers.i18n import current_language
+from layers.kinds import CONFLICT_STATUS, CONFLICT_TYPES, CONFLICTS
+from layers.pipelines import (
+    STATUS_LABELS,
+    TYPE_LABELS,
+    find_conflicts,
+    update_conflicts_layer,
+    write_report,
+)
+from layers.pipelines.conflicts import LAYER_NAME
+
+TITLE = T("Pipeline conflicts", "管线冲突")
+TEXTS = {
+    "run": T("Run", "运行"), "export": T("Export…", "导出…"),
+    "all_types": T("All types", "全部类型"), "all_status": T("All statuses", "全部状态"),
+    "search": T("Search…", "搜索…"), "set_status": T("Set status", "设置状态"),
+    "zoom": T("Zoom to conflict", "缩放至冲突"),
+    "count": T("{shown} of {total} conflicts", "显示 {shown} / 共 {total} 处冲突"),
+    "none": T("No conflicts layer yet: press Run.", "尚无冲突图层：请点击“运行”。"),
+    "error": T("Precinct Planner — problem", "片区规划 — 出现问题"),
+    "filter": T("CSV (*.csv);;Excel (*.xlsx)", "CSV 文件 (*.csv);;Excel 文件 (*.xlsx)"),
+}
+COLUMNS = ("conflict_type", "status", "utility_a", "utility_b", "length_m", "distance_m",
+           "required_m", "checked", "street", "saving_yuan", "note", "layer_a", "fid_a",
+           "layer_b", "fid_b", "conflict_id")
+RAW = Qt.UserRole  # the stored value (key, number) behind a displayed text
+FID = Qt.UserRole + 1
+MIN_ZOOM_M = 40.0  # a conflict is shown at least this wide, so its surroundings are visible
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class ConflictTableModel(QAbstractTableModel):
+    """Rows of a conflicts layer; the status column edits through ChangeAttributes."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.project = None
+        self.layer = None
+        self._fids: np.ndarray = np.empty(0, dtype=np.int64)
+
+    def set_layer(self, project, layer) -> None:
+        self.beginResetModel()
+        self.project, self.layer = project, layer
+        self._fids = (layer.gdf.index.to_numpy(dtype=np.int64) if layer is not None
+                      else np.empty(0, dtype=np.int64))
+        self.endResetModel()
+
+    def refresh_values(self) -> None:
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self.rowCount() - 1, self.columnCount() - 1))
+
+    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802 (Qt name)
+        return 0 if parent is not None and parent.isValid() else len(self._fids)
+
+    def columnCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
+        if role != Qt.DisplayRole or orientation != Qt.Horizontal:
+            return None
+        field = CONFLICTS.field(COLUMNS[section])
+        label = field.label(current_language())
+        return f"{label} ({field.unit})" if field.unit else label
+
+    def fid(self, row: int) -> int:
+        return int(self._fids[row])
+
+    def raw(self, row: int, column: str) -> Any:
+        value = self.layer.gdf.at[self.fid(row), column]
+        return None if _missing(value) else value
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid() or self.layer is None:
+            return None
+        column = COLUMNS[index.column()]
+        if role == FID:
+            return self.fid(index.row())
+        if role not in (Qt.DisplayRole, Qt.EditRole, Qt.ToolTipRole, RAW):
+            return None
+        value = self.raw(index.row(), column)
+        if role == RAW:
+            return value.item() if hasattr(value, "item") else value
+        if value is None:
+            return ""
+        if column == "conflict_type":
+            return TYPE_LABELS[value]() if value in TYPE_LABELS else str(value)
+        if column == "status":
+            return STATUS_LABELS[value]() if value in STATUS_LABELS else str(value)
+        if column == "checked":
+            return T("yes", "是")() if bool(value) else T("no", "否")()
+        if isinstance(value, (float, np.floating)):
+            return f"{float(value):,.2f}"
+        return str(value)
+
+    def flags(self, index):
+        base = super().flags(index)
+        if index.isValid() and COLUMNS[index.column()] == "status":
+            return base | Qt.ItemIsEditable
+        return base
+
+    def setData(self, index, value, role=Qt.EditRole) -> bool:  # noqa: N802
+        if role != Qt.EditRole or COLUMNS[index.column()] != "status":
+            return False
+        return self.set_status([self.fid(index.row())], str(value))
+
+    def set_status(self, fids: list[int], status: str) -> bool:
+        """Set the status of some conflicts as one undoable command."""
+        if self.layer is None or status not in CONFLICT_STATUS or not fids:
+            return False
+        changes = {int(f): {"status": status} for f in fids
+                   if self.layer.gdf.at[int(f), "status"] != status}
+        if changes:
+            self.project.apply(ChangeAttributes(self.layer.id, changes))
+        return True
+
+
+class ConflictFilter(QSortFilterProxyModel):
+    """Sorts on stored values; filters by type, status and a text in any column."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setSortRole(RAW)
+        self.conflict_type: str | None = None
+        self.status: str | None = None
+        self.text = ""
+
+    def set_filters(self, conflict_type: str | None, status: str | None, text: str) -> None:
+        self.conflict_type, self.status, self.text = conflict_type, status, text.strip().lower()
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802 (Qt name)
+        model: ConflictTableModel = self.sourceModel()
+        if model.layer is None:
+            return False
+        if self.conflict_type and model.raw(row, "conflict_type") != self.conflict_type:
+            return False
+        if self.status and model.raw(row, "status") != self.status:
+            return False
+        if self.text:
+            texts = (str(model.data(model.index(row, c))) for c in range(len(COLUMNS)))
+            return any(self.text in t.lower() for t in texts)
+        return True
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802
+        a, b = left.data(RAW), right.data(RAW)
+        if a is None or b is None:
+            return a is None and b is not None  # missing values first
+        try:
+            return a < b
+        except TypeError:
+            return str(a) < str(b)
+
+
+class StatusDelegate(QStyledItemDelegate):
+    """A combo box to pick open / accepted / resolved in the status column."""
+
+    def createEditor(self, parent, option, index):  # noqa: N802
+        combo = QComboBox(parent)
+        for key in CONFLICT_STATUS:
+            combo.addItem(STATUS_LABELS[key](), key)
+        combo.activated.connect(lambda _i, c=combo: self.commitData.emit(c))
+        return combo
+
+    def setEditorData(self, editor, index) -> None:  # noqa: N802
+        pos = editor.findData(index.data(RAW))
+        editor.setCurrentIndex(max(pos, 0))
+
+    def setModelData(self, editor, model, index) -> None:  # noqa: N802
+        model.setData(index, editor.currentData(), Qt.EditRole)
+
+
+class ConflictPanel(QDockWidget):
+    """Dock with the conflicts table, its filters and the Run / Export buttons."""
+
+    _eventArrived = Signal(object)
+
+    def __init__(self, canvas=None, parent: QWidget | None = None) -> None:
+        super().__init__(TITLE(), parent)
+        self.setObjectName("conflict_panel")
+        self.canvas = canvas
+        self.project = None
+        self.model = ConflictTableModel(self)
+        self.proxy = ConflictFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self._build()
+        self._eventArrived.connect(self._handle_event)
+
+    # --- building ---------------------------------------------------------------------
+    def _build(self) -> None:
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        bar = QHBoxLayout()
+        self.run_button = QPushButton(TEXTS["run"](), body)
+        self.run_button.clicked.connect(self.run)
+        self.export_button = QPushButton(TEXTS["export"](), body)
+        self.export_button.clicked.connect(self.export_dialog)
+        self.type_combo = QComboBox(body)
+        self.type_combo.addItem(TEXTS["all_types"](), None)
+        for key in CONFLICT_TYPES:
+            self.type_combo.addItem(TYPE_LABELS[key](), key)
+        self.status_combo = QComboBox(body)
+        self.status_combo.addItem(TEXTS["all_status"](), None)
+        for key in CONFLICT_STATUS:
+            self.status_combo.addItem(STATUS_LABELS[key](), key)
+        self.search = QLineEdit(body)
+        self.search.setPlaceholderText(TEXTS["search"]())
+        self.search.setClearButtonEnabled(True)
+        for widget in (self.run_button, self.export_button, self.type_combo, self.status_combo):
+            bar.addWidget(widget)
+        bar.addWidget(self.search, 1)
+        layout.addLayout(bar)
+        self.table = QTableView(body)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.AscendingOrder)  # keep the layer's order until asked
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked)
+        self.table.setItemDelegateForColumn(COLUMNS.index("status"), StatusDelegate(self.table))
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.clicked.connect(self.zoom_to_index)
+        layout.addWidget(self.table, 1)
+        self.count_label = QLabel(body)
+        layout.addWidget(self.count_label)
+        self.setWidget(body)
+        self.type_combo.currentIndexChanged.connect(self._apply_filters)
+        self.status_combo.currentIndexChanged.connect(self._apply_filters)
+        self.search.textChanged.connect(self._apply_filters)
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+
+    # --- project wiring ---------------------------------------------------------------
+    def set_project(self, project) -> None:
+        self.detach()
+        self.project = project
+        if project is not None:
+            project.events.connect(self._forward)
+        self._show_layer()
+
+    def detach(self) -> None:
+        if self.project is not None:
+            self.project.events.disconnect(self._forward)
+
+    def _forward(self, event) -> None:
+        try:
+            self._eventArrived.emit(event)
+        except RuntimeError:  # the panel is gone
+            event.source.events.disconnect(self._forward)
+
+    def _handle_event(self, event) -> None:
+        if event.type in ("layer_added", "layer_removed"):
+            self._show_layer()
+        elif event.type == "layer_changed" and event.info.get("layer") is self.model.layer:
+            if event.info.get("change") == "data":
+                if len(self.model.layer) == self.model.rowCount() and np.array_equal(
+                        self.model.layer.gdf.index.to_numpy(), self.model._fids):
+                    self.model.refresh_values()
+                    self.proxy.invalidateFilter()
+                else:
+                    self.model.set_layer(self.project, self.model.layer)
+                self._update_count()
+
+    def conflicts_layer(self):
+        if self.project is None or LAYER_NAME not in self.project.names():
+            return None
+        layer = self.project.layer(LAYER_NAME)
+        return layer if layer.kind == "conflicts" else None
+
+    def _show_layer(self) -> None:
+        self.model.set_layer(self.project, self.conflicts_layer())
+        self.table.resizeColumnsToContents()
+        self._update_count()
+
+    def _update_count(self, *args) -> None:
+        if self.model.layer is None:
+            self.count_label.setText(TEXTS["none"]())
+        else:
+            self.count_label.setText(TEXTS["count"].format(
+                shown=self.proxy.rowCount(), total=self.model.rowCount())())
+
+    def _apply_filters(self, *args) -> None:
+        self.proxy.set_filters(self.type_combo.currentData(), self.status_combo.currentData(),
+                               self.search.text())
+        self._update_count()
+
+    # --- actions ----------------------------------------------------------------------
+    def run(self) -> bool:
+        """Find the project's conflicts and put them in its conflicts layer (undoable)."""
+        if self.project is None:
+            return False
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            update_conflicts_layer(self.project, find_conflicts(self.project))
+        except ProjectError as exc:
+            QApplication.restoreOverrideCursor()
+            QMessageBox.critical(self, TEXTS["error"](), exc.message())
+            return False
+        QApplication.restoreOverrideCursor()
+        self._show_layer()
+        return True
+
+    def selected_fids(self) -> list[int]:
+        rows = {i.row() for i in self.table.selectionModel().selectedRows()}
+        return [int(self.proxy.index(r, 0).data(FID)) for r in sorted(rows)]
+
+    def set_status(self, status: str, fids: list[int] | None = None) -> bool:
+        """Set the status of the selected (or given) conflicts: one undoable step."""
+        return self.model.set_status(self.selected_fids() if fids is None else fids, status)
+
+    def zoom_to_index(self, index) -> None:
+        if not index.isValid() or self.model.layer is None or self.canvas is None:
+            return
+        fid = int(index.data(FID))
+        geometry = self.model.layer.gdf.geometry.loc[fid]
+        if geometry is None or geometry.is_empty:
+            return
+        x0, y0, x1, y1 = geometry.bounds
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        half_w, half_h = max(x1 - x0, MIN_ZOOM_M) / 2, max(y1 - y0, MIN_ZOOM_M) / 2
+        self.canvas.zoom_to_bounds((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = self.build_context_menu(index)
+        menu.exec_(self.table.viewport().mapToGlobal(pos))
+
+    def build_context_menu(self, index) -> QMenu:
+        menu = QMenu(self.table)
+        menu.addAction(TEXTS["zoom"](), lambda: self.zoom_to_index(index))
+        sub = menu.addMenu(TEXTS["set_status"]())
+        for key in CONFLICT_STATUS:
+            action = sub.addAction(STATUS_LABELS[key]())
+            action.setObjectName(f"status_{key}")
+            action.triggered.connect(lambda _checked=False, k=key: self.set_status(k))
+        return menu
+
+    def visible_conflicts(self):
+        """The conflicts the table shows (filters applied), in the table's order."""
+        fids = [int(self.proxy.index(r, 0).data(FID)) for r in range(self.proxy.rowCount())]
+        return self.model.layer.gdf.loc[fids]
+
+    def export_dialog(self) -> bool:
+        """Write the rows shown (filters applied) as CSV or XLSX."""
+        if self.model.layer is None:
+            return False
+        path, chosen = QFileDialog.getSaveFileName(self, TEXTS["export"]().rstrip("…"), "",
+                                                   TEXTS["filter"]())
+        if not path:
+            return False
+        if not path.lower().endswith((".csv", ".xlsx")):
+            path += ".xlsx" if "xlsx" in chosen else ".csv"
+        try:
+            write_report(self.visible_conflicts(), path, current_language())
+        except ProjectError as exc:
+            QMessageBox.critical(self, TEXTS["error"](), exc.message())
+            return False
+        return True

@@ -1,0 +1,291 @@
+"""Pipeline conflicts of a project as one layer of kind ``conflicts``.
+
+:func:`find_conflicts` runs every analysis on the project's pipelines and
+returns rows in the CONFLICTS schema; :func:`update_conflicts_layer` puts them
+into the project through commands (undoable), keeping the ``status`` and
+``note`` a person gave to conflicts found before. A conflict's id is a hash of
+its type and its two features (layer and fid), so re-running keeps ids.
+
+What becomes a conflict
+-----------------------
+- ``parallel``: pipes of different utilities within the tolerance for more
+  than the minimum length (``length_m`` = parallel length, see
+  :mod:`layers.pipelines.pairs`);
+- ``crossing``: crossings whose vertical clearance is violated or cannot be
+  checked (crossings checked and fine are not conflicts);
+- ``clearance``: horizontal clearance violations, plus unchecked pairs (no
+  confirmed value in the table) whose wall-to-wall distance is within the
+  tolerance — reported with ``checked = False``, never as violations;
+- ``dig_once``: groups of planned works that could share one trench, their
+  stretches along the street overlapping by more than the tolerance
+  (``length_m`` = metres of trench saved, ``saving_yuan`` only with a cost);
+- ``under_community``: pipes running under a community (``length_m`` inside).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.commands import AddFeatures, AddLayer, DeleteFeatures, MacroCommand
+from layers.errors import ProjectError, T
+from layers.kinds import CONFLICTS
+from layers.pipelines.clearance import clearance_violations, wall_distance
+from layers.pipelines.digonce import dig_once_groups, under_communities
+from layers.pipelines.pairs import _lines_only, crossing_pairs, parallel_runs
+
+LAYER_NAME = "conflicts"
+TYPE_LABELS = {
+    "parallel": T("parallel run", "平行敷设过近"),
+    "crossing": T("crossing", "交叉"),
+    "clearance": T("clearance", "净距不足"),
+    "dig_once": T("dig once", "统一开挖"),
+    "under_community": T("under community", "穿越小区"),
+}
+STATUS_LABELS = {
+    "open": T("open", "待处理"),
+    "accepted": T("accepted", "已接受"),
+    "resolved": T("resolved", "已解决"),
+}
+PARAM_TOLERANCE = "pipeline_parallel_tolerance_m"
+PARAM_MIN_LENGTH = "pipeline_parallel_min_length_m"
+PARAM_COSTS = ("trench_excavation_cost_yuan_per_m", "trench_reinstatement_cost_yuan_per_m")
+
+
+def conflict_id(kind: str, layer_a: str, fid_a: int, layer_b: str, fid_b: int) -> str:
+    """Stable id: the same type and the same two features give the same id, in any order."""
+    ends = sorted([(str(layer_a), int(fid_a)), (str(layer_b), int(fid_b))])
+    text = f"{kind}|{ends[0][0]}#{ends[0][1]}|{ends[1][0]}#{ends[1][1]}"
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _parameter(standards, key: str) -> float | None:
+    value = standards.value("parameters", key, "value")
+    return None if value is None else float(value)
+
+
+def unit_cost_from(standards) -> float | None:
+    """Excavation + reinstatement cost per metre of trench, if the user set any of them."""
+    costs = [_parameter(standards, k) for k in PARAM_COSTS]
+    known = [c for c in costs if c is not None]
+    return float(sum(known)) if known else None
+
+
+def _pipeline_layers(project, name: str | None) -> list:
+    if name is not None:
+        layer = project.layer(name)
+        if layer.kind != "pipelines":
+            raise ProjectError(
+                T(f"layer {name!r} is a {layer.kind} layer, not pipelines",
+                  f"图层 {name!r} 的类型为 {layer.kind}，不是管线图层"),
+                f"layer '{name}'",
+                T("name a layer of kind pipelines", "请指定管线类图层"))
+        return [layer]
+    layers = project.layers_of_kind("pipelines")
+    if not layers:
+        raise ProjectError(
+            T("the project has no pipelines layer", "项目中没有管线图层"),
+            f"project {project.metadata.get('title') or ''}".strip(),
+            T("import the utilities' pipelines (kind pipelines) first", "请先导入管线图层（类型 pipelines）"))
+    return layers
+
+
+def _combined(layers) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
+    """All features of some layers in one frame indexed by position, with their (layer, fid)."""
+    frames = [layer.gdf for layer in layers]
+    names = np.concatenate([np.full(len(f), layer.name, dtype=object)
+                            for f, layer in zip(frames, layers, strict=True)])
+    fids = np.concatenate([f.index.to_numpy(dtype=np.int64) for f in frames])
+    crs = frames[0].crs
+    combined = pd.concat([f.to_crs(crs) if f.crs != crs else f for f in frames], ignore_index=True)
+    return gpd.GeoDataFrame(combined, geometry="geometry", crs=crs), names, fids
+
+
+def _around(geoms: np.ndarray, points: np.ndarray, radius: float) -> list:
+    """The piece of each pipe within ``radius`` of a point (a line to show a crossing)."""
+    pieces = shapely.intersection(geoms, shapely.buffer(points, radius))
+    return [_lines_only(p) for p in pieces]
+
+
+def _rows(kind: str, frame: pd.DataFrame, names: np.ndarray, fids: np.ndarray,
+          geometry, **columns) -> pd.DataFrame:
+    a, b = frame["fid_a"].to_numpy(dtype=np.int64), frame["fid_b"].to_numpy(dtype=np.int64)
+    out = pd.DataFrame({
+        "conflict_type": kind, "layer_a": names[a], "fid_a": fids[a],
+        "utility_a": frame["utility_a"].to_numpy(dtype=object), "layer_b": names[b],
+        "fid_b": fids[b], "utility_b": frame["utility_b"].to_numpy(dtype=object), **columns})
+    out["geometry"] = list(geometry)
+    return out
+
+
+def find_conflicts(project, pipelines_layer: str | None = None, tolerance: float | None = None,
+                   min_length: float | None = None, unit_cost: float | None = None,
+                   communities: bool = True) -> gpd.GeoDataFrame:
+    """Every pipeline conflict of a project, as rows of the CONFLICTS schema.
+
+    Parameters
+    ----------
+    project : Project
+    pipelines_layer : str, optional
+        One pipelines layer; default all layers of kind pipelines together.
+    tolerance, min_length : float, optional
+        Parallel-run tolerance and minimum length (m); default from the
+        ``parameters`` table (project overrides apply).
+    unit_cost : float, optional
+        Excavation plus reinstatement per metre of trench (yuan/m); default the
+        sum of the trench cost parameters the user has set (none: no yuan).
+    communities : bool
+        Also report pipes under the project's communities.
+
+    Returns
+    -------
+    GeoDataFrame
+        CONFLICTS columns, index ``fid`` 1…n, status ``open``, in the project's CRS.
+    """
+    standards = project.standards()
+    tol = float(tolerance) if tolerance is not None else _parameter(standards, PARAM_TOLERANCE)
+    min_len = float(min_length) if min_length is not None else _parameter(standards, PARAM_MIN_LENGTH)
+    if tol is None or min_len is None or tol < 0 or min_len < 0:
+        raise ProjectError(
+            T("the parallel tolerance and minimum length must be set and not negative",
+              "平行容差和最小长度必须已设置且不为负数"),
+            f"parameters {PARAM_TOLERANCE}, {PARAM_MIN_LENGTH}",
+            T("give --tolerance and --min-length, or set them in the project's standards",
+              "请给出 --tolerance 和 --min-length，或在项目规范参数中设置"))
+    cost = float(unit_cost) if unit_cost is not None else unit_cost_from(standards)
+    frame, names, fids = _combined(_pipeline_layers(project, pipelines_layer))
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    diameter = pd.to_numeric(frame.get("diameter_mm"), errors="coerce").to_numpy(dtype=float) \
+        if "diameter_mm" in frame.columns else np.full(len(frame), np.nan)
+    parts = []
+
+    par = parallel_runs(frame, tol, min_len)
+    wall, both = wall_distance(par["distance_m"].to_numpy(), diameter[par["fid_a"].to_numpy(int)],
+                               diameter[par["fid_b"].to_numpy(int)])
+    parts.append(_rows("parallel", par, names, fids, par.geometry, length_m=par["length_m"],
+                       distance_m=wall, required_m=np.nan, checked=pd.NA,
+                       note=np.where(both, None, "centre-line distance (diameter unknown)")))
+
+    cross = crossing_pairs(frame, standards)
+    cross = cross[cross["violation"] | ~cross["checked"]]
+    where = _around(geoms[cross["fid_a"].to_numpy(int)], cross.geometry.to_numpy(), max(tol, 1.0))
+    vertical = cross["vertical_m"].to_numpy(dtype=float)
+    note = np.where(vertical < 0, "pipes overlap in depth", cross["note"].to_numpy(dtype=object))
+    parts.append(_rows("crossing", cross, names, fids, where, distance_m=np.clip(vertical, 0, None),
+                       required_m=cross["required_m"], checked=cross["checked"],
+                       note=[n if ok else f"unchecked: {n}"
+                             for n, ok in zip(note, cross["checked"], strict=True)]))
+
+    clr = clearance_violations(frame, standards)
+    clr = clr[clr["violation"] | (~clr["checked"] & (clr["distance_m"] <= tol))]
+    clr_geom = [g if g is not None else _lines_only(shapely.intersection(
+        geoms[a], shapely.buffer(geoms[b], max(tol, 1.0))))
+        for g, a, b in zip(clr.geometry, clr["fid_a"], clr["fid_b"], strict=True)]
+    clr_note = [r if ok else f"unchecked: {n}"
+                for r, n, ok in zip(clr["rule"], clr["note"], clr["checked"], strict=True)]
+    parts.append(_rows("clearance", clr, names, fids, clr_geom, length_m=clr["length_m"],
+                       distance_m=clr["distance_m"], required_m=clr["required_m"],
+                       checked=clr["checked"], note=clr_note))
+
+    streets = _first_frame(project, "streets", frame.crs)
+    dig = dig_once_groups(frame, streets=streets, unit_cost_yuan_per_m=cost, min_overlap_m=tol)
+    dig_note = [f"works {', '.join(f'{names[f]}#{fids[f]}' for f in g.fids)}; trench "
+                f"{g.separate_m:.1f} m separately, {g.once_m:.1f} m dug once"
+                for g in dig.itertuples()]
+    parts.append(_rows("dig_once", dig, names, fids, dig.geometry, length_m=dig["saved_m"],
+                       street=dig["street"], saving_yuan=dig["saving_yuan"], note=dig_note))
+
+    if communities:
+        parts.append(_under(project, frame, names, fids))
+    return _finish(parts, frame.crs)
+
+
+def _first_frame(project, kind: str, crs) -> gpd.GeoDataFrame | None:
+    layers = project.layers_of_kind(kind)
+    if not layers:
+        return None
+    frames = [layer.gdf.to_crs(crs) for layer in layers]
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
+
+
+def _under(project, frame, names, fids) -> pd.DataFrame:
+    rows = []
+    for layer in project.layers_of_kind("communities"):
+        under = under_communities(frame, layer.gdf)
+        if not len(under):
+            continue
+        p = under["fid"].to_numpy(dtype=np.int64)
+        rows.append(pd.DataFrame({
+            "conflict_type": "under_community", "layer_a": names[p], "fid_a": fids[p],
+            "utility_a": under["utility"].to_numpy(dtype=object), "layer_b": layer.name,
+            "fid_b": under["community_fid"].to_numpy(dtype=np.int64), "utility_b": None,
+            "length_m": under["length_m"].to_numpy(), "note": under["community"].to_numpy(dtype=object),
+            "geometry": list(under.geometry)}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def _finish(parts: list[pd.DataFrame], crs) -> gpd.GeoDataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return CONFLICTS.empty_frame(crs)
+    rows = pd.concat(parts, ignore_index=True)
+    rows["conflict_id"] = [conflict_id(*k) for k in zip(
+        rows["conflict_type"], rows["layer_a"], rows["fid_a"], rows["layer_b"], rows["fid_b"],
+        strict=True)]
+    rows["status"] = "open"
+    rows = rows.drop_duplicates("conflict_id").reset_index(drop=True)
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+    out = CONFLICTS.coerce(out)
+    out = out[[*CONFLICTS.field_names, "geometry"]]
+    out.index = pd.Index(np.arange(1, len(out) + 1, dtype=np.int64), name="fid")
+    return out
+
+
+def update_conflicts_layer(project, conflicts: gpd.GeoDataFrame, name: str = LAYER_NAME):
+    """Add or replace the project's conflicts layer through one undoable command.
+
+    The ``status`` and ``note`` of conflicts whose id was in the layer before are
+    carried over (a person's decisions survive a re-run). Returns the layer.
+    """
+    from layers.layer import VectorLayer
+
+    rows = conflicts.copy()
+    existing = project.layer(name) if name in project.names() else None
+    if existing is not None and existing.kind != "conflicts":
+        raise ProjectError(
+            T(f"layer {name!r} exists and is not a conflicts layer",
+              f"图层 {name!r} 已存在且不是冲突图层"),
+            f"layer '{name}'", T("rename that layer first", "请先为该图层改名"))
+    text = T("update pipeline conflicts", "更新管线冲突")
+    if existing is None:
+        from styles import default_style
+
+        layer = VectorLayer(name, "conflicts", rows, style=default_style("conflicts"))
+        project.apply(MacroCommand(text, [AddLayer(layer)]))
+        return layer
+    old = existing.gdf
+    if len(old) and len(rows):
+        status = dict(zip(old["conflict_id"], old["status"], strict=True))
+        notes = dict(zip(old["conflict_id"], old["note"], strict=True))
+        rows["status"] = [status.get(c, s) if isinstance(status.get(c), str) else s
+                          for c, s in zip(rows["conflict_id"], rows["status"], strict=True)]
+        rows["note"] = [notes.get(c) if isinstance(notes.get(c), str) and notes.get(c) else n
+                        for c, n in zip(rows["conflict_id"], rows["note"], strict=True)]
+    commands = []
+    if len(old):
+        commands.append(DeleteFeatures(existing.id, list(old.index)))
+    if len(rows):
+        commands.append(AddFeatures(existing.id, rows))
+    if commands:
+        project.apply(MacroCommand(text, commands))
+    return existing
+
+
+def counts_by_type(conflicts: gpd.GeoDataFrame) -> dict[str, int]:
+    """Number of conflicts of each type (every type listed, zeros included)."""
+    found = conflicts["conflict_type"].value_counts()
+    return {k: int(found.get(k, 0)) for k in TYPE_LABELS}

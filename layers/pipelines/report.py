@@ -1,0 +1,83 @@
+"""Conflict reports as CSV (UTF-8 with BOM, so Excel reads the Chinese) or XLSX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from layers.errors import ProjectError, T
+from layers.i18n import current_language
+from layers.kinds import CONFLICTS
+from layers.pipelines.conflicts import STATUS_LABELS, TYPE_LABELS
+
+REPORT_SUFFIXES = (".csv", ".xlsx")
+_YES_NO = {True: T("yes", "是"), False: T("no", "否")}
+
+
+def header(field_name: str, lang: str) -> str:
+    """A column heading: the schema label with its unit."""
+    f = CONFLICTS.field(field_name)
+    label = f.label(lang)
+    return f"{label} ({f.unit})" if f.unit else label
+
+
+def report_frame(conflicts: gpd.GeoDataFrame, lang: str | None = None) -> pd.DataFrame:
+    """The report's table: schema columns with translated headings and values, plus x, y."""
+    lang = lang or current_language()
+    cols = [c for c in CONFLICTS.field_names if c in conflicts.columns]
+    out = pd.DataFrame(conflicts[cols]).astype(object).copy()
+    out = out.where(pd.notna(out), None)
+    if "conflict_type" in out:
+        out["conflict_type"] = [TYPE_LABELS[v](lang) if v in TYPE_LABELS else v
+                                for v in out["conflict_type"]]
+    if "status" in out:
+        out["status"] = [STATUS_LABELS[v](lang) if v in STATUS_LABELS else v for v in out["status"]]
+    if "checked" in out:
+        out["checked"] = [_YES_NO[bool(v)](lang) if v is not None else None for v in out["checked"]]
+    for col in ("length_m", "distance_m", "required_m", "saving_yuan"):
+        if col in out:
+            out[col] = [round(float(v), 2) if v is not None else None for v in out[col]]
+    out.columns = [header(c, lang) for c in cols]
+    if isinstance(conflicts, gpd.GeoDataFrame) and len(conflicts):
+        geoms = conflicts.geometry.to_numpy()
+        points = shapely.point_on_surface(geoms)
+        out["X (m)"] = [round(float(v), 2) if v == v else None for v in shapely.get_x(points)]
+        out["Y (m)"] = [round(float(v), 2) if v == v else None for v in shapely.get_y(points)]
+    return out.reset_index(drop=True)
+
+
+def write_report(conflicts: gpd.GeoDataFrame, path: str | Path, lang: str | None = None) -> Path:
+    """Write the conflicts as ``.csv`` (UTF-8 with BOM) or ``.xlsx``, chosen by the extension.
+
+    The file is replaced atomically: a failed write leaves the old file.
+
+    Examples
+    --------
+    >>> write_report(conflicts, "冲突清单.xlsx", lang="zh")  # doctest: +SKIP
+    """
+    from layers.store.atomic import atomic_target
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise ProjectError(
+            T(f"cannot write a report as {suffix or 'a file without extension'}",
+              f"无法写出 {suffix or '无扩展名'} 格式的报告"),
+            str(target), T("name the file .csv or .xlsx", "请将文件命名为 .csv 或 .xlsx"))
+    table = report_frame(conflicts, lang)
+    try:
+        with atomic_target(target) as tmp:
+            if suffix == ".csv":
+                table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            else:
+                sheet = CONFLICTS.label(lang or current_language())[:31]
+                table.to_excel(tmp, index=False, sheet_name=sheet, engine="openpyxl")
+    except OSError as exc:
+        raise ProjectError(T(f"cannot write the report ({exc.strerror})",
+                             f"无法写出报告（{exc.strerror}）"), str(target),
+                           T("choose a folder you can write to, and close the file in Excel",
+                             "请选择可写入的文件夹，并在 Excel 中关闭该文件")) from exc
+    return target

@@ -1,0 +1,173 @@
+"""The conflict panel on the small sample city: run, sort, filter, zoom, undoable status."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import openpyxl  # noqa: E402
+import pytest  # noqa: E402
+import shapely  # noqa: E402
+from PyQt5.QtCore import Qt  # noqa: E402
+from PyQt5.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
+
+from app.conflict_panel import COLUMNS, FID, RAW, ConflictPanel  # noqa: E402
+from app.main_window import MainWindow  # noqa: E402
+from layers import i18n  # noqa: E402
+from layers.demo import build_sample_project  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return build_sample_project("small", 0)
+
+
+@pytest.fixture
+def window(qtbot, sample):
+    project = build_sample_project("small", 0)
+    win = MainWindow(project)  # closed below, not by qtbot (it would close before we clean up)
+    win.resize(1200, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    panel = win.open_conflict_panel()
+    yield win, panel
+    win.project.undo.set_clean()  # nothing to ask about on close
+    win.close()
+    win.deleteLater()
+
+
+def _column_values(panel: ConflictPanel, name: str) -> list:
+    col = COLUMNS.index(name)
+    return [panel.proxy.index(r, col).data(RAW) for r in range(panel.proxy.rowCount())]
+
+
+def test_menu_opens_the_panel_and_run_fills_the_table(window):
+    win, panel = window
+    titles = [a.text().replace("&", "") for a in win.menuBar().actions()]
+    assert any(t.startswith(("Analysis", "分析")) for t in titles)
+    assert win.findChild(ConflictPanel, "conflict_panel") is panel
+    assert panel.model.rowCount() == 0
+    assert panel.run()
+    layer = win.project.layer("conflicts")
+    assert panel.model.rowCount() == len(layer) > 10
+    assert panel.proxy.rowCount() == len(layer)
+    assert str(len(layer)) in panel.count_label.text()
+    header = panel.model.headerData(0, Qt.Horizontal)
+    assert header in ("Type", "冲突类型")
+
+
+def test_sorting_and_filtering(window):
+    win, panel = window
+    panel.run()
+    col = COLUMNS.index("length_m")
+    panel.table.sortByColumn(col, Qt.DescendingOrder)
+    values = [v for v in _column_values(panel, "length_m") if v is not None]
+    assert values == sorted(values, reverse=True) and len(values) > 5
+    panel.table.sortByColumn(col, Qt.AscendingOrder)
+    values = [v for v in _column_values(panel, "length_m") if v is not None]
+    assert values == sorted(values)
+
+    total = panel.proxy.rowCount()
+    panel.type_combo.setCurrentIndex(panel.type_combo.findData("parallel"))
+    shown = panel.proxy.rowCount()
+    assert 0 < shown < total
+    assert set(_column_values(panel, "conflict_type")) == {"parallel"}
+    expected = (win.project.layer("conflicts").gdf["conflict_type"] == "parallel").sum()
+    assert shown == expected
+    panel.type_combo.setCurrentIndex(0)
+    panel.search.setText("drainage_storm")
+    assert 0 < panel.proxy.rowCount() < total
+    panel.search.clear()
+    assert panel.proxy.rowCount() == total
+
+
+def test_click_zooms_canvas_to_the_conflict(window, qtbot):
+    win, panel = window
+    panel.run()
+    panel.type_combo.setCurrentIndex(panel.type_combo.findData("parallel"))
+    index = panel.proxy.index(0, 0)
+    rect = panel.table.visualRect(index)
+    qtbot.mouseClick(panel.table.viewport(), Qt.LeftButton, pos=rect.center())
+    fid = index.data(FID)
+    geom = win.project.layer("conflicts").gdf.geometry.loc[fid]
+    x0, y0, x1, y1 = win.canvas.visible_extent()
+    assert shapely.box(x0, y0, x1, y1).contains(geom)
+    assert (x1 - x0) < 500  # zoomed in, not the whole city
+    centre = win.canvas.centre
+    assert geom.centroid.distance(shapely.Point(centre)) < 1.0
+
+
+def test_status_change_is_undoable(window):
+    win, panel = window
+    panel.run()
+    layer = win.project.layer("conflicts")
+    panel.table.selectRow(0)
+    panel.table.selectRow(0)
+    fid = panel.selected_fids()[0]
+    assert layer.gdf.at[fid, "status"] == "open"
+    assert panel.set_status("accepted")
+    assert layer.gdf.at[fid, "status"] == "accepted"
+    status_col = COLUMNS.index("status")
+    assert panel.proxy.index(0, status_col).data(RAW) == "accepted"
+    win.project.undo.undo()
+    assert layer.gdf.at[fid, "status"] == "open"
+    win.project.undo.redo()
+    assert layer.gdf.at[fid, "status"] == "accepted"
+    # through the table's editor (the combo box delegate) as a person would
+    index = panel.proxy.index(0, status_col)
+    assert panel.proxy.setData(index, "resolved", Qt.EditRole)
+    assert layer.gdf.at[fid, "status"] == "resolved"
+    # the context menu's actions do the same
+    menu = panel.build_context_menu(index)
+    action = [a for a in menu.findChildren(type(menu.actions()[0])) if a.objectName() == "status_open"][0]
+    action.trigger()
+    assert layer.gdf.at[fid, "status"] == "open"
+    win.project.undo.undo()
+    assert layer.gdf.at[fid, "status"] == "resolved"
+    # a re-run keeps the decision
+    panel.run()
+    assert layer.gdf.set_index("conflict_id").loc[
+        panel.model.layer.gdf.loc[panel.model.layer.gdf["status"] == "resolved", "conflict_id"].iloc[0],
+        "status"] == "resolved"
+    # filtering by status
+    panel.status_combo.setCurrentIndex(panel.status_combo.findData("resolved"))
+    assert panel.proxy.rowCount() == 1
+
+
+def test_export_writes_the_filtered_rows(window, tmp_path, monkeypatch):
+    win, panel = window
+    panel.run()
+    panel.type_combo.setCurrentIndex(panel.type_combo.findData("clearance"))
+    target = tmp_path / "冲突清单"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "Excel (*.xlsx)")))
+    assert panel.export_dialog()
+    sheet = openpyxl.load_workbook(target.with_suffix(".xlsx")).active
+    assert sheet.max_row == panel.proxy.rowCount() + 1
+
+
+def test_run_error_is_shown(qtbot, monkeypatch):
+    from layers.project import Project
+
+    panel = ConflictPanel()
+    qtbot.addWidget(panel)
+    panel.set_project(Project())  # no pipelines layer
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical",
+                        staticmethod(lambda parent, title, text: shown.append(text)))
+    assert not panel.run()
+    assert shown and "pipelines" in shown[0]
+
+
+def test_labels_follow_the_language(qtbot, sample):
+    old = i18n.current_language()
+    try:
+        i18n.set_language("zh")
+        panel = ConflictPanel()
+        qtbot.addWidget(panel)
+        panel.set_project(sample)
+        assert panel.model.headerData(0, Qt.Horizontal) == "冲突类型"
+        assert panel.run_button.text() == "运行"
+    finally:
+        i18n.set_language(old)
