@@ -21,6 +21,10 @@ ADMIN_FIELDS = (
 
 PROPERTY_TYPES = ("commercial", "work_unit", "resettlement", "affordable", "mixed", "other")
 ILLEGAL_STATES = ("none", "cleared", "mostly_cleared", "remaining", "unknown")
+# reserve → annual plan → design → works → accepted (the plan's project generation mechanism)
+PROGRAMME_STATES = ("none", "reserve", "annual_plan", "design", "works", "accepted")
+#: states in which a community's renovation is planned or under way
+PLANNED_STATES = ("annual_plan", "design", "works")
 
 COMMUNITIES = Schema(
     "communities", "Communities", "小区", "polygon",
@@ -48,6 +52,8 @@ COMMUNITIES = Schema(
         F("urban_village", "bool", "Urban village", "城中村"),
         F("in_urban_centre", "bool", "In a city or county-town centre", "位于城市或县城中心城区"),
         F("precinct", "str", "Precinct", "所属片区"),
+        F("programme_status", "str", "Renovation programme status", "改造计划状态",
+          choices=PROGRAMME_STATES),
         F("notes", "str", "Notes", "备注"),
     ),
 )

@@ -307,6 +307,23 @@ def test_under_communities_lengths():
     assert set(found["community"]) == {"桃花岭小区", "夷陵小区"}
 
 
+def test_only_communities_with_planned_renovation_count_as_conflicts():
+    communities = gpd.GeoDataFrame(
+        {"name": ["计划小区", "储备小区", "施工小区"],
+         "programme_status": ["annual_plan", "reserve", "works"]},
+        geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 150, Y0, X0 + 250, Y0 + 100),
+                  box(X0 + 300, Y0, X0 + 400, Y0 + 100)], crs=CRS)
+    pipes = _frame([{"utility": "water", "geometry": LineString([(X0 - 50, Y0 + 50),
+                                                                   (X0 + 450, Y0 + 50)])}])
+    project = Project()
+    project.add_layer(VectorLayer("pipes", "pipelines", pipes))
+    project.add_layer(VectorLayer("c", "communities", communities))
+    found = find_conflicts(project)
+    under = found[found["conflict_type"] == "under_community"]
+    assert sorted(under["fid_b"].tolist()) == [1, 3]  # the reserve-only community is not planned
+    assert under["length_m"].tolist() == pytest.approx([100.0, 100.0])
+
+
 # --- the conflicts layer: ids, statuses, report, CLI ----------------------------------------------
 def _project() -> Project:
     project = Project(metadata={"title": "pipes"})

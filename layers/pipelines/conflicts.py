@@ -33,7 +33,7 @@ import shapely
 
 from layers.commands import AddFeatures, AddLayer, DeleteFeatures, MacroCommand
 from layers.errors import ProjectError, T
-from layers.kinds import CONFLICTS
+from layers.kinds import CONFLICTS, PLANNED_STATES
 from layers.pipelines.clearance import clearance_violations, wall_distance
 from layers.pipelines.digonce import dig_once_groups, under_communities
 from layers.pipelines.pairs import _lines_only, crossing_pairs, parallel_runs
@@ -212,10 +212,18 @@ def _first_frame(project, kind: str, crs) -> gpd.GeoDataFrame | None:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
 
 
+def planned_communities(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Communities whose renovation is planned or under way (programme_status in
+    annual_plan / design / works): pipes under them must be coordinated with the works."""
+    if "programme_status" not in communities.columns:
+        return communities.iloc[0:0]
+    return communities[communities["programme_status"].isin(PLANNED_STATES).to_numpy()]
+
+
 def _under(project, frame, names, fids) -> pd.DataFrame:
     rows = []
     for layer in project.layers_of_kind("communities"):
-        under = under_communities(frame, layer.gdf)
+        under = under_communities(frame, planned_communities(layer.gdf))
         if not len(under):
             continue
         p = under["fid"].to_numpy(dtype=np.int64)

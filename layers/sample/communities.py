@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from layers.kinds import COMMUNITIES, ILLEGAL_STATES
+from layers.kinds import COMMUNITIES, ILLEGAL_STATES, PROGRAMME_STATES
 from layers.sample import names
 from layers.sample.admin import Admin
 from layers.sample.frames import choose, make_frame, with_missing
@@ -95,6 +95,10 @@ def build_communities(lat: Lattice, roads: Roads, adm: Admin, insets: np.ndarray
     prev = np.flatnonzero(phase_two) - 1
     name[phase_two] = [f"{nm}二期" for nm in name[prev]]
     name = names.dedupe(name)
+    # where each community stands in the renovation programme (older ones more often planned)
+    old = attrs["year_built"] < 2000
+    status = np.where(old, choose(rng, PROGRAMME_STATES, (0.45, 0.25, 0.15, 0.07, 0.05, 0.03), n),
+                      "none")
 
     cols = {
         "name": name,
@@ -103,6 +107,7 @@ def build_communities(lat: Lattice, roads: Roads, adm: Admin, insets: np.ndarray
         "subdistrict": adm.block_subdistrict()[block],
         "neighbourhood": adm.block_neighbourhood()[block],
         **attrs,
+        "programme_status": status,
     }
     frame = make_frame(COMMUNITIES, cols, geoms)
     return Communities(block, part, q[row_block], u_range, geoms, name,
