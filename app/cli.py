@@ -69,7 +69,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     t1 = time.perf_counter()
     save_project(project, out)
     t2 = time.perf_counter()
-    counts = {layer.name: len(layer) if layer.layer_type == "vector" else None
+    counts = {layer.name: len(layer) if layer.layer_type != "raster" else None
               for layer in project.layers}
     payload = {"out": str(out), "scale": args.scale, "seed": args.seed, "layers": counts,
                "crs": "EPSG:4546", "generate_s": round(t1 - t0, 2), "save_s": round(t2 - t1, 2)}
@@ -94,7 +94,9 @@ def describe(project) -> dict[str, Any]:
             "name": layer.name, "kind": layer.kind, "type": layer.layer_type,
             "label": layer.schema.label(), "visible": layer.visible,
         }
-        if layer.layer_type == "vector":
+        if layer.layer_type == "table":
+            entry["count"] = len(layer)
+        elif layer.layer_type == "vector":
             entry["count"] = len(layer)
             entry["geometry_types"] = sorted(
                 str(t) for t in layer.gdf.geometry.geom_type.dropna().unique())
@@ -129,12 +131,13 @@ def _run_info(args: argparse.Namespace) -> int:
     return 0
 
 
-from app import cli_conflicts  # noqa: E402  (subcommands live in their own modules)
+from app import cli_conflicts, cli_import  # noqa: E402  (subcommands in their own modules)
 
 SUBCOMMANDS["gui"] = (_configure_gui, _run_gui, T("open the desktop app", "打开桌面程序"))
 SUBCOMMANDS["demo"] = (_configure_demo, _run_demo,
                        T("write a synthetic sample city project", "生成虚构示例城区项目"))
 SUBCOMMANDS["info"] = (_configure_info, _run_info, T("describe a project", "显示项目信息"))
+SUBCOMMANDS["import"] = (cli_import.configure, cli_import.run, cli_import.HELP)
 SUBCOMMANDS["conflicts"] = (cli_conflicts.configure, cli_conflicts.run,
                             T("find pipeline conflicts", "管线冲突检查"))
 

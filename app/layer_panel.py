@@ -19,6 +19,8 @@ MAX_LEGEND_ROWS = 16
 
 def legend_of(layer, standards=None) -> list:
     """Legend entries of a layer's style (with "other" only when some feature needs it)."""
+    if layer.layer_type == "table":
+        return []  # rows without geometry: nothing is drawn
     style = effective_style(layer.kind, layer.style)
     try:
         if isinstance(layer, RasterLayer):

@@ -51,6 +51,7 @@ MENU = {
     "extent": T("Zoom to &extent", "缩放至全图(&E)"), "zoom_in": T("Zoom &in", "放大(&I)"),
     "zoom_out": T("Zoom &out", "缩小(&O)"), "help": T("&Help", "帮助(&H)"),
     "about": T("&About Precinct Planner", "关于片区规划(&A)"), "toolbar": T("Map", "地图"),
+    "import": T("&Import…", "导入(&I)…"),
     "analysis": T("&Analysis", "分析(&N)"), "conflicts": T("Pipeline &conflicts…", "管线冲突(&C)…"),
 }
 STATUS = {
@@ -143,11 +144,14 @@ class MainWindow(QMainWindow):
                                      QKeySequence.ZoomOut),
             "about": self._action("about", self.about),
             "conflicts": self._action("conflicts", self.open_conflict_panel),
+            "import": self._action("import", lambda: self.open_import_dialog(), "Ctrl+I"),
         }
         a = self.actions_by_key
         bar = self.menuBar()
         file_menu = bar.addMenu(MENU["file"]())
         file_menu.addActions([a["open"], a["save"], a["save_as"]])
+        file_menu.addSeparator()
+        file_menu.addAction(a["import"])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         view_menu = bar.addMenu(MENU["view"]())
@@ -279,6 +283,15 @@ class MainWindow(QMainWindow):
         self.conflict_panel.show()
         self.conflict_panel.raise_()
         return self.conflict_panel
+
+    def open_import_dialog(self, path: str | None = None):
+        """File → Import: the import dialog on this project (the import is one undo step)."""
+        from app.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.project, self, path=path)
+        dialog.show()
+        self._import_dialog = dialog  # keep a reference while it is open
+        return dialog
 
     def about(self) -> None:
         QMessageBox.about(self, MENU["about"]().replace("&", ""),

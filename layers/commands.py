@@ -45,9 +45,9 @@ class Command:
 
 def _vector(project: Project, layer_id: str) -> VectorLayer:
     layer = project.layer_by_id(layer_id)
-    if layer.layer_type != "vector":
-        raise EditError(T("features can only be edited on a vector layer",
-                          "只能在矢量图层上编辑要素"), f"layer '{layer.name}'")
+    if layer.layer_type not in ("vector", "table"):
+        raise EditError(T("features can only be edited on a vector layer or a table",
+                          "只能在矢量图层或表格上编辑要素"), f"layer '{layer.name}'")
     return layer  # type: ignore[return-value]
 
 
@@ -150,6 +150,8 @@ class ChangeGeometry(Command):
 
     def apply(self, project: Project) -> None:
         layer = _vector(project, self.layer_id)
+        if layer.layer_type == "table":
+            layer._set_geometries(self.new)  # refuses: a table has no geometry
         layer._require(self.new.keys())
         if self.old is None:
             self.old = {fid: layer.gdf.geometry.loc[fid] for fid in self.new}

@@ -177,6 +177,39 @@ CONFLICTS = Schema(
     ),
 )
 
+ITEM_LEVELS = ("basic", "upgrade")
+
+PROGRAMME_ITEMS = Schema(
+    "programme_items", "Renovation items per community", "小区改造项目清单", None,
+    (
+        F("community_fid", "int", "Community (feature id)", "小区（要素编号）", required=True,
+          minimum=1),
+        F("item", "str", "Renovation item", "改造项目", required=True,
+          choices_from="renovation_items"),
+        F("selected", "bool", "Selected", "已选"),
+        F("quantity", "float", "Quantity", "数量", minimum=0),
+        F("unit_cost_yuan", "float", "Unit cost (overrides the catalogue)", "单价（覆盖目录）", "元",
+          minimum=0),
+        F("suggested_by", "str", "Suggested by", "建议依据"),
+        F("note", "str", "Note", "备注"),
+    ),
+    is_table=True,
+)
+
+PROGRAMME_EVENTS = Schema(
+    "programme_events", "Renovation programme log", "改造进度记录", None,
+    (
+        F("community_fid", "int", "Community (feature id)", "小区（要素编号）", required=True,
+          minimum=1),
+        F("status", "str", "Status", "状态", required=True, choices=PROGRAMME_STATES),
+        F("date", "date", "Date", "日期", required=True),
+        F("year", "int", "Plan year", "计划年度", minimum=2000, maximum=2100),
+        F("signed_by", "str", "Acceptance signed by", "验收签字（业委会/居民自治小组）"),
+        F("note", "str", "Note", "备注"),
+    ),
+    is_table=True,
+)
+
 OTHER = Schema("other", "Other vector layer", "其他矢量图层", None, ())
 BASEMAP = Schema("basemap", "Raster basemap", "栅格底图", None, (), is_raster=True)
 POPULATION = Schema("population", "Population grid", "人口格网", None, (), is_raster=True)
@@ -184,9 +217,10 @@ POPULATION = Schema("population", "Population grid", "人口格网", None, (), i
 KINDS: dict[str, Schema] = {
     s.kind: s
     for s in (COMMUNITIES, PRECINCTS, FACILITIES, PARCELS, PIPELINES, STREETS, ADMIN,
-              CONFLICTS, OTHER, BASEMAP, POPULATION)
+              CONFLICTS, PROGRAMME_ITEMS, PROGRAMME_EVENTS, OTHER, BASEMAP, POPULATION)
 }
-VECTOR_KINDS = tuple(k for k, s in KINDS.items() if not s.is_raster)
+VECTOR_KINDS = tuple(k for k, s in KINDS.items() if not s.is_raster and not s.is_table)
+TABLE_KINDS = tuple(k for k, s in KINDS.items() if s.is_table)
 RASTER_KINDS = tuple(k for k, s in KINDS.items() if s.is_raster)
 
 

@@ -181,6 +181,9 @@ class VectorLayer(Layer):
         self._gdf = gdf
         self.events.emit("data", self, change="reset", fids=None)
 
+    def _frame(self, frame: pd.DataFrame) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=self.crs)
+
     def _prepare_rows(self, rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         rows = rows.copy()
         if rows.geometry.name != "geometry":
@@ -189,6 +192,10 @@ class VectorLayer(Layer):
             rows = rows.set_crs(self.crs, allow_override=True)
         elif self.crs is not None and not rows.crs.equals(self.crs):
             rows = rows.to_crs(self.crs)
+        return self._conform(rows)
+
+    def _conform(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Schema dtypes and exactly this layer's columns (unknown ones refused)."""
         if self.schema.fields:
             rows = self.schema.coerce(rows)
         for col in self._gdf.columns:
@@ -223,7 +230,7 @@ class VectorLayer(Layer):
             new_order = np.insert(current, pos_sorted - np.arange(len(pos_sorted)), fids_sorted)
             combined = combined.loc[new_order]
         combined.index.name = "fid"
-        self._gdf = gpd.GeoDataFrame(combined, geometry="geometry", crs=self.crs)
+        self._gdf = self._frame(combined)
         self.events.emit("data", self, change="added", fids=list(rows.index))
 
     def _remove(self, fids: Sequence[int]) -> tuple[gpd.GeoDataFrame, np.ndarray]:
@@ -257,15 +264,11 @@ class VectorLayer(Layer):
             for field, value in changes.items():
                 fids, vals = by_field.setdefault(field, ([], []))
                 fids.append(fid)
-                vals.append(_na_if_none(value))
+                vals.append(None if value is pd.NA else value)  # None fits every dtype
         for field, (fids, vals) in by_field.items():  # one assignment per field, not per cell
             gdf.loc[fids, field] = pd.Series(vals, index=fids, dtype=gdf[field].dtype) \
                 if _fits(vals, gdf[field].dtype) else pd.Series(vals, index=fids, dtype=object)
         self.events.emit("data", self, change="attributes", fids=list(values.keys()))
-
-
-def _na_if_none(value: Any) -> Any:
-    return pd.NA if value is None else value
 
 
 def _fits(values: list[Any], dtype: Any) -> bool:
@@ -275,6 +278,56 @@ def _fits(values: list[Any], dtype: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+class TableLayer(VectorLayer):
+    """Rows without geometry (a programme checklist, a status log …), edited by the same
+    commands and stored as a GeoPackage attribute table."""
+
+    layer_type = "table"
+
+    def __init__(self, name: str, kind: str, df: pd.DataFrame | None = None,
+                 **kwargs: Any) -> None:
+        Layer.__init__(self, name, kind, **kwargs)
+        if df is None:
+            df = pd.DataFrame({f.name: pd.Series([], dtype=f.dtype) for f in self.schema.fields})
+            df.index = pd.Index([], dtype="int64", name="fid")
+        self._gdf = self._normalise(df)
+        self.edit_buffer = None
+
+    def _normalise(self, df: pd.DataFrame) -> pd.DataFrame:
+        if not isinstance(df, pd.DataFrame):
+            raise ProjectError(T("table data must be a DataFrame", "表格数据必须是 DataFrame"),
+                               f"layer '{self.name}'")
+        out = pd.DataFrame(df.drop(columns=["geometry"], errors="ignore"))
+        out = self.schema.coerce(out) if self.schema.fields else out.copy()
+        if out.index.name != "fid" or not pd.api.types.is_integer_dtype(out.index):
+            out.index = pd.Index(np.arange(1, len(out) + 1, dtype=np.int64))
+        out.index = out.index.astype("int64")
+        out.index.name = "fid"
+        schema_cols = [f for f in self.schema.field_names if f in out.columns]
+        extra = [c for c in out.columns if c not in schema_cols]
+        return out[schema_cols + extra].sort_index()
+
+    @property
+    def df(self) -> pd.DataFrame:
+        return self._gdf
+
+    @property
+    def crs(self):
+        return None
+
+    def bounds(self) -> None:
+        return None
+
+    def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(frame)
+
+    def _prepare_rows(self, rows: pd.DataFrame) -> pd.DataFrame:
+        return self._conform(pd.DataFrame(rows).drop(columns=["geometry"], errors="ignore"))
+
+    def _set_geometries(self, geoms: dict[int, Any]) -> None:
+        raise EditError(T("a table has no geometry", "表格没有几何"), f"layer '{self.name}'")
 
 
 class RasterLayer(Layer):

@@ -16,7 +16,7 @@ from pyproj import CRS
 from layers import __version__
 from layers.errors import ProjectError, T
 from layers.events import Emitter
-from layers.layer import Layer, RasterLayer, VectorLayer
+from layers.layer import Layer, RasterLayer, TableLayer, VectorLayer
 from layers.undo import EditBuffer, UndoStack
 
 DEFAULT_CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E (Yichang)
@@ -100,7 +100,9 @@ class Project:
                 T(f"a layer called {layer.name!r} exists already",
                   f"已存在名为 {layer.name!r} 的图层"),
                 "project", T("rename one of the two layers", "请为其中一个图层改名"))
-        if isinstance(layer, VectorLayer):
+        if isinstance(layer, TableLayer):
+            pass  # no geometry, no CRS
+        elif isinstance(layer, VectorLayer):
             crs = layer.crs
             if crs is None:
                 raise ProjectError(
@@ -152,7 +154,7 @@ class Project:
 
     def start_editing(self, name: str) -> EditBuffer:
         layer = self.layer(name)
-        if not isinstance(layer, VectorLayer):
+        if not isinstance(layer, VectorLayer):  # vector and table layers
             raise ProjectError(T("only vector layers can be edited", "只有矢量图层可以编辑"),
                                f"layer '{name}'")
         return EditBuffer.start(self, layer)

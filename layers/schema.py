@@ -65,6 +65,7 @@ class Schema:
     geometry: str | None  # "polygon", "line", "point", or None (raster / table)
     fields: tuple[Field, ...] = field(default_factory=tuple)
     is_raster: bool = False
+    is_table: bool = False  # rows without geometry (TableLayer)
 
     def label(self, lang: str | None = None) -> str:
         return T(self.label_en, self.label_zh)(lang)

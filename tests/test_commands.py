@@ -117,6 +117,8 @@ def test_edits_on_other_layers_survive_a_commit(project):
 # --- random edit sequences (hypothesis) ---------------------------------------------
 names = st.one_of(st.none(), st.text(alphabet="小区路街abc123", min_size=1, max_size=6))
 households = st.one_of(st.none(), st.integers(0, 5000))
+shares = st.one_of(st.none(), st.floats(0, 1, allow_nan=False))
+flags = st.one_of(st.none(), st.booleans())
 
 
 @st.composite
@@ -152,8 +154,10 @@ def test_random_edit_sequences_undo_and_redo_exactly(data):
             project.apply(ChangeGeometry(layer.id, {fid: data.draw(boxes())}, merge_key=key))
         elif op == "attr" and fids:
             fid = data.draw(st.sampled_from(fids))
-            field = data.draw(st.sampled_from(["name", "households"]))
-            value = data.draw(names if field == "name" else households)
+            field = data.draw(st.sampled_from(["name", "households", "willingness",
+                                               "shantytown"]))
+            value = data.draw({"name": names, "households": households,
+                               "willingness": shares, "shantytown": flags}[field])
             project.apply(ChangeAttributes(layer.id, {fid: {field: value}}))
         elif op == "undo":
             project.undo.undo()
@@ -167,3 +171,25 @@ def test_random_edit_sequences_undo_and_redo_exactly(data):
     for _ in range(depth):
         project.undo.redo()
     assert_geodataframe_equal(layer.gdf, final, check_dtype=True)
+
+
+def test_table_layers_use_the_same_commands():
+    import pandas as pd
+
+    from layers.layer import TableLayer
+
+    project = Project()
+    table = project.add_layer(TableLayer("items", "programme_items"))
+    add = project.apply(AddFeatures(table.id, pd.DataFrame(
+        {"community_fid": [3, 4], "item": ["water_supply", "lift_addition"],
+         "quantity": [120.0, None]})))
+    assert add.fids == [1, 2] and table.crs is None and table.bounds() is None
+    project.apply(ChangeAttributes(table.id, {2: {"quantity": "2", "selected": "是"}}))
+    assert table.df.loc[2, "quantity"] == 2.0 and bool(table.df.loc[2, "selected"])
+    project.undo.undo()
+    assert pd.isna(table.df.loc[2, "quantity"])
+    with pytest.raises(EditError, match="no geometry"):
+        project.apply(ChangeGeometry(table.id, {1: shapely.Point(X0, Y0)}))
+    assert project.validate() == []
+    project.apply(ChangeAttributes(table.id, {1: {"item": "moat"}}))
+    assert [(i.fid, i.field) for i in project.validate()] == [(1, "item")]

@@ -398,3 +398,15 @@ def test_autosave_writes_a_recovery_file_only_when_there_are_changes(window, tmp
     assert open_project(path).layer(layer.name).gdf.loc[fid, "name"] != "自动保存小区"
     window.project.undo.undo()  # back to the saved state, so closing asks nothing
     assert window.project.undo.is_clean
+
+
+def test_file_menu_import_opens_the_import_dialog_on_this_project(window, qtbot):
+    from app.import_dialog import ImportDialog
+
+    action = window.actions_by_key["import"]
+    assert action.shortcut().toString() == "Ctrl+I"
+    action.trigger()
+    dialog = window._import_dialog
+    qtbot.addWidget(dialog)
+    assert isinstance(dialog, ImportDialog) and dialog.project is window.project
+    dialog.close()

@@ -22,7 +22,7 @@ from geopandas.testing import assert_geodataframe_equal
 from conftest import REPO, X0, Y0, tiny_communities
 from layers.commands import ChangeAttributes
 from layers.errors import ProjectError, ProjectFileError
-from layers.layer import RasterLayer, VectorLayer
+from layers.layer import RasterLayer, TableLayer, VectorLayer
 from layers.project import Project
 from layers.store import autosave, find_recovery, open_project, recovery_path, save_project
 
@@ -40,6 +40,8 @@ def assert_projects_identical(a: Project, b: Project) -> None:
             # geometry identical to the bit, not just topologically equal
             assert list(shapely.to_wkb(la.gdf.geometry.values)) == \
                    list(shapely.to_wkb(lb.gdf.geometry.values))
+        elif la.layer_type == "table":
+            pd.testing.assert_frame_equal(la.df, lb.df, check_dtype=True, check_index_type=True)
         else:
             assert np.array_equal(la.array, lb.array) and la.array.dtype == lb.array.dtype
             assert la.transform == lb.transform and la.nodata == lb.nodata
@@ -66,6 +68,10 @@ def mixed_project() -> Project:
     p.add_layer(VectorLayer("pipes", "pipelines", pipes, style={"type": "single"}))
     p.add_layer(VectorLayer("小区 边界", "communities", comm, visible=False, opacity=0.4))
     p.add_layer(VectorLayer("empty", "facilities", crs="EPSG:4546"))
+    p.add_layer(TableLayer("进度", "programme_events", pd.DataFrame(
+        {"community_fid": [2, 1], "status": ["reserve", "annual_plan"],
+         "date": [pd.Timestamp("2026-05-01"), pd.NaT], "year": [None, 2027],
+         "signed_by": ["业委会", None]})))
     return p
 
 

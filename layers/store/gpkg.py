@@ -22,7 +22,7 @@ import pandas as pd
 import pyogrio
 
 from layers.errors import ProjectFileError, T
-from layers.layer import RasterLayer, VectorLayer
+from layers.layer import RasterLayer, TableLayer, VectorLayer
 from layers.store import ProjectStore
 from layers.store.atomic import atomic_target
 
@@ -68,7 +68,9 @@ class GpkgStore(ProjectStore):
             table = _table_name(layer.name, used, position)
             used.add(table)
             dtypes: list[list[str]] = []
-            if isinstance(layer, VectorLayer):
+            if isinstance(layer, TableLayer):
+                dtypes = _write_rows(layer, tmp, table)
+            elif isinstance(layer, VectorLayer):
                 dtypes = _write_vector(layer, tmp, table)
             else:
                 rasters.append((table, _raster_bytes(layer)))
@@ -153,6 +155,9 @@ def _build_project(path: Path, meta: dict, layer_rows: list, rasters: dict):
         try:
             if layer_type == "raster":
                 layer = _read_raster(name, kind, rasters[table], common)
+            elif layer_type == "table":
+                layer = TableLayer(name, kind, _read_rows(path, table, json.loads(dtypes or "[]")),
+                                   **common)
             else:
                 gdf = _read_vector(path, table, json.loads(dtypes or "[]"))
                 layer = VectorLayer(name, kind, gdf, **common)
@@ -187,6 +192,29 @@ def _write_vector(layer: VectorLayer, tmp: Path, table: str) -> list[list[str]]:
         **({} if tmp.exists() else {"dataset_options": GPKG_OPTIONS}),
     )
     return [[str(col), str(gdf[col].dtype)] for col in gdf.columns if col != "geometry"]
+
+
+def _write_rows(layer: TableLayer, tmp: Path, table: str) -> list[list[str]]:
+    """A table layer as a GeoPackage attribute table (fid kept)."""
+    df = layer.df
+    pyogrio.write_dataframe(df.reset_index(), tmp, layer=table, driver="GPKG",
+                            append=tmp.exists(),
+                            layer_options={"FID": "fid", "IDENTIFIER": layer.name},
+                            **({} if tmp.exists() else {"dataset_options": GPKG_OPTIONS}))
+    return [[str(col), str(df[col].dtype)] for col in df.columns]
+
+
+def _read_rows(path: Path, table: str, dtypes: list[list[str]]) -> pd.DataFrame:
+    df = pyogrio.read_dataframe(path, layer=table, fid_as_index=True, read_geometry=False)
+    df = pd.DataFrame(df)
+    df.index = df.index.astype("int64")
+    df.index.name = "fid"
+    for col, dtype in dtypes:
+        if col not in df.columns:
+            df[col] = pd.Series([None] * len(df), index=df.index)
+        df[col] = _restore_dtype(df[col], dtype)
+    order = [c for c, _ in dtypes]
+    return df[order + [c for c in df.columns if c not in order]].sort_index()
 
 
 def _write_table(tmp: Path, table: str, frame: pd.DataFrame) -> None:

@@ -1,0 +1,248 @@
+"""The import dialog: file, target kind, field mapping, preview, coordinates, Import.
+
+All the work is done by :mod:`layers.importing`; the dialog only collects choices
+and shows the report. Errors a person can fix appear in a message box.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from layers.chinese_offsets import suggest_offset
+from layers.errors import ProjectError, T
+from layers.importing import Source, auto_map, import_layer, read_source
+from layers.kinds import KINDS, VECTOR_KINDS
+
+TITLE = T("Import data", "导入数据")
+FILTER = T("GIS files and tables (*.gpkg *.shp *.zip *.geojson *.json *.kml *.kmz *.dxf *.csv *.txt "
+           "*.xlsx *.osm *.pbf);;All files (*)",
+           "GIS 文件和表格 (*.gpkg *.shp *.zip *.geojson *.json *.kml *.kmz *.dxf *.csv *.txt "
+           "*.xlsx *.osm *.pbf);;所有文件 (*)")
+COORDS = (("auto", T("as declared in the file", "按文件声明")),
+          ("wgs84", T("WGS-84 / CGCS2000 lon/lat", "WGS-84/CGCS2000 经纬度")),
+          ("gcj02", T("GCJ-02 (Amap, Tencent, DataV)", "GCJ-02（高德、腾讯、DataV）")),
+          ("bd09", T("BD-09 (Baidu)", "BD-09（百度）")))
+ENCODINGS = ("auto", "utf-8", "gbk")
+PREVIEW_ROWS = 5
+NOT_IMPORTED = T("(not imported)", "（不导入）")
+
+
+class ImportDialog(QDialog):
+    """Choose a file and how it maps onto a layer kind; Import applies one undoable command."""
+
+    def __init__(self, project, parent: QWidget | None = None, path: str | Path | None = None,
+                 kind: str = "communities") -> None:
+        super().__init__(parent)
+        self.project = project
+        self.source: Source | None = None
+        self.report = None
+        self.setWindowTitle(TITLE())
+        self.resize(760, 620)
+        self._build(kind)
+        if path is not None:
+            self.load(path)
+
+    # --- layout ---------------------------------------------------------------------
+    def _build(self, kind: str) -> None:
+        self.path_edit = QLineEdit()
+        self.path_edit.setReadOnly(True)
+        browse = QPushButton(T("Browse…", "浏览…")())
+        browse.clicked.connect(self.browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.path_edit, 1)
+        file_row.addWidget(browse)
+
+        self.kind_combo = QComboBox()
+        for key in VECTOR_KINDS:
+            self.kind_combo.addItem(f"{KINDS[key].label()} ({key})", key)
+        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(kind)))
+        self.kind_combo.currentIndexChanged.connect(self._refill_mapping)
+        self.layer_combo = QComboBox()
+        self.layer_combo.activated.connect(lambda _i: self.reload())
+        self.encoding_combo = QComboBox()
+        self.encoding_combo.addItems(ENCODINGS)
+        self.encoding_combo.activated.connect(lambda _i: self.reload())
+        self.coords_combo = QComboBox()
+        self.coords_combo.setEditable(True)  # an EPSG code may be typed in
+        for key, label in COORDS:
+            self.coords_combo.addItem(key, key)
+            self.coords_combo.setItemData(self.coords_combo.count() - 1, label(), Qt.ToolTipRole)
+        self.suggestion_label = QLabel()
+        self.suggestion_label.setWordWrap(True)
+        self.name_edit = QLineEdit()
+
+        form = QFormLayout()
+        form.addRow(T("File", "文件")(), file_row)
+        form.addRow(T("Layer in file", "文件中的图层")(), self.layer_combo)
+        form.addRow(T("Import as", "导入为")(), self.kind_combo)
+        form.addRow(T("Layer name", "图层名称")(), self.name_edit)
+        form.addRow(T("Text encoding", "文字编码")(), self.encoding_combo)
+        form.addRow(T("Coordinates", "坐标")(), self.coords_combo)
+        form.addRow("", self.suggestion_label)
+
+        self.mapping_table = QTableWidget(0, 2)
+        self.mapping_table.setHorizontalHeaderLabels([T("Source field", "源字段")(),
+                                                      T("Layer field", "图层字段")()])
+        self.mapping_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.preview_table = QTableWidget(0, 0)
+        self.report_view = QPlainTextEdit()
+        self.report_view.setReadOnly(True)
+        self.report_view.setMaximumHeight(110)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
+        self.import_button = self.buttons.addButton(T("Import", "导入")(), QDialogButtonBox.AcceptRole)
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(self.do_import)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(T("Field mapping", "字段对应")()))
+        layout.addWidget(self.mapping_table, 2)
+        layout.addWidget(QLabel(T(f"Preview (first {PREVIEW_ROWS} rows)", f"预览（前 {PREVIEW_ROWS} 行）")()))
+        layout.addWidget(self.preview_table, 2)
+        layout.addWidget(self.report_view)
+        layout.addWidget(self.buttons)
+
+    # --- choices ----------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return self.kind_combo.currentData()
+
+    @property
+    def coords(self) -> str:
+        text = self.coords_combo.currentText().strip()
+        return text or "auto"
+
+    def mapping(self) -> dict[str, str]:
+        """The mapping as chosen in the table (source field → schema field)."""
+        out: dict[str, str] = {}
+        for row in range(self.mapping_table.rowCount()):
+            source = self.mapping_table.item(row, 0).text()
+            combo = self.mapping_table.cellWidget(row, 1)
+            if combo.currentData():
+                out[source] = combo.currentData()
+        return out
+
+    def set_field(self, source_field: str, schema_field: str | None) -> None:
+        """Choose the layer field for a source field (what a person does with the combo)."""
+        for row in range(self.mapping_table.rowCount()):
+            if self.mapping_table.item(row, 0).text() == source_field:
+                combo = self.mapping_table.cellWidget(row, 1)
+                combo.setCurrentIndex(max(0, combo.findData(schema_field or "")))
+                return
+        raise KeyError(source_field)
+
+    # --- actions ------------------------------------------------------------------------
+    def browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, TITLE(), "", FILTER())
+        if path:
+            self.load(path)
+
+    def load(self, path: str | Path, layer: str | None = None) -> bool:
+        """Read the file for preview and mapping; False (after a message) if it cannot be read."""
+        try:
+            source = read_source(path, layer=layer, encoding=self.encoding_combo.currentText(),
+                                 kind=self.kind)
+        except ProjectError as exc:
+            self._error(exc)
+            return False
+        self.source = source
+        self.path_edit.setText(str(path))
+        self.layer_combo.clear()
+        for name in source.layers or ([source.layer] if source.layer else []):
+            self.layer_combo.addItem(name)
+        if source.layer:
+            self.layer_combo.setCurrentText(source.layer)
+        self.name_edit.setText(self.project.unique_name(Path(path).stem))
+        self._show_suggestion()
+        self._refill_mapping()
+        self._fill_preview()
+        self.import_button.setEnabled(True)
+        return True
+
+    def reload(self) -> None:
+        if self.source is not None:
+            self.load(self.source.path, self.layer_combo.currentText() or None)
+
+    def do_import(self) -> None:
+        if self.source is None:
+            return
+        name = self.name_edit.text().strip() or None
+        try:
+            if self.layer_combo.currentText() and self.layer_combo.currentText() != self.source.layer:
+                self.reload()
+            self.report = import_layer(self.project, self.source.path, self.kind, layer_name=name,
+                                       mapping=self.mapping(), coords=self.coords, source=self.source)
+        except ProjectError as exc:
+            self._error(exc)
+            return
+        self.report_view.setPlainText("\n".join(self.report.lines()))
+        self.accept()
+
+    # --- helpers ------------------------------------------------------------------------
+    def _error(self, exc: ProjectError) -> None:
+        QMessageBox.critical(self, TITLE(), exc.message())
+
+    def _show_suggestion(self) -> None:
+        src = self.source
+        text, guess = "", None
+        if src is not None and (src.declared_crs is None or src.declared_crs.is_geographic):
+            guess = suggest_offset(src.columns, src.name)
+            if guess:
+                label = dict(COORDS)[guess]
+                text = T(f"Suggestion: the data looks like {label.en} output; choose {guess} if it is "
+                         "(not applied automatically).",
+                         f"建议：数据疑似来自{label.zh}，如是请选择 {guess}（不会自动转换）。")()
+        self.suggestion_label.setText(text)
+        self.suggested_coords = guess
+
+    def _refill_mapping(self) -> None:
+        if self.source is None:
+            return
+        schema = KINDS[self.kind]
+        matched = auto_map(self.source.columns, self.kind)
+        table = self.mapping_table
+        table.setRowCount(len(self.source.columns))
+        for row, column in enumerate(self.source.columns):
+            table.setItem(row, 0, QTableWidgetItem(column))
+            combo = QComboBox()
+            combo.addItem(NOT_IMPORTED(), "")
+            for f in schema.fields:
+                combo.addItem(f"{f.label()} ({f.name})", f.name)
+            combo.setCurrentIndex(max(0, combo.findData(matched.get(column, ""))))
+            table.setCellWidget(row, 1, combo)
+
+    def _fill_preview(self) -> None:
+        assert self.source is not None
+        frame = self.source.preview(PREVIEW_ROWS)
+        table = self.preview_table
+        table.clear()
+        table.setColumnCount(len(frame.columns))
+        table.setRowCount(len(frame))
+        table.setHorizontalHeaderLabels([str(c) for c in frame.columns])
+        for r in range(len(frame)):
+            for c in range(len(frame.columns)):
+                value = frame.iat[r, c]
+                text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+                table.setItem(r, c, QTableWidgetItem(text[:200]))
