@@ -210,6 +210,45 @@ PROGRAMME_EVENTS = Schema(
     is_table=True,
 )
 
+COVERAGE_FLAGS = ("ok", "far_from_network", "unreachable", "no_facility")
+
+COVERAGE_RESULTS = Schema(
+    "coverage_results", "Life-circle coverage per community and service", "小区生活圈覆盖结果", None,
+    (
+        F("community_fid", "int", "Community (feature id)", "小区（要素编号）", required=True,
+          minimum=1),
+        F("community", "str", "Community", "小区"),
+        F("service", "str", "Service", "服务类型", required=True, choices_from="services"),
+        F("mode", "str", "Distance mode", "距离计算方式", choices=("network", "euclidean")),
+        F("nearest_m", "float", "Distance to the nearest facility", "至最近设施距离", "m",
+          minimum=0),
+        F("nearest_facility_fid", "int", "Nearest facility (feature id)", "最近设施（要素编号）",
+          minimum=1),
+        F("snap_m", "float", "Distance from the community to the street", "小区至路网距离", "m",
+          minimum=0),
+        F("required_level", "str", "Required level", "要求的生活圈层级",
+          choices_from="life_circle_levels"),
+        F("required_m", "float", "Required walking distance", "要求步行距离", "m", minimum=0),
+        F("covered", "bool", "Covered at the required level", "满足要求层级"),
+        F("population", "int", "Residents", "居民人数", "人", minimum=0),
+        F("pop_60plus", "int", "Residents aged 60+", "60岁以上人口", "人", minimum=0),
+        F("pop_0_3", "int", "Children aged 0–3", "0–3岁儿童", "人", minimum=0),
+        F("flag", "str", "Flag", "标记", choices=COVERAGE_FLAGS),
+    ),
+    is_table=True,
+)
+
+SERVICE_AREAS = Schema(
+    "service_areas", "Service areas (reachable within the level)", "服务范围（步行可达）", "polygon",
+    (
+        F("service", "str", "Service", "服务类型", required=True, choices_from="services"),
+        F("level_m", "float", "Walking distance", "步行距离", "m", required=True, minimum=0),
+        F("level", "str", "Life-circle level", "生活圈层级", choices_from="life_circle_levels"),
+        F("facility_fid", "int", "Facility (feature id); empty when merged", "设施（要素编号）",
+          minimum=1),
+    ),
+)
+
 OTHER = Schema("other", "Other vector layer", "其他矢量图层", None, ())
 BASEMAP = Schema("basemap", "Raster basemap", "栅格底图", None, (), is_raster=True)
 POPULATION = Schema("population", "Population grid", "人口格网", None, (), is_raster=True)
@@ -217,7 +256,8 @@ POPULATION = Schema("population", "Population grid", "人口格网", None, (), i
 KINDS: dict[str, Schema] = {
     s.kind: s
     for s in (COMMUNITIES, PRECINCTS, FACILITIES, PARCELS, PIPELINES, STREETS, ADMIN,
-              CONFLICTS, PROGRAMME_ITEMS, PROGRAMME_EVENTS, OTHER, BASEMAP, POPULATION)
+              CONFLICTS, PROGRAMME_ITEMS, PROGRAMME_EVENTS, COVERAGE_RESULTS, SERVICE_AREAS,
+              OTHER, BASEMAP, POPULATION)
 }
 VECTOR_KINDS = tuple(k for k, s in KINDS.items() if not s.is_raster and not s.is_table)
 TABLE_KINDS = tuple(k for k, s in KINDS.items() if s.is_table)
