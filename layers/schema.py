@@ -209,12 +209,24 @@ def _check_geometry(frame, layer_name: str, family: str) -> list[ValidationIssue
     return issues
 
 
+def _blank(col: pd.Series) -> pd.Series:
+    """Text that is empty or only white space, vectorised with numpy's string ufuncs
+    (variable-width, so one huge value does not blow up memory)."""
+    values = col.to_numpy(dtype=object, na_value="-")
+    if hasattr(np, "strings") and hasattr(np, "dtypes") and hasattr(np.dtypes, "StringDType"):
+        text = values.astype(np.dtypes.StringDType())
+        flags = np.strings.str_len(np.strings.strip(text)) == 0
+    else:  # numpy 1.x
+        flags = np.fromiter((not str(v).strip() for v in values), dtype=bool, count=len(values))
+    return pd.Series(flags, index=col.index)
+
+
 def _check_field(col: pd.Series, f: Field, layer_name: str,
                  choices: tuple[str, ...] | None) -> list[ValidationIssue]:
     issues: list[ValidationIssue] = []
     missing = col.isna()
     if f.type == "str":
-        missing = missing | (col.astype("str").str.strip() == "")
+        missing = missing | _blank(col)
     if f.required:
         for fid in col.index[missing.to_numpy()]:
             issues.append(ValidationIssue(layer_name, int(fid), f.name,
