@@ -53,6 +53,12 @@ MENU = {
     "about": T("&About Precinct Planner", "关于片区规划(&A)"), "toolbar": T("Map", "地图"),
     "import": T("&Import…", "导入(&I)…"),
     "analysis": T("&Analysis", "分析(&N)"), "conflicts": T("Pipeline &conflicts…", "管线冲突(&C)…"),
+    "programme": T("Renovation &programme…", "改造计划(&P)…"),
+}
+# analysis docks: menu key → (module, class, whether it takes the canvas)
+PANELS = {
+    "conflicts": ("app.conflict_panel", "ConflictPanel", True),
+    "programme": ("app.programme_panel", "ProgrammePanel", False),
 }
 STATUS = {
     "xy": T("x {x:,.1f}  y {y:,.1f} m", "X {x:,.1f}  Y {y:,.1f} 米"),
@@ -109,7 +115,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.layer_panel = LayerPanel(self)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.layer_panel)
-        self.conflict_panel = None  # created when first opened (Analysis menu)
+        self.panels: dict[str, QWidget] = {}  # analysis docks, created when first opened
         self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
         self._build_actions()
         self._build_status_bar()
@@ -144,6 +150,7 @@ class MainWindow(QMainWindow):
                                      QKeySequence.ZoomOut),
             "about": self._action("about", self.about),
             "conflicts": self._action("conflicts", self.open_conflict_panel),
+            "programme": self._action("programme", lambda: self.open_panel("programme")),
             "import": self._action("import", lambda: self.open_import_dialog(), "Ctrl+I"),
         }
         a = self.actions_by_key
@@ -158,7 +165,7 @@ class MainWindow(QMainWindow):
         view_menu.addActions([a["extent"], a["zoom_in"], a["zoom_out"]])
         view_menu.addSeparator()
         view_menu.addAction(self.layer_panel.toggleViewAction())
-        bar.addMenu(MENU["analysis"]()).addAction(a["conflicts"])
+        bar.addMenu(MENU["analysis"]()).addActions([a[key] for key in PANELS])
         bar.addMenu(MENU["help"]()).addAction(a["about"])
         toolbar = QToolBar(MENU["toolbar"]().replace("&", ""), self)
         toolbar.setObjectName("map_toolbar")
@@ -193,8 +200,8 @@ class MainWindow(QMainWindow):
             self._transformer_crs = project.crs
         self.canvas.set_project(project)
         self.layer_panel.set_project(project)
-        if self.conflict_panel is not None:
-            self.conflict_panel.set_project(project)
+        for panel in self.panels.values():
+            panel.set_project(project)
         epsg = project.crs.to_epsg()
         self.crs_label.setText(f"EPSG:{epsg}" if epsg else project.crs.name)
         self.crs_label.setToolTip(project.crs.name)
@@ -272,17 +279,29 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(STATUS["saved"].format(path=str(path))(), 5000)
         return True
 
+    def open_panel(self, key: str):
+        """Show an analysis dock (right side), creating it on first use."""
+        if key not in self.panels:
+            import importlib
+
+            module, name, wants_canvas = PANELS[key]
+            cls = getattr(importlib.import_module(module), name)
+            panel = cls(self.canvas, self) if wants_canvas else cls(self)
+            self.addDockWidget(Qt.RightDockWidgetArea, panel)
+            panel.set_project(self.project)
+            self.panels[key] = panel
+        panel = self.panels[key]
+        panel.show()
+        panel.raise_()
+        return panel
+
     def open_conflict_panel(self):
         """Show the pipeline conflict panel (a dock on the right)."""
-        if self.conflict_panel is None:
-            from app.conflict_panel import ConflictPanel
+        return self.open_panel("conflicts")
 
-            self.conflict_panel = ConflictPanel(self.canvas, self)
-            self.addDockWidget(Qt.RightDockWidgetArea, self.conflict_panel)
-            self.conflict_panel.set_project(self.project)
-        self.conflict_panel.show()
-        self.conflict_panel.raise_()
-        return self.conflict_panel
+    @property
+    def conflict_panel(self):
+        return self.panels.get("conflicts")
 
     def open_import_dialog(self, path: str | None = None):
         """File → Import: the import dialog on this project (the import is one undo step)."""
@@ -312,6 +331,9 @@ class MainWindow(QMainWindow):
         self.autosave_timer.stop()
         self.canvas.detach()
         self.layer_panel.detach()
-        if self.conflict_panel is not None:
-            self.conflict_panel.detach()
+        for panel in self.panels.values():
+            if hasattr(panel, "detach"):
+                panel.detach()
+            else:
+                panel.set_project(None)
         super().closeEvent(event)

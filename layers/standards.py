@@ -74,6 +74,11 @@ SCHEMAS: dict[str, _Schema] = {
                              fks=(("district_code", "districts", "code", ()),)),
     "districts": _Schema(numeric=("city_award_rate",), values=("code", "city_award_rate"),
                          ranges=(("city_award_rate", 0.0, 1.0),)),
+    "ranking_weights": _Schema(numeric=("weight",), values=("weight",), ranges=_nonneg("weight")),
+    "funding_shares": _Schema(numeric=("share",), values=("share",), ranges=(("share", 0.0, 1.0),)),
+    "programme_parameters": _Schema(mixed=("value",), values=("value",), ranges=_nonneg("value")),
+    "item_funding": _Schema(values=("rule",), fks=(("key", "renovation_items", "key", ()),)),
+    "item_suggestions": _Schema(fks=(("item", "renovation_items", "key", ()),)),
 }
 
 

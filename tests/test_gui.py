@@ -410,3 +410,20 @@ def test_file_menu_import_opens_the_import_dialog_on_this_project(window, qtbot)
     qtbot.addWidget(dialog)
     assert isinstance(dialog, ImportDialog) and dialog.project is window.project
     dialog.close()
+
+
+def test_analysis_menu_opens_each_panel_once_and_follows_the_project(window):
+    from PyQt5.QtWidgets import QMenu
+
+    from app.main_window import PANELS
+
+    menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "分析(&N)")
+    texts = [action.text() for action in menu.actions()]
+    assert texts == [window.actions_by_key[key].text() for key in PANELS]
+    for key in PANELS:
+        panel = window.open_panel(key)
+        assert window.open_panel(key) is panel and panel.isVisible()
+        assert getattr(panel, "project", None) is window.project
+    replacement = make_project()
+    window.set_project(replacement)
+    assert all(getattr(p, "project", None) is replacement for p in window.panels.values())

@@ -1,0 +1,280 @@
+"""Funding split (资金共担, plan 二(四)3) per community and per precinct.
+
+Payers: residents, original property unit, district funds, the city award (以奖代补), central
+funds, pipeline owners, market finance — and ``unassigned`` for money whose share the plan does
+not give and the project has not set ("share not set"; never invented).
+
+* Items by level: ``funding_shares`` (basic mainly public, upgrade mainly residents / unit /
+  market; shares NF until the project sets them). The public part is paid first by the central
+  subsidy (a per-community amount the user enters), the rest by the district.
+* Pipeline relocation (water, gas, power; cable TV): paid by the pipeline owner, the district
+  awards ``funding_rules.pipeline_relocation_award`` (20 %).
+* Weak current: the shared duct, networking and fibre-cabinet-to-stairwell cabling are public,
+  the rest is shared by the pipeline owners. Road opening and reinstatement: public.
+* City award = ``districts.city_award_rate`` × (district public input on the works after
+  deducting the central subsidy): 50 % 西陵区/伍家岗区/点军区, 20 % 猇亭区/宜昌高新区, none
+  where the rate is not set (夷陵区). The district's pipeline awards are awards themselves and
+  are not counted in that base. The city award reduces what the district pays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from layers.errors import ProjectError, T
+from layers.programme.data import (
+    Sourced,
+    clean,
+    communities_layer,
+    community_setting,
+    number,
+    set_community_setting,
+    user_value,
+)
+from layers.programme.items import checklist, item_rule
+
+PAYERS = ("residents", "property_unit", "district", "city_award", "central", "pipeline_owners",
+          "market", "unassigned")
+PAYER_LABELS = {
+    "residents": T("residents", "居民出资"), "property_unit": T("original property unit", "原产权单位"),
+    "district": T("district funds", "区级财政"), "city_award": T("city award", "市级以奖代补"),
+    "central": T("central funds", "中央财政"), "pipeline_owners": T("pipeline owners", "管线单位"),
+    "market": T("market finance", "市场化融资"), "unassigned": T("share not set", "份额未设定"),
+}
+LEVEL_PAYERS = ("public", "residents", "property_unit", "market")
+EXTRA_COSTS = {
+    "road_opening_reinstatement_yuan": T("road opening and reinstatement", "路面开挖与恢复"),
+    "cable_tv_relocation_yuan": T("cable TV relocation", "广电管线迁改"),
+}
+
+
+@dataclass
+class Split:
+    """Who pays what for one community (or a precinct: the sum of its communities)."""
+
+    name: str
+    total: float
+    amounts: dict[str, float]
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    district_input_net: float = 0.0
+    city_award_rate: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "total_yuan": self.total, "amounts_yuan": dict(self.amounts),
+                "district_input_net_of_central_yuan": self.district_input_net,
+                "city_award_rate": self.city_award_rate, "notes": self.notes,
+                "provenance": self.provenance}
+
+
+def set_central_subsidy(project, fid: int, yuan: float | None) -> None:
+    """The central subsidy (中央财政补助) a community receives, in yuan (``None`` clears it)."""
+    _check_amount(yuan, "central subsidy")
+    set_community_setting(project, "central_subsidy_yuan", fid, None if yuan is None else float(yuan))
+
+
+def set_extra_cost(project, fid: int, kind: str, yuan: float | None) -> None:
+    """Pipeline-works costs outside the item catalogue (keys of :data:`EXTRA_COSTS`)."""
+    if kind not in EXTRA_COSTS:
+        raise ProjectError(T(f"unknown cost {kind!r}", f"未知费用 {kind!r}"), "funding",
+                           T(f"use one of {', '.join(EXTRA_COSTS)}", f"请使用 {'、'.join(EXTRA_COSTS)}"))
+    _check_amount(yuan, kind)
+    costs = dict(community_setting(project, "extra_costs", fid, {}) or {})
+    if yuan is None:
+        costs.pop(kind, None)
+    else:
+        costs[kind] = float(yuan)
+    set_community_setting(project, "extra_costs", fid, costs or None)
+
+
+def _check_amount(yuan: float | None, what: str) -> None:
+    if yuan is not None and not float(yuan) >= 0:
+        raise ProjectError(T(f"{what} must be a number ≥ 0", f"{what} 须为不小于 0 的数"), "funding",
+                           T("enter an amount in yuan", "请以元为单位填写金额"))
+
+
+def district_award_rate(std, district: str | None, code: str | None) -> tuple[Sourced | None, str | None]:
+    """The city award rate of a community's district (by code, else by name)."""
+    frame = std.table("districts")
+    for k, c, zh, en in frame[["key", "code", "label_zh", "label_en"]].itertuples(index=False):
+        if (code and clean(c) == str(code)) or (district and district in (zh, en, k)):
+            return number(std, "districts", k, "city_award_rate"), str(zh)
+    return None, None
+
+
+class _Ledger:
+    def __init__(self, std) -> None:
+        self.std = std
+        self.amounts = dict.fromkeys(PAYERS, 0.0)
+        self.public_works = 0.0  # public money on the works (before central subsidy)
+        self.district_awards = 0.0  # district awards on pipeline relocation
+        self.provenance: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+        self._seen: set[tuple[str, str]] = set()
+        self.district_net = 0.0
+        self.city_rate: float | None = None
+
+    def used(self, value: Sourced, what: str) -> float | None:
+        tag = (value.ref, what)
+        if tag not in self._seen:
+            self._seen.add(tag)
+            self.provenance.append(value.as_dict(what))
+        return value.value
+
+    def relocation(self, cost: float, award_key: str, what: str) -> None:
+        owner = self.used(number(self.std, "funding_rules", "pipeline_relocation_owner", "rate"),
+                          "pipeline owner pays relocation")
+        award = self.used(number(self.std, "funding_rules", award_key, "rate"),
+                          f"district award on {what}")
+        owner = 1.0 if owner is None else owner
+        award = award or 0.0
+        self.amounts["pipeline_owners"] += cost * owner - cost * award
+        self.district_awards += cost * award
+        self.amounts["unassigned"] += cost * (1.0 - owner)
+
+    def weak_current(self, cost: float) -> None:
+        self.used(number(self.std, "funding_rules", "weak_current_shared_works_public", "rate"),
+                  "weak current shared works paid by public funds")
+        self.used(number(self.std, "funding_rules", "weak_current_other_owners", "rate"),
+                  "rest of weak current shared by pipeline owners")
+        share = self.used(number(self.std, "funding_shares", "weak_current_shared_works", "share"),
+                          "share of weak current that is shared works")
+        if share is None:
+            self.amounts["unassigned"] += cost
+            self.notes.append(T("weak current: share of shared works not set",
+                                "弱电：共同管道等所占份额未设定")())
+            return
+        _share_range(share, "weak_current_shared_works")
+        self.public_works += cost * share
+        self.amounts["pipeline_owners"] += cost * (1.0 - share)
+
+    def by_level(self, cost: float, level: str) -> None:
+        shares = {p: self.used(number(self.std, "funding_shares", f"{level}_{p}", "share"),
+                               f"{level} items: {p} share") for p in LEVEL_PAYERS}
+        set_total = sum(v for v in shares.values() if v is not None)
+        for p, v in shares.items():
+            if v is not None:
+                _share_range(v, f"{level}_{p}")
+        if set_total > 1.0 + 1e-9:
+            raise ProjectError(T(f"{level} item shares add up to {set_total:g} (> 1)",
+                                 f"{level} 类份额合计 {set_total:g}（大于 1）"), "funding_shares",
+                               T("make the shares add up to 1", "请使各份额合计为 1"))
+        for p, v in shares.items():
+            if v is None:
+                continue
+            if p == "public":
+                self.public_works += cost * v
+            else:
+                self.amounts[p] += cost * v
+        rest = cost * (1.0 - set_total)
+        if rest > 1e-9:
+            self.amounts["unassigned"] += rest
+            unset = [p for p, v in shares.items() if v is None]
+            self.notes.append(T(f"{level} items: share not set ({', '.join(unset) or 'remainder'})",
+                                f"{level} 类：份额未设定（{'、'.join(unset) or '余额'}）")())
+
+
+def _share_range(value: float, key: str) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ProjectError(T(f"share {key} = {value:g} is outside 0–1", f"份额 {key} = {value:g} 超出 0–1"),
+                           f"funding_shares[{key}]", T("enter a share from 0 to 1", "请填写 0–1 之间的份额"))
+
+
+def community_split(project, fid: int, central_subsidy: float | None = None) -> Split:
+    """The funding split of one community's selected items and pipeline-works costs."""
+    std = project.standards()
+    row = communities_layer(project).gdf.loc[int(fid)]
+    led = _Ledger(std)
+    lines = checklist(project, fid)
+    lines = lines[lines["selected"].astype(bool)] if len(lines) else lines
+    total = 0.0
+    for line in lines.itertuples(index=False):
+        if line.unit_cost is not None and not _nan(line.unit_cost):
+            led.provenance.append({"what": f"unit cost {line.item}", "value": line.unit_cost,
+                                   "ref": line.unit_cost_ref, "source": line.unit_cost_source,
+                                   "confidence": line.unit_cost_confidence})
+        if line.cost is None or _nan(line.cost):
+            led.notes.append(T(f"{line.item}: cost not computed (quantity or unit cost not set)",
+                               f"{line.item}：费用无法计算（数量或单价未设定）")())
+            continue
+        cost = float(line.cost)
+        total += cost
+        rule = item_rule(std, line.item)
+        led.used(rule, f"funding rule of {line.item}")
+        if rule.value == "pipeline_relocation":
+            led.relocation(cost, "pipeline_relocation_award", f"{line.item} relocation")
+        elif rule.value == "weak_current":
+            led.weak_current(cost)
+        else:
+            led.by_level(cost, str(line.level))
+    extra = community_setting(project, "extra_costs", fid, {}) or {}
+    road = float(extra.get("road_opening_reinstatement_yuan") or 0.0)
+    if road:
+        total += road
+        led.used(user_value(road, "road opening and reinstatement (yuan)"), "")
+        led.used(number(std, "funding_rules", "road_opening_reinstatement_public", "rate"),
+                 "road opening and reinstatement paid by public funds")
+        led.public_works += road
+    cable = float(extra.get("cable_tv_relocation_yuan") or 0.0)
+    if cable:
+        total += cable
+        led.used(user_value(cable, "cable TV relocation (yuan)"), "")
+        led.relocation(cable, "cable_tv_relocation_award", "cable TV relocation")
+    _public_money(led, project, fid, row, central_subsidy)
+    name = str(clean(row.get("name")) or fid)
+    rate = led.city_rate
+    return Split(name, total, led.amounts, led.provenance, led.notes, led.district_net, rate)
+
+
+def _public_money(led: _Ledger, project, fid: int, row, central_subsidy: float | None) -> None:
+    given = central_subsidy if central_subsidy is not None else \
+        community_setting(project, "central_subsidy_yuan", fid)
+    central = float(given or 0.0)
+    if given is not None:
+        led.used(user_value(central, "central subsidy (yuan)"), "central subsidy")
+    used_central = min(central, led.public_works)
+    if central > led.public_works + 1e-9:
+        led.notes.append(T(f"central subsidy exceeds the public input by {central - led.public_works:,.0f} yuan",
+                           f"中央补助超出财政投入 {central - led.public_works:,.0f} 元")())
+    net = led.public_works - used_central
+    rate, district = district_award_rate(led.std, clean(row.get("district")), clean(row.get("district_code")))
+    if rate is None:
+        led.notes.append(T(f"district {clean(row.get('district'))!s} not in the districts table: no city award",
+                           f"区 {clean(row.get('district'))!s} 不在区表中：无市级奖补")())
+        award_rate = 0.0
+    else:
+        value = led.used(rate, f"city award rate ({district})")
+        if value is None:
+            led.notes.append(T(f"no city award rate for {district} (not in the plan; set one to use it)",
+                               f"{district} 无市级以奖代补比例（方案未规定；如需请设定）")())
+        award_rate = value or 0.0
+    award = net * award_rate
+    led.amounts["central"] += used_central
+    led.amounts["city_award"] += award
+    led.amounts["district"] += net - award + led.district_awards
+    led.district_net = net
+    led.city_rate = award_rate if rate is not None and rate.value is not None else None
+
+
+def _nan(v: Any) -> bool:
+    return clean(v) is None
+
+
+def precinct_splits(project, fids=None) -> dict[str, Split]:
+    """Splits summed per precinct (a community without precinct stands alone as ``#fid name``)."""
+    gdf = communities_layer(project).gdf
+    fids = list(gdf.index) if fids is None else [int(f) for f in fids]
+    out: dict[str, Split] = {}
+    for fid in fids:
+        split = community_split(project, fid)
+        precinct = clean(gdf.at[fid, "precinct"]) or f"#{fid} {split.name}"
+        agg = out.setdefault(str(precinct), Split(str(precinct), 0.0, dict.fromkeys(PAYERS, 0.0)))
+        agg.total += split.total
+        agg.district_input_net += split.district_input_net
+        for p in PAYERS:
+            agg.amounts[p] += split.amounts[p]
+        seen = {(d["ref"], d["what"]) for d in agg.provenance}
+        agg.provenance += [d for d in split.provenance if (d["ref"], d["what"]) not in seen]
+        agg.notes += [f"{split.name}: {n}" for n in split.notes]
+    return out
