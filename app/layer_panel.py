@@ -197,7 +197,7 @@ class LayerPanel(QDockWidget):
 
 def _geometry_of(layer) -> str | None:
     """Geometry family of an ``other`` layer, from its first feature."""
-    if len(layer) == 0:
+    if len(layer) == 0 or layer.layer_type == "table":
         return None
     kind = str(layer.gdf.geometry.iloc[0].geom_type)
     return {"Point": "point", "MultiPoint": "point", "LineString": "line",

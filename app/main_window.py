@@ -54,10 +54,12 @@ MENU = {
     "import": T("&Import…", "导入(&I)…"),
     "analysis": T("&Analysis", "分析(&N)"), "conflicts": T("Pipeline &conflicts…", "管线冲突(&C)…"),
     "programme": T("Renovation &programme…", "改造计划(&P)…"),
+    "coverage": T("Life-circle &coverage…", "生活圈覆盖(&L)…"),
 }
 # analysis docks: menu key → (module, class, whether it takes the canvas)
 PANELS = {
     "conflicts": ("app.conflict_panel", "ConflictPanel", True),
+    "coverage": ("app.coverage_panel", "CoveragePanel", False),
     "programme": ("app.programme_panel", "ProgrammePanel", False),
 }
 STATUS = {
@@ -151,6 +153,7 @@ class MainWindow(QMainWindow):
             "about": self._action("about", self.about),
             "conflicts": self._action("conflicts", self.open_conflict_panel),
             "programme": self._action("programme", lambda: self.open_panel("programme")),
+            "coverage": self._action("coverage", lambda: self.open_panel("coverage")),
             "import": self._action("import", lambda: self.open_import_dialog(), "Ctrl+I"),
         }
         a = self.actions_by_key

@@ -151,7 +151,12 @@ def test_population_raster_is_georeferenced_with_transparent_nodata(window):
 def test_status_bar_shows_lon_lat_after_a_mouse_move(window, qtbot):
     canvas = window.canvas
     target = canvas.world_to_pixel(X0, Y0)
-    QTest.mouseMove(canvas, QPoint(int(round(target.x())), int(round(target.y()))))
+    # a real move event at that pixel (QTest.mouseMove goes through the global cursor,
+    # which another test's top-level window may still sit under on the offscreen platform)
+
+    pos = QPointF(round(target.x()), round(target.y()))
+    QApplication.sendEvent(canvas, QMouseEvent(QEvent.MouseMove, pos, Qt.NoButton,
+                                               Qt.NoButton, Qt.NoModifier))
     QApplication.processEvents()
     text = window.lonlat_label.text()
     lon, lat = (float(v) for v in re.findall(r"\d+\.\d+", text)[:2])

@@ -1,0 +1,307 @@
+"""The life-circle coverage panel: choose services and levels, run off the GUI thread
+(progress, Cancel), read coverage by service and level as a table and a bar chart,
+click a gap to zoom the map to that community."""
+
+from __future__ import annotations
+
+import math
+
+from PyQt5.QtCore import QRectF, Qt, QThread
+from PyQt5.QtCore import pyqtSignal as Signal
+from PyQt5.QtGui import QColor, QPainter, QPen
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from layers.coverage import CoverageCancelled, apply_results, compute_coverage
+from layers.coverage.options import DEFAULT_SERVICES
+from layers.errors import ProjectError, T
+from layers.i18n import current_language
+from layers.standards import service_keys
+
+TITLE = T("Life-circle coverage", "生活圈覆盖分析")
+TEXTS = {
+    "run": T("Run", "运行"), "cancel": T("Cancel", "取消"),
+    "levels": T("Levels (m)", "层级（米）"), "mode": T("Distance", "距离"),
+    "network": T("walking network", "沿路网步行"), "euclidean": T("straight line", "直线"),
+    "service": T("Service", "服务"), "level": T("Level", "层级"),
+    "communities": T("Communities covered", "覆盖小区"), "pop": T("Residents", "居民"),
+    "pop60": T("Aged 60+", "60岁以上"), "pop03": T("Aged 0–3", "0–3岁"),
+    "community": T("Community", "小区"), "nearest": T("Nearest (m)", "最近距离（米）"),
+    "required": T("Required (m)", "要求（米）"), "flag": T("Flag", "标记"),
+    "gaps": T("{n} gaps — click one to zoom to it", "缺口 {n} 处 — 点击可缩放至该小区"),
+    "partial": T("Partial result: ", "部分结果："),
+    "error": T("Precinct Planner — problem", "片区规划 — 出现问题"),
+    "idle": T("Choose services and levels, then Run.", "请选择服务和层级，然后点击“运行”。"),
+    "cancelled": T("Cancelled.", "已取消。"),
+}
+SERVICE_COLOURS = ("#d73027", "#4575b4", "#fdae61", "#1a9850", "#762a83", "#8c510a")
+MIN_ZOOM_M = 150.0
+GAP_FIELDS = ("community", "service", "nearest_m", "required_m", "population", "flag")
+
+
+def _share(value) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) \
+        else f"{100 * float(value):.1f}%"
+
+
+class CoverageWorker(QThread):
+    """Runs :func:`compute_coverage` off the GUI thread; the results join the project
+    back on the GUI thread (the panel does that when ``done`` arrives)."""
+
+    progressed = Signal(float, str)
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, project, services, levels, mode, parent=None) -> None:
+        super().__init__(parent)
+        self.project, self.services, self.levels, self.mode = project, services, levels, mode
+        self._cancel = False
+
+    def cancel(self) -> None:
+        self._cancel = True
+
+    def run(self) -> None:  # in the worker thread
+        try:
+            result = compute_coverage(self.project, self.services, self.levels, self.mode,
+                                      progress=lambda f, text: self.progressed.emit(f, text()),
+                                      cancel=lambda: self._cancel)
+        except ProjectError as exc:
+            self.failed.emit(exc)
+            return
+        if self._cancel:
+            self.failed.emit(CoverageCancelled())
+        else:
+            self.done.emit(result)
+
+
+class CoverageChart(QWidget):
+    """Bars: share of residents covered per service (groups) and level (bars)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(140)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self.rows: list[tuple[str, float, float]] = []  # service, level_m, share
+
+    def set_rows(self, rows) -> None:
+        self.rows = list(rows)
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        if not self.rows:
+            painter.end()
+            return
+        margin, axis_h = 30.0, 18.0
+        w, h = self.width() - 2 * margin, self.height() - margin - axis_h
+        services = list(dict.fromkeys(r[0] for r in self.rows))
+        levels = sorted({r[1] for r in self.rows})
+        group_w = w / max(len(services), 1)
+        bar_w = group_w * 0.8 / max(len(levels), 1)
+        painter.setPen(QPen(QColor("#888888")))
+        for frac in (0.0, 0.5, 1.0):
+            y = margin / 2 + h * (1 - frac)
+            painter.drawLine(int(margin), int(y), int(margin + w), int(y))
+            painter.drawText(QRectF(0, y - 8, margin - 2, 16), Qt.AlignRight | Qt.AlignVCenter,
+                             f"{frac * 100:.0f}%")
+        for gi, service in enumerate(services):
+            colour = QColor(SERVICE_COLOURS[gi % len(SERVICE_COLOURS)])
+            for li, level in enumerate(levels):
+                share = next((r[2] for r in self.rows if r[0] == service and r[1] == level), 0.0)
+                share = 0.0 if share != share else share
+                x = margin + gi * group_w + group_w * 0.1 + li * bar_w
+                shade = QColor(colour)
+                shade.setAlpha(int(255 * (0.45 + 0.55 * (li + 1) / len(levels))))
+                top = margin / 2 + h * (1 - share)
+                painter.fillRect(QRectF(x, top, bar_w * 0.9, h * share), shade)
+            painter.setPen(QPen(QColor("black")))
+            painter.drawText(QRectF(margin + gi * group_w, margin / 2 + h + 2, group_w, axis_h),
+                             Qt.AlignCenter, service)
+        painter.end()
+
+
+class CoveragePanel(QDockWidget):
+    """Dock: services, levels, mode, Run/Cancel, coverage table and chart, gap list."""
+
+    def __init__(self, main_window=None, parent: QWidget | None = None, canvas=None) -> None:
+        super().__init__(TITLE(), parent if parent is not None else (
+            main_window if isinstance(main_window, QWidget) else None))
+        self.setObjectName("coverage_panel")
+        self.main_window = main_window
+        self.canvas = canvas if canvas is not None else getattr(main_window, "canvas", None)
+        self.project = getattr(main_window, "project", None)
+        self.result = None
+        self.worker: CoverageWorker | None = None
+        self._build()
+        self.set_project(self.project)
+
+    # --- building ---------------------------------------------------------------------
+    def _build(self) -> None:
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        self.services = QListWidget(body)
+        self.services.setMaximumHeight(110)
+        layout.addWidget(self.services)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(TEXTS["levels"](), body))
+        self.levels = QLineEdit("300,500,1000", body)
+        bar.addWidget(self.levels, 1)
+        bar.addWidget(QLabel(TEXTS["mode"](), body))
+        self.mode = QComboBox(body)
+        for key in ("network", "euclidean"):
+            self.mode.addItem(TEXTS[key](), key)
+        bar.addWidget(self.mode)
+        self.run_button = QPushButton(TEXTS["run"](), body)
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton(TEXTS["cancel"](), body)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        bar.addWidget(self.run_button)
+        bar.addWidget(self.cancel_button)
+        layout.addLayout(bar)
+        self.progress = QProgressBar(body)
+        self.progress.setRange(0, 100)
+        layout.addWidget(self.progress)
+        self.status = QLabel(TEXTS["idle"](), body)
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.table = QTableWidget(0, 6, body)
+        self.table.setHorizontalHeaderLabels([TEXTS[k]() for k in
+                                              ("service", "level", "communities", "pop", "pop60",
+                                               "pop03")])
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        layout.addWidget(self.table, 1)
+        self.chart = CoverageChart(body)
+        layout.addWidget(self.chart)
+        self.gap_label = QLabel(body)
+        layout.addWidget(self.gap_label)
+        self.gaps = QTableWidget(0, len(GAP_FIELDS), body)
+        self.gaps.setHorizontalHeaderLabels([TEXTS[k]() for k in
+                                             ("community", "service", "nearest", "required", "pop",
+                                              "flag")])
+        self.gaps.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.gaps.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.gaps.verticalHeader().setVisible(False)
+        self.gaps.cellClicked.connect(lambda row, _col: self.zoom_to_gap(row))
+        layout.addWidget(self.gaps, 1)
+        self.setWidget(body)
+
+    def set_project(self, project) -> None:
+        self.project = project
+        self.services.clear()
+        if project is None:
+            return
+        std = project.standards()
+        labels = dict(zip(std.table("services")["key"],
+                          std.table("services")["label_zh" if current_language() == "zh"
+                                                else "label_en"]))
+        for key in service_keys(std):
+            item = QListWidgetItem(f"{labels.get(key, key)} ({key})")
+            item.setData(Qt.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked if key in DEFAULT_SERVICES else Qt.Unchecked)
+            self.services.addItem(item)
+
+    def chosen_services(self) -> list[str]:
+        return [self.services.item(i).data(Qt.UserRole) for i in range(self.services.count())
+                if self.services.item(i).checkState() == Qt.Checked]
+
+    # --- running ----------------------------------------------------------------------
+    def run(self) -> bool:
+        """Start a run in a worker thread; False when one is running or nothing to run."""
+        if self.project is None or (self.worker is not None and self.worker.isRunning()):
+            return False
+        self.worker = CoverageWorker(self.project, self.chosen_services(), self.levels.text(),
+                                     self.mode.currentData(), self)
+        self.worker.progressed.connect(self._on_progress)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        self.worker.start()
+        return True
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def _finish(self) -> None:
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _on_progress(self, fraction: float, text: str) -> None:
+        self.progress.setValue(int(100 * fraction))
+        self.status.setText(text)
+
+    def _on_failed(self, exc) -> None:
+        self._finish()
+        if isinstance(exc, CoverageCancelled):
+            self.status.setText(TEXTS["cancelled"]())
+            return
+        self.status.setText(exc.message())
+        QMessageBox.critical(self, TEXTS["error"](), exc.message())
+
+    def _on_done(self, result) -> None:
+        self._finish()
+        apply_results(self.project, result)
+        self.show_result(result)
+
+    # --- showing ----------------------------------------------------------------------
+    def show_result(self, result) -> None:
+        self.result = result
+        city = result.summary[result.summary["unit_type"] == "city"]
+        self.table.setRowCount(len(city))
+        for r, rec in enumerate(city.to_dict("records")):
+            cells = [rec["service"], result.options.level_label(rec["level_m"]),
+                     f"{rec['covered_communities']}/{rec['communities']}",
+                     _share(rec["population_share"]), _share(rec["pop_60plus_share"]),
+                     _share(rec["pop_0_3_share"])]
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(str(text)))
+        self.table.resizeColumnsToContents()
+        self.chart.set_rows([(rec["service"], float(rec["level_m"]),
+                              float(rec["population_share"]) if rec["population_share"] ==
+                              rec["population_share"] else 0.0)
+                             for rec in city.to_dict("records")])
+        gaps = result.gaps
+        self.gaps.setRowCount(len(gaps))
+        for r, rec in enumerate(gaps.to_dict("records")):
+            for c, name in enumerate(GAP_FIELDS):
+                value = rec[name]
+                text = f"{value:,.0f}" if isinstance(value, float) and value == value else \
+                    ("—" if value is None or value != value or str(value) == "<NA>" else str(value))
+                item = QTableWidgetItem(text)
+                item.setData(Qt.UserRole, r)
+                self.gaps.setItem(r, c, item)
+        self.gaps.resizeColumnsToContents()
+        self.gap_label.setText(TEXTS["gaps"].format(n=len(gaps))())
+        note = " ".join(n() for n in result.notes)
+        self.status.setText((TEXTS["partial"]() + note) if result.partial else note)
+
+    def zoom_to_gap(self, row: int) -> None:
+        if self.result is None or self.canvas is None or not 0 <= row < len(self.result.gaps):
+            return
+        rec = self.result.gaps.iloc[row]
+        x0, y0, x1, y1 = (float(rec[k]) for k in ("minx", "miny", "maxx", "maxy"))
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        half_w, half_h = max(x1 - x0, MIN_ZOOM_M) / 2, max(y1 - y0, MIN_ZOOM_M) / 2
+        self.canvas.zoom_to_bounds((cx - half_w, cy - half_h, cx + half_w, cy + half_h))

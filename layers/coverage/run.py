@@ -1,0 +1,107 @@
+"""A whole coverage run and how its results join the project (one undoable step)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.commands import AddLayer, MacroCommand, RemoveLayer
+from layers.coverage.aggregate import gap_list, results_table, summarise
+from layers.coverage.areas import service_areas
+from layers.coverage.engine import Cancel, Distances, Progress, euclidean_distances, network_distances
+from layers.coverage.inputs import CoverageInputs, inputs_from_project
+from layers.coverage.options import CoverageOptions, resolve_options
+from layers.errors import T
+
+RESULTS_LAYER = "coverage_results"
+AREAS_LAYER = "service_areas"
+
+
+@dataclass
+class CoverageResult:
+    """Everything a run produced. ``partial`` is True when something was left out (see
+    ``notes`` and the ``flag`` column): the numbers then describe only what was tested."""
+
+    options: CoverageOptions
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    gaps: pd.DataFrame
+    areas: gpd.GeoDataFrame | None
+    notes: list[T] = field(default_factory=list)
+    partial: bool = False
+    distances: Distances | None = None
+    inputs: CoverageInputs | None = None
+
+
+def coverage(inputs: CoverageInputs, options: CoverageOptions, *, areas: bool = False,
+             net=None, progress: Progress | None = None, cancel: Cancel | None = None) -> CoverageResult:
+    """Run coverage on prepared inputs (see :func:`compute_coverage` for the project form)."""
+    progress = progress or (lambda _f, _t: None)
+    if options.mode == "network":
+        d = network_distances(inputs, options, net, progress, cancel)
+    else:
+        d = euclidean_distances(inputs, options)
+    progress(0.85, T("population-weighted coverage", "按人口加权的覆盖率"))
+    table = results_table(inputs, options, d)
+    summary = summarise(inputs, options, d)
+    gaps = gap_list(inputs, table)
+    area_frame = None
+    if areas and options.mode == "network":
+        progress(0.9, T("service areas", "服务范围"))
+        area_frame = service_areas(d, options, inputs.crs)
+    progress(1.0, T("done", "完成"))
+    return CoverageResult(options, table, summary, gaps, area_frame, list(d.notes), d.partial, d, inputs)
+
+
+def compute_coverage(project, services=None, levels=None, mode: str = "network", *,
+                     areas: bool = True, communities: str | None = None,
+                     facilities: str | None = None, streets: str | None = None,
+                     gates: str | None = None, progress: Progress | None = None,
+                     cancel: Cancel | None = None, **params) -> CoverageResult:
+    """Life-circle coverage of a project's communities by its facilities.
+
+    Parameters
+    ----------
+    project : Project
+    services : list of str or str, optional
+        Service keys (default elder_care, childcare, meal_point).
+    levels : list or str, optional
+        Walking distances in metres or level keys (default 5/10/15 min: 300, 500, 1000 m).
+    mode : {"network", "euclidean"}
+    areas : bool
+        Also draw the service areas (network mode).
+    **params
+        ``max_snap_m``, ``corridor_m``, ``search_limit_m``, ``statuses``.
+
+    Examples
+    --------
+    >>> result = compute_coverage(project, levels="300,500,1000")  # doctest: +SKIP
+    >>> result.summary.query("unit_type == 'city'")  # doctest: +SKIP
+    """
+    options = resolve_options(project.standards(), services, levels, mode, **params)
+    inputs = inputs_from_project(project, communities, facilities, streets, gates, options.statuses)
+    return coverage(inputs, options, areas=areas, progress=progress, cancel=cancel)
+
+
+def apply_results(project, result: CoverageResult) -> MacroCommand:
+    """Put the results table (and the service areas) into the project, replacing those of
+    an earlier run, as one undoable step."""
+    from layers.layer import TableLayer, VectorLayer
+    from styles import default_style
+
+    commands = []
+    names = project.names()
+    for name in (RESULTS_LAYER, AREAS_LAYER):
+        if name in names:
+            commands.append(RemoveLayer(name))
+    commands.append(AddLayer(TableLayer(RESULTS_LAYER, "coverage_results", result.table)))
+    if result.areas is not None:
+        areas = result.areas.copy()
+        areas.index = pd.Index(range(1, len(areas) + 1), name="fid")
+        commands.append(AddLayer(VectorLayer(AREAS_LAYER, "service_areas", areas,
+                                             style=default_style("service_areas"), opacity=0.6)))
+    macro = MacroCommand(T("coverage results", "覆盖分析结果"), commands)
+    project.apply(macro)
+    return macro
