@@ -235,97 +235,10 @@ class MapCanvas(QWidget):
         if self.project is None:
             return image
         painter = QPainter(image)
-        painter.setRenderHint(QPainter.Antialiasing)
-        view = self.visible_extent()
-        world = self.world_transform()
-        labelled = []
-        for layer in self.project.layers:
-            bounds = layer.bounds()
-            if not layer.visible or bounds is None or not _overlaps(bounds, view):
-                continue
-            painter.setOpacity(layer.opacity)
-            graphics = self._graphics_for(layer)
-            if isinstance(graphics, QImage):
-                painter.setTransform(raster_transform(layer) * world)
-                painter.drawImage(QPointF(0, 0), graphics)
-            else:
-                self._draw_vector(painter, graphics, world, view)
-                if graphics.label_xy is not None:
-                    labelled.append(graphics)
-        painter.setOpacity(1.0)
-        painter.resetTransform()
-        if labelled and self._mpp <= LABEL_MAX_MPP:
-            self._draw_labels(painter, labelled, view)
+        paint_layers(painter, self.project.layers, self.world_transform(), self.visible_extent(),
+                     self._mpp, self._graphics_for, self.font())
         painter.end()
         return image
-
-    def _draw_vector(self, painter: QPainter, g: LayerGraphics, world: QTransform,
-                     view) -> None:
-        pad = (g.marker_size + 8) * self._mpp  # markers and wide strokes reach past bounds
-        view = (view[0] - pad, view[1] - pad, view[2] + pad, view[3] + pad)
-        painter.setTransform(world)
-        for chunks, filled in ((g.polygons, True), (g.lines, False)):
-            for chunk in chunks:
-                if not _overlaps(chunk.bounds, view):
-                    continue
-                pen = QPen(chunk.stroke, chunk.width, DASHES[g.dash], Qt.RoundCap, Qt.RoundJoin)
-                pen.setCosmetic(True)
-                painter.setPen(pen if chunk.width > 0 else Qt.NoPen)
-                painter.setBrush(chunk.fill if filled else Qt.NoBrush)
-                painter.drawPath(chunk.path)
-        size = g.marker_size
-        cap = Qt.RoundCap if g.marker == "circle" else Qt.SquareCap
-        for chunk in g.points:
-            if not _overlaps(chunk.bounds, view):
-                continue
-            if g.marker == "triangle":
-                self._draw_triangles(painter, chunk, size, world)
-                continue
-            for colour, width in ((chunk.stroke, size + 2.0), (chunk.fill, size)):
-                pen = QPen(colour, width, Qt.SolidLine, cap)
-                pen.setCosmetic(True)
-                painter.setPen(pen)
-                painter.drawPoints(chunk.points)
-
-    def _draw_triangles(self, painter, chunk: Chunk, size: float, world: QTransform) -> None:
-        """Triangles are built in screen space (a fixed pixel size at every zoom)."""
-        sx = (chunk.xy[:, 0] - self._centre[0]) / self._mpp + self.width() / 2
-        sy = self.height() / 2 - (chunk.xy[:, 1] - self._centre[1]) / self._mpp
-        r = size / 2 + 1
-        offsets = np.array([(0, -r), (r * 0.9, r * 0.6), (-r * 0.9, r * 0.6), (0, -r)])
-        corners = np.stack([sx, sy], axis=1)[:, None, :] + offsets[None, :, :]
-        starts = np.tile([True, False, False, False], len(sx))
-        painter.resetTransform()
-        painter.setPen(QPen(chunk.stroke, 1.0))
-        painter.setBrush(chunk.fill)
-        painter.drawPath(path_from_arrays(corners.reshape(-1, 2), starts))
-        painter.setTransform(world)
-
-    def _draw_labels(self, painter: QPainter, layers, view) -> None:
-        font = QFont(self.font())
-        font.setPointSizeF(max(font.pointSizeF(), 9.0))
-        painter.setFont(font)
-        metrics = QFontMetricsF(font)
-        occupied: list[QRectF] = []
-        halo = QPen(QColor(255, 255, 255, 220), 3.0)
-        for g in layers:
-            xy, texts = g.label_xy, g.label_text
-            inside = np.flatnonzero((xy[:, 0] >= view[0]) & (xy[:, 0] <= view[2])
-                                    & (xy[:, 1] >= view[1]) & (xy[:, 1] <= view[3]))
-            for i in inside[:400]:
-                text = texts[i]
-                if not text:
-                    continue
-                p = self.world_to_pixel(xy[i, 0], xy[i, 1])
-                w, h = metrics.horizontalAdvance(text), metrics.height()
-                rect = QRectF(p.x() - w / 2, p.y() - h / 2, w, h)
-                if any(rect.intersects(o) for o in occupied):
-                    continue
-                occupied.append(rect.adjusted(-3, -1, 3, 1))
-                path = QPainterPath()
-                path.addText(rect.left(), rect.top() + metrics.ascent(), font, text)
-                painter.strokePath(path, halo)
-                painter.fillPath(path, QColor("#2b2b2b"))
 
     def _draw_scale_bar(self, painter: QPainter) -> None:
         length = nice_length(self._mpp * self.width() / 5)
@@ -411,6 +324,111 @@ class MapCanvas(QWidget):
             self.zoom_to_extent()  # keep the whole project in view until the user navigates
         self._invalidate()
         super().resizeEvent(event)
+
+
+# --- the layer painter (the canvas, the map sheet and previews share it) ------------------
+def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
+                 graphics_for, font: QFont, pen_scale: float = 1.0) -> None:
+    """Draw visible ``layers`` (bottom first) whose world → device transform is ``world``.
+
+    ``view`` is the world extent shown, ``mpp`` world metres per device pixel,
+    ``graphics_for(layer)`` gives a layer's cached graphics (QImage or LayerGraphics),
+    and ``pen_scale`` multiplies pen widths, marker and label sizes (a printed sheet at
+    300 dpi uses 300/96 so lines keep their on-screen thickness).
+    """
+    painter.setRenderHint(QPainter.Antialiasing)
+    labelled = []
+    for layer in layers:
+        bounds = layer.bounds()
+        if not layer.visible or bounds is None or not _overlaps(bounds, view):
+            continue
+        painter.setOpacity(layer.opacity)
+        graphics = graphics_for(layer)
+        if isinstance(graphics, QImage):
+            painter.setTransform(raster_transform(layer) * world)
+            painter.drawImage(QPointF(0, 0), graphics)
+        else:
+            _draw_vector(painter, graphics, world, view, mpp, pen_scale)
+            if graphics.label_xy is not None:
+                labelled.append(graphics)
+    painter.setOpacity(1.0)
+    painter.resetTransform()
+    if labelled and mpp / pen_scale <= LABEL_MAX_MPP:
+        _draw_labels(painter, labelled, view, world, font, pen_scale)
+
+
+def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, mpp: float,
+                 k: float) -> None:
+    pad = (g.marker_size + 8) * k * mpp  # markers and wide strokes reach past bounds
+    view = (view[0] - pad, view[1] - pad, view[2] + pad, view[3] + pad)
+    painter.setTransform(world)
+    for chunks, filled in ((g.polygons, True), (g.lines, False)):
+        for chunk in chunks:
+            if not _overlaps(chunk.bounds, view):
+                continue
+            pen = QPen(chunk.stroke, chunk.width * k, DASHES[g.dash], Qt.RoundCap, Qt.RoundJoin)
+            pen.setCosmetic(True)
+            painter.setPen(pen if chunk.width > 0 else Qt.NoPen)
+            painter.setBrush(chunk.fill if filled else Qt.NoBrush)
+            painter.drawPath(chunk.path)
+    size = g.marker_size * k
+    cap = Qt.RoundCap if g.marker == "circle" else Qt.SquareCap
+    for chunk in g.points:
+        if not _overlaps(chunk.bounds, view):
+            continue
+        if g.marker == "triangle":
+            _draw_triangles(painter, chunk, size, world, k)
+            continue
+        for colour, width in ((chunk.stroke, size + 2.0 * k), (chunk.fill, size)):
+            pen = QPen(colour, width, Qt.SolidLine, cap)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawPoints(chunk.points)
+
+
+def _draw_triangles(painter, chunk: Chunk, size: float, world: QTransform, k: float) -> None:
+    """Triangles are built in device space (a fixed pixel size at every zoom)."""
+    sx = chunk.xy[:, 0] * world.m11() + world.dx()
+    sy = chunk.xy[:, 1] * world.m22() + world.dy()
+    r = size / 2 + k
+    offsets = np.array([(0, -r), (r * 0.9, r * 0.6), (-r * 0.9, r * 0.6), (0, -r)])
+    corners = np.stack([sx, sy], axis=1)[:, None, :] + offsets[None, :, :]
+    starts = np.tile([True, False, False, False], len(sx))
+    painter.resetTransform()
+    painter.setPen(QPen(chunk.stroke, 1.0 * k))
+    painter.setBrush(chunk.fill)
+    painter.drawPath(path_from_arrays(corners.reshape(-1, 2), starts))
+    painter.setTransform(world)
+
+
+def _draw_labels(painter: QPainter, layers, view, world: QTransform, base_font: QFont,
+                 k: float) -> None:
+    font = QFont(base_font)
+    font.setPointSizeF(max(font.pointSizeF(), 9.0))
+    if k != 1.0:
+        font.setPixelSize(max(1, round(QFontMetricsF(font).height() * 0.7 * k)))
+    painter.setFont(font)
+    metrics = QFontMetricsF(font)
+    occupied: list[QRectF] = []
+    halo = QPen(QColor(255, 255, 255, 220), 3.0 * k)
+    for g in layers:
+        xy, texts = g.label_xy, g.label_text
+        inside = np.flatnonzero((xy[:, 0] >= view[0]) & (xy[:, 0] <= view[2])
+                                & (xy[:, 1] >= view[1]) & (xy[:, 1] <= view[3]))
+        for i in inside[:400]:
+            text = texts[i]
+            if not text:
+                continue
+            p = world.map(QPointF(xy[i, 0], xy[i, 1]))
+            w, h = metrics.horizontalAdvance(text), metrics.height()
+            rect = QRectF(p.x() - w / 2, p.y() - h / 2, w, h)
+            if any(rect.intersects(o) for o in occupied):
+                continue
+            occupied.append(rect.adjusted(-3 * k, -k, 3 * k, k))
+            path = QPainterPath()
+            path.addText(rect.left(), rect.top() + metrics.ascent(), font, text)
+            painter.strokePath(path, halo)
+            painter.fillPath(path, QColor("#2b2b2b"))
 
 
 def _overlaps(a, b) -> bool:

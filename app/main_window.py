@@ -52,6 +52,7 @@ MENU = {
     "zoom_out": T("Zoom &out", "缩小(&O)"), "help": T("&Help", "帮助(&H)"),
     "about": T("&About Precinct Planner", "关于片区规划(&A)"), "toolbar": T("Map", "地图"),
     "import": T("&Import…", "导入(&I)…"),
+    "export": T("&Export…", "导出(&E)…"),
     "analysis": T("&Analysis", "分析(&N)"), "conflicts": T("Pipeline &conflicts…", "管线冲突(&C)…"),
     "programme": T("Renovation &programme…", "改造计划(&P)…"),
     "coverage": T("Life-circle &coverage…", "生活圈覆盖(&L)…"),
@@ -155,13 +156,14 @@ class MainWindow(QMainWindow):
             "programme": self._action("programme", lambda: self.open_panel("programme")),
             "coverage": self._action("coverage", lambda: self.open_panel("coverage")),
             "import": self._action("import", lambda: self.open_import_dialog(), "Ctrl+I"),
+            "export": self._action("export", lambda: self.open_export_dialog(), "Ctrl+E"),
         }
         a = self.actions_by_key
         bar = self.menuBar()
         file_menu = bar.addMenu(MENU["file"]())
         file_menu.addActions([a["open"], a["save"], a["save_as"]])
         file_menu.addSeparator()
-        file_menu.addAction(a["import"])
+        file_menu.addActions([a["import"], a["export"]])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         view_menu = bar.addMenu(MENU["view"]())
@@ -313,6 +315,15 @@ class MainWindow(QMainWindow):
         dialog = ImportDialog(self.project, self, path=path)
         dialog.show()
         self._import_dialog = dialog  # keep a reference while it is open
+        return dialog
+
+    def open_export_dialog(self):
+        """File → Export: HTML, map sheet, GeoPackage with QGIS styles, tables (with a preview)."""
+        from app.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.project, self)
+        dialog.show()
+        self._export_dialog = dialog
         return dialog
 
     def about(self) -> None:

@@ -432,3 +432,15 @@ def test_analysis_menu_opens_each_panel_once_and_follows_the_project(window):
     replacement = make_project()
     window.set_project(replacement)
     assert all(getattr(p, "project", None) is replacement for p in window.panels.values())
+
+
+def test_file_menu_export_opens_the_export_dialog_on_this_project(window, qtbot):
+    from app.export_dialog import ExportDialog
+
+    action = window.actions_by_key["export"]
+    assert action.shortcut().toString() == "Ctrl+E"
+    action.trigger()
+    dialog = window._export_dialog
+    qtbot.addWidget(dialog)
+    assert isinstance(dialog, ExportDialog) and dialog.project is window.project
+    dialog.close()

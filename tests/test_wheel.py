@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -60,3 +61,11 @@ def test_wheel_in_fresh_venv(tmp_path):
                           env=env, capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
     assert (work / "d.gpkg").exists()
+    # the offline HTML export needs the vendored Leaflet from the installed package
+    html = subprocess.run([str(precinct), "export", "d.gpkg", "--html", "d.html"], cwd=work,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert html.returncode == 0, html.stderr
+    page = (work / "d.html").read_text(encoding="utf-8")
+    assert "leaflet" in page.lower()
+    # no script, stylesheet or image is fetched online (links in attribution text are fine)
+    assert not re.search(r"""<(script|link|img)[^>]*(src|href)\s*=\s*["']https?:""", page)

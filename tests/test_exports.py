@@ -1,0 +1,328 @@
+"""Core exports without Qt: offline HTML page, GeoPackage with QGIS layer_styles, XLSX/CSV."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from affine import Affine
+from shapely.geometry import LineString, Point, box
+
+from layers.exports import export_html, render_html, write_csv_folder, write_gpkg, write_xlsx
+from layers.exports.common import layer_style
+from layers.exports.gpkg_styles import LAYER_STYLES_COLUMNS
+from layers.exports.html_assets import leaflet_js
+from layers.exports.qml import category_values, rgba_text
+from layers.layer import RasterLayer, TableLayer, VectorLayer
+from layers.project import Project
+from styles import default_style
+
+CRS = "EPSG:4546"
+X0, Y0 = 528_000.0, 3_397_000.0
+XSS = "<img src=x onerror=alert(1)><script>window.pwned=1</script>"
+TITLE_ZH = "测试片区（虚构数据）"
+
+
+def make_export_project() -> Project:
+    """Every style type (single, categorised, categorised from standards, graduated), points,
+    lines, polygons, a raster and a table layer; one community named with an XSS string."""
+    project = Project(metadata={"title_zh": TITLE_ZH, "title_en": "Test precinct",
+                                "synthetic": True})
+    grid = np.arange(4 * 6, dtype="float32").reshape(4, 6) + 1
+    project.add_layer(RasterLayer("人口格网", "population", grid,
+                                  Affine(60, 0, X0 - 100, 0, -60, Y0 + 500), CRS, nodata=-1))
+    streets = gpd.GeoDataFrame(
+        {"name": ["东山大道", "夷陵路"], "road_class": ["arterial", "branch"]},
+        geometry=[LineString([(X0 - 50, Y0 - 30), (X0 + 700, Y0 - 30)]),
+                  LineString([(X0 + 250, Y0 - 80), (X0 + 250, Y0 + 400)])], crs=CRS)
+    project.add_layer(VectorLayer("街道", "streets", streets))
+    communities = gpd.GeoDataFrame(
+        {"name": [XSS, "夷陵小区", "东湖小区"], "households": [120, 300, 80],
+         "year_built": [1985, 1992, 1979], "willingness": [0.5, 0.9, None],
+         "shantytown": [True, False, None]},
+        geometry=[box(X0, Y0, X0 + 200, Y0 + 150), box(X0 + 300, Y0, X0 + 500, Y0 + 180),
+                  box(X0, Y0 + 220, X0 + 180, Y0 + 400)], crs=CRS)
+    graduated = {**default_style("communities"), "type": "graduated", "field": "households",
+                 "classes": [{"min": 0, "max": 100, "fill": "#fee5d9", "label_zh": "少"},
+                             {"min": 100, "max": 1000, "fill": "#a50f15", "label_zh": "多"}]}
+    project.add_layer(VectorLayer("小区", "communities", communities, style=graduated))
+    pipes = gpd.GeoDataFrame(
+        {"utility": ["gas", "water", "power"], "diameter_mm": [100.0, 200.0, np.nan]},
+        geometry=[LineString([(X0 + 300, Y0 + 200 + 10 * i), (X0 + 600, Y0 + 200 + 10 * i)])
+                  for i in range(3)], crs=CRS)
+    project.add_layer(VectorLayer("管线", "pipelines", pipes))
+    facilities = gpd.GeoDataFrame(
+        {"name": ["养老服务站", "托育点", "=HYPERLINK(\"http://x\")"],
+         "service": ["elder_care", "childcare", "bank"]},
+        geometry=[Point(X0 + 100, Y0 + 80), Point(X0 + 400, Y0 + 90), Point(X0 + 600, Y0 + 300)],
+        crs=CRS)
+    project.add_layer(VectorLayer("设施", "facilities", facilities))
+    project.add_layer(TableLayer("覆盖结果", "coverage_results", pd.DataFrame(
+        {"community_fid": [1, 2], "community": [XSS, "夷陵小区"], "service": ["elder_care"] * 2,
+         "nearest_m": [120.456, 980.0], "covered": [True, False]})))
+    return project
+
+
+@pytest.fixture
+def export_project() -> Project:
+    return make_export_project()
+
+
+# --- HTML ------------------------------------------------------------------------------
+def _payloads(page: str) -> list[list[dict]]:
+    return [json.loads(m.group(1)) for m in re.finditer(r"ppLayer\((\[.*?\]), (?:true|false),",
+                                                        page, re.S)]
+
+
+def test_html_is_self_contained(export_project, tmp_path):
+    stats = export_html(export_project, tmp_path / "map.html", lang="zh")
+    page = (tmp_path / "map.html").read_text("utf-8")
+    assert stats["features"] == 2 + 3 + 3 + 3 and stats["renderer"] == "svg"
+    assert leaflet_js() in page and "Leaflet 1.9.4" in leaflet_js()
+    assert "sourceMappingURL" not in page
+    own = page.replace(leaflet_js(), "")  # Leaflet's credit links to its site: not a request
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", own)
+    assert "<link" not in own.lower()
+    assert "jquery" not in own.lower() and "bootstrap" not in own.lower()
+    assert "tile.openstreetmap" not in page and "L.tileLayer(" not in page
+    assert "url(images/" not in page  # Leaflet's icons are inlined
+    assert "data:image/png;base64," in page  # the raster overlay
+    assert TITLE_ZH in page
+
+
+def test_html_keeps_markup_in_data_inert(export_project):
+    page, _ = render_html(export_project, lang="zh")
+    assert XSS not in page and "<script>window.pwned" not in page
+    names = [p for layer in _payloads(page) for p in layer if p["title"] == "小区"][0]["cols"][1]
+    assert XSS in (names["d"] if isinstance(names, dict) else names)  # the text itself survives
+
+
+def test_html_uses_the_canvas_colours_and_labels(export_project):
+    page, _ = render_html(export_project, lang="en")
+    by_title = {layer[0]["title"]: layer[0] for layer in _payloads(page)}
+    for name in ("小区", "管线", "设施", "街道"):
+        layer = export_project.layer(name)
+        resolved = layer_style(export_project, layer)[1]
+        payload = by_title[name]
+        for i, row in enumerate(resolved.fill):
+            style = payload["styles"][payload["style"][i]]
+            stroke = resolved.stroke[i]
+            assert style["color"] == "#{:02x}{:02x}{:02x}".format(*stroke[:3])
+            assert style["weight"] == pytest.approx(resolved.stroke_width[i]) or name == "设施"
+            if "fillColor" in style:
+                assert style["fillColor"] == "#{:02x}{:02x}{:02x}".format(*row[:3])
+    assert by_title["小区"]["labels"][:3] == ["Feature id", "Community name", "District"]
+    assert "Legend" in page and "gas" in page.lower()
+
+
+def test_html_does_not_evaluate_template_syntax_in_texts(export_project):
+    export_project.layer("小区").name = "小区 {{ 7*7 }}"
+    page, _ = render_html(export_project, title="标题 {{ 6*7 }} {% if 1 %}x{% endif %}")
+    assert "标题 {{ 6*7 }} {% if 1 %}x{% endif %}" in page and "标题 42" not in page
+    assert "小区 49" not in page and "<h4>小区 {{ 7*7 }}</h4>" in page  # legend: literal
+    payload = [p for layer in _payloads(page) for p in layer if p["title"].startswith("小区")]
+    assert payload[0]["title"] == "小区 {{ 7*7 }}"  # JSON-decoded, the name is intact
+
+
+def test_html_refuses_wrong_extension(export_project, tmp_path):
+    from layers.errors import ProjectError
+
+    with pytest.raises(ProjectError):
+        export_html(export_project, tmp_path / "map.txt")
+
+
+# --- GeoPackage with layer_styles --------------------------------------------------------
+def _styles_rows(path) -> dict[str, dict]:
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        rows = [dict(r) for r in db.execute("SELECT * FROM layer_styles")]
+    return {r["f_table_name"]: r for r in rows}
+
+
+def test_gpkg_layer_styles_follow_the_qgis_schema(export_project, tmp_path):
+    out = write_gpkg(export_project, tmp_path / "styled.gpkg", lang="zh")
+    with sqlite3.connect(out) as db:
+        columns = [r[1] for r in db.execute("PRAGMA table_info(layer_styles)")]
+        registered = db.execute("SELECT data_type FROM gpkg_contents WHERE table_name = "
+                                "'layer_styles'").fetchone()
+    assert set(LAYER_STYLES_COLUMNS) <= set(columns) and registered == ("attributes",)
+    rows = _styles_rows(out)
+    assert set(rows) == {"街道", "小区", "管线", "设施"}  # the table layer has no style
+    for row in rows.values():
+        assert row["useAsDefault"] == 1 and row["f_table_catalog"] == ""
+        assert row["f_geometry_column"] == "geom"
+        ET.fromstring(row["styleSLD"])
+    listed = {name for name, _ in pyogrio.list_layers(out)}
+    assert {"街道", "小区", "管线", "设施", "覆盖结果"} <= listed
+    back = pyogrio.read_dataframe(out, layer="小区")
+    assert list(back["name"])[0] == XSS and len(back) == 3
+
+
+def _symbol_colours(renderer: ET.Element, key: str) -> list[str]:
+    symbols = {s.get("name"): s for s in renderer.find("symbols")}
+    out = []
+    for i in range(len(symbols)):
+        layer = symbols[str(i)].find("layer")
+        props = {o.get("name"): o.get("value") for o in layer.find("Option")}
+        out.append(props[key])
+    return out
+
+
+@pytest.mark.parametrize("name, renderer_type, attr, key", [
+    ("小区", "graduatedSymbol", "households", "color"),
+    ("管线", "categorizedSymbol", "utility", "line_color"),
+    ("设施", "categorizedSymbol", "service", "color"),
+    ("街道", "categorizedSymbol", "road_class", "line_color"),
+])
+def test_qml_carries_renderer_and_resolved_colours(export_project, tmp_path, name,
+                                                    renderer_type, attr, key):
+    out = write_gpkg(export_project, tmp_path / "styled.gpkg", lang="zh")
+    qml = _styles_rows(out)[name]["styleQML"]
+    root = ET.fromstring(qml.split("\n", 1)[1])
+    renderer = root.find("renderer-v2")
+    assert renderer.get("type") == renderer_type and renderer.get("attr") == attr
+    layer = export_project.layer(name)
+    style, resolved = layer_style(export_project, layer)
+    colour_of = "fill" if key == "color" else "stroke"
+    expected = [rgba_text(getattr(e, colour_of)) for e in resolved.legend]
+    assert _symbol_colours(renderer, key)[:len(expected)] == expected
+    if renderer_type == "categorizedSymbol":
+        values = [c.get("value") for c in renderer.find("categories")]
+        standards = export_project.standards() if style.get("colors_from") else None
+        assert values[:len(category_values(style, standards))] == category_values(style,
+                                                                                   standards)
+        # every feature's resolved colour is the colour of its category in QGIS
+        colours = dict(zip(values, _symbol_colours(renderer, key), strict=True))
+        for value, rgba in zip(layer.gdf[attr], getattr(resolved, colour_of), strict=True):
+            assert colours.get(value, colours.get("")) == rgba_text(rgba)
+    else:
+        ranges = [(float(r.get("lower")), float(r.get("upper"))) for r in renderer.find("ranges")]
+        assert ranges == [(0.0, 100.0), (100.0, 1000.0)]
+
+
+def test_single_symbol_and_labels(tmp_path):
+    project = make_export_project()
+    layer = project.layer("小区")
+    layer.style = default_style("communities")
+    out = write_gpkg(project, tmp_path / "single.gpkg", names=["小区"])
+    root = ET.fromstring(_styles_rows(out)["小区"]["styleQML"].split("\n", 1)[1])
+    assert root.find("renderer-v2").get("type") == "singleSymbol"
+    resolved = layer_style(project, layer)[1]
+    assert _symbol_colours(root.find("renderer-v2"), "color") == [rgba_text(resolved.fill[0])]
+    assert root.find("labeling/settings/text-style").get("fieldName") == "name"
+
+
+def test_gpkg_opens_in_qgis_with_our_renderer(export_project, tmp_path):
+    qgis_core = pytest.importorskip(
+        "qgis.core", reason="Debian's QGIS (python3-qgis) is not installed; the layer_styles "
+                            "rows are checked against QGIS's schema by the other tests")
+    out = write_gpkg(export_project, tmp_path / "styled.gpkg", lang="zh")
+    app = qgis_core.QgsApplication([], False)
+    app.initQgis()
+    try:
+        layer = qgis_core.QgsVectorLayer(f"{out}|layername=管线", "管线", "ogr")
+        assert layer.isValid()
+        renderer = layer.renderer()
+        assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "utility"
+        gas = [c for c in renderer.categories() if c.value() == "gas"][0]
+        resolved = layer_style(export_project, export_project.layer("管线"))[1]
+        expected = resolved.stroke[0]
+        assert gas.symbol().color().getRgb()[:3] == tuple(int(v) for v in expected[:3])
+    finally:
+        app.exitQgis()
+
+
+# --- tables ----------------------------------------------------------------------------
+def test_xlsx_has_a_sheet_per_layer_with_chinese_headers(export_project, tmp_path):
+    from openpyxl import load_workbook
+
+    out = write_xlsx(export_project, tmp_path / "tables.xlsx", lang="zh")
+    book = load_workbook(out)
+    assert book.sheetnames == ["街道", "小区", "管线", "设施", "覆盖结果"]
+    rows = list(book["小区"].values)
+    assert rows[0][:3] == ("要素编号", "小区名称", "区") and "X (m)" in rows[0]
+    assert rows[1][1] == XSS and len(rows) == 4
+    shanty = rows[0].index("纳入棚户区改造计划")
+    assert [r[shanty] for r in rows[1:]] == ["是", "否", None]
+    facility = list(book["设施"].values)[3]
+    cell = book["设施"].cell(row=4, column=2)
+    assert facility[1].startswith("=HYPERLINK") and cell.data_type == "s"
+    coverage = list(book["覆盖结果"].values)
+    assert "至最近设施距离 (m)" in coverage[0] and coverage[1][coverage[0].index(
+        "至最近设施距离 (m)")] == pytest.approx(120.46)
+
+
+def test_csv_is_utf8_with_bom_and_english_headers(export_project, tmp_path):
+    files = write_csv_folder(export_project, tmp_path / "csv", lang="en")
+    assert [f.name for f in files] == ["街道.csv", "小区.csv", "管线.csv", "设施.csv", "覆盖结果.csv"]
+    raw = (tmp_path / "csv" / "小区.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with open(tmp_path / "csv" / "小区.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:3] == ["Feature id", "Community name", "District"]
+    assert rows[1][1] == XSS and rows[3][1] == "东湖小区"
+    with open(tmp_path / "csv" / "设施.csv", encoding="utf-8-sig", newline="") as handle:
+        facilities = list(csv.reader(handle))
+    assert facilities[3][1].startswith("'=")  # not a live formula in Excel
+    with open(tmp_path / "csv" / "覆盖结果.csv", encoding="utf-8-sig", newline="") as handle:
+        coverage = list(csv.reader(handle))
+    assert "Covered at the required level" in coverage[0]
+    assert coverage[1][coverage[0].index("Covered at the required level")] == "yes"
+
+
+def test_conflicts_layer_uses_the_report_table(tmp_path):
+    from layers.pipelines.report import report_frame
+
+    project = make_export_project()
+    conflicts = gpd.GeoDataFrame(
+        {"conflict_id": ["C1"], "conflict_type": ["crossing"], "status": ["open"],
+         "length_m": [3.456]}, geometry=[LineString([(X0, Y0), (X0 + 5, Y0)])], crs=CRS)
+    project.add_layer(VectorLayer("冲突", "conflicts", conflicts))
+    write_xlsx(project, tmp_path / "t.xlsx", names=["冲突"], lang="zh")
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(tmp_path / "t.xlsx")["冲突"].values)
+    expected = report_frame(project.layer("冲突").gdf, "zh")
+    assert list(rows[0][1:]) == list(expected.columns)
+
+
+# --- command line ----------------------------------------------------------------------
+def test_cli_export_writes_every_requested_file(export_project, tmp_path, capsys):
+    from app import cli_export
+    from layers.store import save_project
+
+    project_file = tmp_path / "p.gpkg"
+    save_project(export_project, project_file)
+    parser = argparse.ArgumentParser()
+    cli_export.configure(parser)
+    args = parser.parse_args([str(project_file), "--html", str(tmp_path / "m.html"),
+                              "--gpkg", str(tmp_path / "s.gpkg"), "--xlsx",
+                              str(tmp_path / "t.xlsx"), "--csv", str(tmp_path / "csv"),
+                              "--layers", "小区", "设施", "--title", "审查用图"])
+    args.json, args.lang = True, "zh"
+    assert cli_export.run(args) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert set(payload["written"]) == {"html", "gpkg", "xlsx", "csv"}
+    assert "审查用图" in (tmp_path / "m.html").read_text("utf-8")
+    assert {n for n, _ in pyogrio.list_layers(tmp_path / "s.gpkg")} >= {"小区", "设施"}
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == ["小区.csv", "设施.csv"]
+
+
+def test_cli_export_needs_an_output(export_project, tmp_path):
+    from app import cli_export
+    from layers.errors import ProjectError
+
+    parser = argparse.ArgumentParser()
+    cli_export.configure(parser)
+    args = parser.parse_args([str(tmp_path / "p.gpkg")])
+    with pytest.raises(ProjectError):
+        cli_export.run(args)
