@@ -358,3 +358,34 @@ def test_what_if_moves_adds_and_deletes_match_a_full_recompute():
     project.undo.undo()
     _same(session)
     session.disconnect()
+
+
+@pytest.mark.parametrize("k", [24, 2])  # with 2 candidates most points need the GEOS fallback
+def test_fast_nearest_edge_equals_geos_including_the_fallback(monkeypatch, k):
+    import shapely
+
+    import layers.coverage.nearest as nearest_mod
+    from layers.coverage.snap import edge_index, snap_points
+    from layers.importing.network import build_network
+
+    project = build_sample_project("small", 0)
+    net = build_network(project.layer("streets").gdf)
+    index = edge_index(net)
+    monkeypatch.setattr(nearest_mod, "K", k)
+    index.pieces = None
+    x0, y0, x1, y1 = project.layer("streets").bounds()
+    rng = np.random.default_rng(5)
+    pts = shapely.points(rng.uniform(x0 - 300, x1 + 300, 4000),
+                         rng.uniform(y0 - 300, y1 + 300, 4000))  # some far off the network
+    got = snap_points(index, pts, max_snap_m=150.0)
+    proven = nearest_mod.nearest(index.pieces, shapely.get_coordinates(pts))[3]
+    assert proven.all() if k == 24 else (~proven).sum() > 1000
+    (pi, ei), dist = index.tree.query_nearest(pts, max_distance=150.0, return_distance=True,
+                                              all_matches=False)
+    ref = np.full(len(pts), np.nan)
+    ref[pi] = dist
+    assert np.array_equal(got.ok, ~np.isnan(ref))
+    assert np.allclose(got.snap_m[got.ok], ref[got.ok], atol=1e-7, rtol=0)
+    on_edge = shapely.line_locate_point(index.geoms[got.edge[got.ok]], pts[got.ok])
+    assert np.allclose(got.pos[got.ok], np.clip(on_edge, 0, index.length[got.edge[got.ok]]),
+                       atol=1e-6)

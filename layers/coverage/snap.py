@@ -19,6 +19,8 @@ import numpy as np
 import shapely
 from scipy.sparse import csr_matrix
 
+from layers.coverage.nearest import Pieces, build_pieces, nearest
+
 _CACHE_ATTR = "_coverage_edge_index"
 
 
@@ -33,6 +35,7 @@ class EdgeIndex:
     tree: shapely.STRtree
     n_nodes: int
     base: csr_matrix
+    pieces: Pieces | None = None  # k-d tree over straight pieces, built on first snap
 
 
 def edge_index(net) -> EdgeIndex:
@@ -68,12 +71,25 @@ def snap_points(index: EdgeIndex, points: np.ndarray, max_snap_m: float) -> Snap
     edge = np.full(n, -1, dtype=np.int64)
     pos = np.full(n, np.nan)
     snap = np.full(n, np.nan)
-    if n and len(index.geoms):
-        (pi, ei), dist = index.tree.query_nearest(points, max_distance=max_snap_m,
+    if not (n and len(index.geoms)):
+        return Snapped(edge, pos, snap)
+    if index.pieces is None:
+        index.pieces = build_pieces(index.geoms)
+    present = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    todo = np.flatnonzero(present)
+    if len(todo) and index.pieces.tree is not None:
+        e, p, d, exact = nearest(index.pieces, shapely.get_coordinates(points[todo]))
+        close = exact & (d <= max_snap_m)
+        edge[todo[close]], pos[todo[close]], snap[todo[close]] = e[close], p[close], d[close]
+        todo = todo[~exact]  # the bound did not prove these: ask GEOS
+    if len(todo):
+        (pi, ei), dist = index.tree.query_nearest(points[todo], max_distance=max_snap_m,
                                                   return_distance=True, all_matches=False)
+        pi = todo[pi]
         edge[pi], snap[pi] = ei, dist
         pos[pi] = shapely.line_locate_point(index.geoms[ei], points[pi])
-        pos[pi] = np.clip(pos[pi], 0.0, index.length[ei])
+    ok = edge >= 0
+    pos[ok] = np.clip(pos[ok], 0.0, index.length[edge[ok]])
     return Snapped(edge, pos, snap)
 
 
