@@ -70,7 +70,7 @@ def summarise(inputs: CoverageInputs, options: CoverageOptions, d: Distances,
     comm = inputs.communities
     weights, known = _weights(comm)
     levels = np.asarray(options.levels_m, dtype=float)
-    frames = []
+    columns: dict[str, list[np.ndarray]] = {}  # one frame at the end, not one per block
     for unit_type in units:
         if unit_type == "city":
             codes, labels = np.zeros(len(comm), dtype=np.int64), np.array(["city"], dtype=object)
@@ -95,8 +95,9 @@ def summarise(inputs: CoverageInputs, options: CoverageOptions, d: Distances,
                                        for j in range(3)], axis=1) for i in range(len(levels))],
                             axis=1)  # units × levels × pops
             for i, level in enumerate(levels):
-                block = {"unit_type": unit_type, "unit": labels, "service": service,
-                         "level_m": level, "communities": count,
+                block = {"unit_type": np.full(k, unit_type, dtype=object), "unit": labels,
+                         "service": np.full(k, service, dtype=object),
+                         "level_m": np.full(k, level), "communities": count,
                          "covered_communities": covered_n[:, i].astype(np.int64),
                          "flagged": flagged.astype(np.int64)}
                 for j, col in enumerate(("population", "pop_60plus", "pop_0_3")):
@@ -106,8 +107,11 @@ def summarise(inputs: CoverageInputs, options: CoverageOptions, d: Distances,
                     with np.errstate(invalid="ignore", divide="ignore"):
                         block[f"{col}_share"] = np.where(total > 0, cov / total, np.nan)
                 block["pop_0_3_known"] = known03.astype(np.int64)
-                frames.append(pd.DataFrame(block))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SUMMARY_COLUMNS)
+                for name, values in block.items():
+                    columns.setdefault(name, []).append(np.asarray(values))
+    if not columns:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    out = pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
     return out[list(SUMMARY_COLUMNS)]
 
 
