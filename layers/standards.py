@@ -79,6 +79,7 @@ SCHEMAS: dict[str, _Schema] = {
     "programme_parameters": _Schema(mixed=("value",), values=("value",), ranges=_nonneg("value")),
     "item_funding": _Schema(values=("rule",), fks=(("key", "renovation_items", "key", ()),)),
     "item_suggestions": _Schema(fks=(("item", "renovation_items", "key", ()),)),
+    "siting_parameters": _Schema(mixed=("value",), values=("value",), ranges=_nonneg("value")),
 }
 
 
