@@ -56,12 +56,14 @@ MENU = {
     "analysis": T("&Analysis", "分析(&N)"), "conflicts": T("Pipeline &conflicts…", "管线冲突(&C)…"),
     "programme": T("Renovation &programme…", "改造计划(&P)…"),
     "coverage": T("Life-circle &coverage…", "生活圈覆盖(&L)…"),
+    "siting": T("&Siting on idle land…", "存量用地选址(&S)…"),
 }
 # analysis docks: menu key → (module, class, whether it takes the canvas)
 PANELS = {
     "conflicts": ("app.conflict_panel", "ConflictPanel", True),
     "coverage": ("app.coverage_panel", "CoveragePanel", False),
     "programme": ("app.programme_panel", "ProgrammePanel", False),
+    "siting": ("app.siting_panel", "SitingPanel", False),
 }
 STATUS = {
     "xy": T("x {x:,.1f}  y {y:,.1f} m", "X {x:,.1f}  Y {y:,.1f} 米"),
@@ -155,6 +157,7 @@ class MainWindow(QMainWindow):
             "conflicts": self._action("conflicts", self.open_conflict_panel),
             "programme": self._action("programme", lambda: self.open_panel("programme")),
             "coverage": self._action("coverage", lambda: self.open_panel("coverage")),
+            "siting": self._action("siting", lambda: self.open_panel("siting")),
             "import": self._action("import", lambda: self.open_import_dialog(), "Ctrl+I"),
             "export": self._action("export", lambda: self.open_export_dialog(), "Ctrl+E"),
         }
