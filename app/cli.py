@@ -136,6 +136,7 @@ from app import (  # noqa: E402  (each subcommand lives in its own module)
     cli_coverage,
     cli_export,
     cli_import,
+    cli_precincts,
     cli_programme,
     cli_siting,
 )
@@ -146,6 +147,7 @@ SUBCOMMANDS["demo"] = (_configure_demo, _run_demo,
 SUBCOMMANDS["info"] = (_configure_info, _run_info, T("describe a project", "显示项目信息"))
 SUBCOMMANDS["import"] = (cli_import.configure, cli_import.run, cli_import.HELP)
 SUBCOMMANDS["export"] = (cli_export.configure, cli_export.run, cli_export.HELP)
+SUBCOMMANDS["precincts"] = (cli_precincts.configure, cli_precincts.run, cli_precincts.HELP)
 SUBCOMMANDS["sites"] = (cli_siting.configure, cli_siting.run, cli_siting.HELP)
 SUBCOMMANDS["coverage"] = (cli_coverage.configure, cli_coverage.run, cli_coverage.HELP)
 SUBCOMMANDS["programme"] = (cli_programme.configure, cli_programme.run, cli_programme.HELP)

@@ -57,6 +57,7 @@ MENU = {
     "programme": T("Renovation &programme…", "改造计划(&P)…"),
     "coverage": T("Life-circle &coverage…", "生活圈覆盖(&L)…"),
     "siting": T("&Siting on idle land…", "存量用地选址(&S)…"),
+    "precincts": T("P&recincts…", "片区(&R)…"),
 }
 # analysis docks: menu key → (module, class, whether it takes the canvas)
 PANELS = {
@@ -64,6 +65,7 @@ PANELS = {
     "coverage": ("app.coverage_panel", "CoveragePanel", False),
     "programme": ("app.programme_panel", "ProgrammePanel", False),
     "siting": ("app.siting_panel", "SitingPanel", False),
+    "precincts": ("app.precinct_panel", "PrecinctPanel", False),
 }
 STATUS = {
     "xy": T("x {x:,.1f}  y {y:,.1f} m", "X {x:,.1f}  Y {y:,.1f} 米"),
@@ -158,6 +160,7 @@ class MainWindow(QMainWindow):
             "programme": self._action("programme", lambda: self.open_panel("programme")),
             "coverage": self._action("coverage", lambda: self.open_panel("coverage")),
             "siting": self._action("siting", lambda: self.open_panel("siting")),
+            "precincts": self._action("precincts", lambda: self.open_panel("precincts")),
             "import": self._action("import", lambda: self.open_import_dialog(), "Ctrl+I"),
             "export": self._action("export", lambda: self.open_export_dialog(), "Ctrl+E"),
         }

@@ -1,0 +1,159 @@
+"""Statistics and warnings per precinct (GUI-free).
+
+One row per precinct: communities, households, population, residents 60+ and
+0–3, area, share of communities built before 2000, open facilities inside by
+service, coverage share per service where computed, the status of the shared
+services, and warnings (not contiguous in the adjacency graph, outside the
+population limits — defaults from the complete-community rows of the standards).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from layers.precincts.adjacency import Adjacency, community_adjacency, default_gap_m, is_contiguous
+from layers.precincts.outline import outlines
+from layers.precincts.services import (
+    SHARED_SERVICES,
+    coverage_shares,
+    facilities_inside,
+    missing_services,
+    service_status,
+)
+
+OLD_BEFORE = 2000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Population (or household) limits of a precinct; ``maximum`` None for no ceiling."""
+
+    minimum: float | None = 5000
+    maximum: float | None = 12000
+    weight: str = "population"
+
+    @classmethod
+    def from_standards(cls, standards) -> Limits:
+        def value(key: str, default: float) -> float:
+            try:
+                return float(standards.value("parameters", key, "value"))
+            except Exception:
+                return default
+
+        return cls(value("complete_community_population_min", 5000),
+                   value("complete_community_population_max", 12000))
+
+
+def _first(project, kind: str):
+    layers = project.layers_of_kind(kind)
+    return layers[0] if layers else None
+
+
+def communities_layer(project):
+    layer = _first(project, "communities")
+    if layer is None:
+        from layers.errors import ProjectError, T
+
+        raise ProjectError(T("the project has no communities layer", "项目中没有小区图层"),
+                           "precincts", T("import or draw communities first", "请先导入或绘制小区"))
+    return layer
+
+
+def members_by_precinct(communities: pd.DataFrame) -> dict[str, np.ndarray]:
+    names = communities["precinct"].astype(object)
+    names = names.where(names.notna() & (names.astype(str).str.strip() != ""), None)
+    out: dict[str, np.ndarray] = {}
+    for name, idx in names.dropna().groupby(names.dropna()).groups.items():
+        out[str(name)] = np.asarray(idx, dtype=np.int64)
+    return out
+
+
+def precinct_stats(project, adj: Adjacency | None = None, limits: Limits | None = None,
+                   gap_m: float | None = None) -> pd.DataFrame:
+    """Statistics of every precinct of ``project`` (index: precinct name).
+
+    Example
+    -------
+    >>> precinct_stats(project).loc["片区001", "population"]  # doctest: +SKIP
+    """
+    comm = communities_layer(project).gdf
+    gap = default_gap_m(project.standards()) if gap_m is None else gap_m
+    limits = limits or Limits.from_standards(project.standards())
+    if adj is None:
+        adj = community_adjacency(comm, gap)
+    groups = members_by_precinct(comm)
+    player = _first(project, "precincts")
+    if player is not None:
+        for name in player.gdf["name"].dropna().astype(str):
+            groups.setdefault(name, np.empty(0, dtype=np.int64))
+    shapes = outlines(comm, groups, gap)
+    fac_layer = _first(project, "facilities")
+    facilities = fac_layer.gdf if fac_layer is not None else None
+    cov_layer = _first(project, "coverage_results")
+    coverage = cov_layer.gdf if cov_layer is not None else None
+    rows = [_row(name, comm.loc[fids], shapes[name], adj, limits, facilities, coverage)
+            for name, fids in groups.items()]
+    frame = pd.DataFrame(rows, columns=list(_COLUMNS) if not rows else None)
+    return frame.set_index("precinct") if len(frame) else frame.set_index("precinct")
+
+
+_COLUMNS = ("precinct", "communities", "households", "population", "pop_60plus", "pop_0_3",
+            "area_m2", "share_before_2000", "facilities", "coverage", "services", "missing",
+            "contiguous", "warnings")
+
+
+def _sum(frame: pd.DataFrame, col: str) -> int:
+    if col not in frame.columns:
+        return 0
+    return int(pd.to_numeric(frame[col], errors="coerce").fillna(0).sum())
+
+
+def _row(name: str, members: pd.DataFrame, outline, adj: Adjacency, limits: Limits,
+         facilities, coverage) -> dict:
+    years = pd.to_numeric(members.get("year_built"), errors="coerce") \
+        if "year_built" in members.columns else pd.Series(dtype=float)
+    known = years.dropna()
+    fac = facilities_inside(facilities, outline, members)
+    shares = coverage_shares(coverage, members.index)
+    status = service_status(fac, shares, coverage is not None)
+    contiguous = is_contiguous(adj, members.index) if len(members) else True
+    total = _sum(members, limits.weight)
+    warnings = []
+    if not len(members):
+        warnings.append("empty")
+    if not contiguous:
+        warnings.append("not_contiguous")
+    if len(members) and limits.minimum is not None and total < limits.minimum:
+        warnings.append("below_minimum")
+    if limits.maximum is not None and total > limits.maximum:
+        warnings.append("above_maximum")
+    return {
+        "precinct": name,
+        "communities": len(members),
+        "households": _sum(members, "households"),
+        "population": _sum(members, "population"),
+        "pop_60plus": _sum(members, "pop_60plus"),
+        "pop_0_3": _sum(members, "pop_0_3"),
+        "area_m2": float(outline.area) if outline is not None else 0.0,
+        "share_before_2000": float((known < OLD_BEFORE).mean()) if len(known) else None,
+        "facilities": {str(k): int(v) for k, v in fac.items()},
+        "coverage": shares,
+        "services": status,
+        "missing": missing_services(status),
+        "contiguous": contiguous,
+        "warnings": warnings,
+    }
+
+
+WARNING_TEXT = {
+    "empty": ("no communities", "无小区"),
+    "not_contiguous": ("not contiguous", "不连片"),
+    "below_minimum": ("below the minimum", "低于下限"),
+    "above_maximum": ("above the maximum", "超过上限"),
+}
+
+__all__ = ["Limits", "SHARED_SERVICES", "WARNING_TEXT", "communities_layer", "members_by_precinct",
+           "precinct_stats"]
