@@ -32,6 +32,7 @@ from app.canvas_paths import (
     raster_image,
     raster_transform,
 )
+from app.event_bridge import EventBridge
 from layers.errors import ProjectError
 from layers.layer import RasterLayer, VectorLayer
 from styles import effective_style, resolve
@@ -57,7 +58,6 @@ class MapCanvas(QWidget):
     cursorMoved = Signal(float, float)
     viewChanged = Signal()
     problem = Signal(str)
-    _eventArrived = Signal(object)  # core events hop onto the GUI thread through this
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,7 +73,7 @@ class MapCanvas(QWidget):
         self._image_key: tuple | None = None
         self._drag_from: QPoint | None = None
         self._drag_delta = QPoint(0, 0)
-        self._eventArrived.connect(self._handle_event)
+        self._bridge = EventBridge(self._handle_event, self)
 
     # --- project wiring ---------------------------------------------------------
     def set_project(self, project) -> None:
@@ -81,33 +81,28 @@ class MapCanvas(QWidget):
         self.project = project
         self._graphics.clear()
         if project is not None:
-            project.events.connect(self._forward)
+            project.events.connect(self._bridge.forward)
             for layer in project.layers:
-                layer.events.connect(self._forward)
+                layer.events.connect(self._bridge.forward)
         self._navigated = False
         self.zoom_to_extent()
 
     def detach(self) -> None:
         """Stop listening to the current project (before closing or replacing it)."""
         if self.project is not None:
-            self.project.events.disconnect(self._forward)
+            self.project.events.disconnect(self._bridge.forward)
             for layer in self.project.layers:
-                layer.events.disconnect(self._forward)
+                layer.events.disconnect(self._bridge.forward)
 
-    def _forward(self, event) -> None:
-        try:
-            self._eventArrived.emit(event)
-        except RuntimeError:  # the widget is gone; stop listening
-            event.source.events.disconnect(self._forward)
 
     def _handle_event(self, event) -> None:
         if event.type == "layer_added":
-            event.info["layer"].events.connect(self._forward)
+            event.info["layer"].events.connect(self._bridge.forward)
             if not self._navigated:
                 self.zoom_to_extent()
         elif event.type == "layer_removed":
             layer = event.info["layer"]
-            layer.events.disconnect(self._forward)
+            layer.events.disconnect(self._bridge.forward)
             self._graphics.pop(layer.id, None)
         elif event.type == "settings":  # standards overrides may recolour layers
             self._graphics.clear()

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -28,6 +27,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from app.event_bridge import EventBridge
 from layers.commands import ChangeAttributes
 from layers.errors import ProjectError, T
 from layers.i18n import current_language
@@ -211,7 +211,6 @@ class StatusDelegate(QStyledItemDelegate):
 class ConflictPanel(QDockWidget):
     """Dock with the conflicts table, its filters and the Run / Export buttons."""
 
-    _eventArrived = Signal(object)
 
     def __init__(self, canvas=None, parent: QWidget | None = None) -> None:
         super().__init__(TITLE(), parent)
@@ -222,7 +221,7 @@ class ConflictPanel(QDockWidget):
         self.proxy = ConflictFilter(self)
         self.proxy.setSourceModel(self.model)
         self._build()
-        self._eventArrived.connect(self._handle_event)
+        self._bridge = EventBridge(self._handle_event, self)
 
     # --- building ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -277,18 +276,13 @@ class ConflictPanel(QDockWidget):
         self.detach()
         self.project = project
         if project is not None:
-            project.events.connect(self._forward)
+            project.events.connect(self._bridge.forward)
         self._show_layer()
 
     def detach(self) -> None:
         if self.project is not None:
-            self.project.events.disconnect(self._forward)
+            self.project.events.disconnect(self._bridge.forward)
 
-    def _forward(self, event) -> None:
-        try:
-            self._eventArrived.emit(event)
-        except RuntimeError:  # the panel is gone
-            event.source.events.disconnect(self._forward)
 
     def _handle_event(self, event) -> None:
         if event.type in ("layer_added", "layer_removed"):

@@ -7,6 +7,7 @@ from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PyQt5.QtWidgets import QDockWidget, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from app.event_bridge import EventBridge
 from layers.errors import ProjectError, T
 from layers.layer import RasterLayer
 from styles import LegendEntry, effective_style, resolve, resolve_raster
@@ -63,7 +64,6 @@ class LayerPanel(QDockWidget):
     """Dock listing the project's layers with a visibility checkbox each."""
 
     zoomToLayer = Signal(object)
-    _eventArrived = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(TITLE(), parent)
@@ -87,24 +87,19 @@ class LayerPanel(QDockWidget):
         self._updating = False
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.itemDoubleClicked.connect(self._on_double_click)
-        self._eventArrived.connect(self._handle_event)
+        self._bridge = EventBridge(self._handle_event, self)
 
     def set_project(self, project) -> None:
         self.detach()
         self.project = project
         if project is not None:
-            project.events.connect(self._forward)
+            project.events.connect(self._bridge.forward)
         self.refresh()
 
     def detach(self) -> None:
         if self.project is not None:
-            self.project.events.disconnect(self._forward)
+            self.project.events.disconnect(self._bridge.forward)
 
-    def _forward(self, event) -> None:
-        try:
-            self._eventArrived.emit(event)
-        except RuntimeError:  # the panel is gone
-            event.source.events.disconnect(self._forward)
 
     def _handle_event(self, event) -> None:
         if event.type in ("layer_added", "layer_removed", "layer_moved", "settings"):

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from PyQt5.QtCore import QDate, QRectF, Qt
-from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtGui import QColor, QPainter
 from PyQt5.QtWidgets import (
     QCheckBox,
@@ -30,6 +29,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from app.event_bridge import EventBridge
 from layers.commands import ChangeAttributes
 from layers.errors import ProjectError, T
 from layers.programme import (
@@ -119,7 +119,6 @@ class FundingChart(QWidget):
 class ProgrammePanel(QDockWidget):
     """Dock with one tab per part of the programme for the chosen community."""
 
-    _eventArrived = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(TITLE(), parent)
@@ -127,7 +126,7 @@ class ProgrammePanel(QDockWidget):
         self.project = None
         self._filling = False
         self._build()
-        self._eventArrived.connect(lambda _e: self.refresh())
+        self._bridge = EventBridge(lambda _e: self.refresh(), self)
 
     # --- building ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -240,12 +239,12 @@ class ProgrammePanel(QDockWidget):
     # --- project wiring ---------------------------------------------------------------
     def set_project(self, project) -> None:
         if self.project is not None:
-            self.project.events.disconnect(self._forward)
+            self.project.events.disconnect(self._bridge.forward)
         self.project = project
         self.community_combo.blockSignals(True)
         self.community_combo.clear()
         if project is not None:
-            project.events.connect(self._forward)
+            project.events.connect(self._bridge.forward)
             try:
                 gdf = communities_layer(project).gdf
             except ProjectError:
@@ -256,11 +255,6 @@ class ProgrammePanel(QDockWidget):
         self.community_combo.blockSignals(False)
         self.refresh()
 
-    def _forward(self, event) -> None:
-        try:
-            self._eventArrived.emit(event)
-        except RuntimeError:  # the panel is gone
-            event.source.events.disconnect(self._forward)
 
     def fid(self) -> int | None:
         return self.community_combo.currentData()

@@ -257,9 +257,9 @@ def test_adding_and_removing_layers_updates_panel_and_listeners(window):
     assert window.layer_panel.items()[0].text(0) == "地块"
     image = canvas.grab().toImage()
     assert not _close(_pixel(image, canvas, *EMPTY_SPOT), BACKGROUND, tol=0)
-    assert canvas._forward in extra.events._callbacks
+    assert canvas._bridge.forward in extra.events._callbacks
     project.remove_layer("地块")
-    assert canvas._forward not in extra.events._callbacks
+    assert canvas._bridge.forward not in extra.events._callbacks
     assert "地块" not in [i.text(0) for i in window.layer_panel.items()]
     image = canvas.grab().toImage()
     assert _close(_pixel(image, canvas, *EMPTY_SPOT), BACKGROUND, tol=0)
