@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from layers.errors import ProjectError, T
 from layers.i18n import current_language
@@ -22,7 +21,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.cli import emit
+    from app.cli import emit, records
     from layers.pipelines import (
         TYPE_LABELS,
         counts_by_type,
@@ -47,8 +46,7 @@ def run(args: argparse.Namespace) -> int:
         write_report(conflicts, args.out, current_language())
     counts = counts_by_type(conflicts)
     unchecked = int((conflicts["checked"] == False).sum())  # noqa: E712 (nullable boolean)
-    rows = [{k: (None if _missing(v) else v) for k, v in rec.items()}
-            for rec in conflicts.drop(columns="geometry").reset_index().to_dict("records")]
+    rows = records(conflicts.reset_index())
     payload = {"project": args.project, "counts": counts, "total": len(conflicts),
                "unchecked": unchecked, "out": args.out, "saved": bool(args.save), "rows": rows}
     lines = [T(f"{len(conflicts)} pipeline conflicts in {args.project}",
@@ -63,9 +61,3 @@ def run(args: argparse.Namespace) -> int:
     emit(args, payload, "\n".join(lines))
     return 0
 
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(value is None or value != value or str(value) in ("<NA>", "NaT"))
-    except (TypeError, ValueError):
-        return False

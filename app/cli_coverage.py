@@ -7,7 +7,6 @@ Registered by :mod:`app.cli` as ``SUBCOMMANDS["coverage"] = (configure, run, HEL
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from layers.errors import ProjectError, T
 
@@ -28,7 +27,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.cli import emit
+    from app.cli import emit, records
     from layers.coverage import apply_results, compute_coverage
     from layers.store import open_project, save_project
 
@@ -47,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
         apply_results(project, result)
         save_project(project, args.project)
     city = result.summary[result.summary["unit_type"] == "city"]
-    rows = [{k: _plain(v) for k, v in rec.items()} for rec in city.to_dict("records")]
-    gaps = [{k: _plain(v) for k, v in rec.items()} for rec in result.gaps.to_dict("records")]
+    rows = records(city)
+    gaps = records(result.gaps)
     payload = {"project": args.project, "mode": result.options.mode,
                "services": list(result.options.services), "levels_m": list(result.options.levels_m),
                "partial": result.partial, "notes": [n() for n in result.notes],
@@ -73,13 +72,3 @@ def run(args: argparse.Namespace) -> int:
     emit(args, payload, "\n".join(lines))
     return 0
 
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        value = value.item()
-    try:
-        if value is None or value != value or str(value) == "<NA>":
-            return None
-    except (TypeError, ValueError):
-        return None
-    return value

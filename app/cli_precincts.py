@@ -32,7 +32,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.cli import emit
+    from app.cli import emit, plain
     from layers.precincts import (
         Limits,
         apply_grouping,
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                        f"{len(comm)} 个小区分为 {result.n_regions} 个片区（{len(result.unassigned())} 个"
                        f"小区未分配：相邻小区合计达不到 {floor:g}），用时 {result.seconds:.2f} 秒")())
     stats = precinct_stats(project, adj, limits, adj.gap_m)
-    payload["stats"] = [{"precinct": name, **{k: _plain(v) for k, v in row.items()}}
+    payload["stats"] = [{"precinct": name, **{k: plain(v) for k, v in row.items()}}
                         for name, row in stats.iterrows()]
     if args.stats or args.auto:
         for name, row in stats.iterrows():
@@ -85,10 +85,3 @@ def run(args: argparse.Namespace) -> int:
     emit(args, payload, "\n".join(lines))
     return 0
 
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    return value

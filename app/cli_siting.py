@@ -30,7 +30,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.cli import emit
+    from app.cli import emit, records
     from layers.siting import apply_siting, run_siting
     from layers.store import open_project, save_project
 
@@ -43,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
         apply_siting(project, siting)
         save_project(project, args.project)
     ba = siting.before_after()
-    sites = [{k: (None if v != v else v) for k, v in rec.items()}
-             for rec in result.table.to_dict("records")]
+    sites = records(result.table)
 
     def answer(a):
         return None if a is None else {"parcels": [int(siting.matrix.candidates[r]) for r in a.rows],
