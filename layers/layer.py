@@ -126,11 +126,14 @@ class VectorLayer(Layer):
                                f"layer '{self.name}'",
                                T("renumber the features before loading",
                                  "请在载入前重新编号"))
-        out = out.sort_index()  # features are kept in fid order (new fids are appended)
+        if not out.index.is_monotonic_increasing:
+            out = out.sort_index()  # features are kept in fid order (new fids are appended)
         # schema columns first, in schema order, then any extra columns
         schema_cols = [f for f in self.schema.field_names if f in out.columns]
         extra = [c for c in out.columns if c not in schema_cols and c != out.geometry.name]
-        out = out[schema_cols + extra + [out.geometry.name]]
+        order = schema_cols + extra + [out.geometry.name]
+        if list(out.columns) != order:
+            out = out[order]
         if out.geometry.name != "geometry":
             out = out.rename_geometry("geometry")
         return out

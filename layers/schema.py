@@ -137,7 +137,9 @@ class Schema:
 
 
 def coerce_series(series: pd.Series, type_: str) -> pd.Series:
-    """Convert a column to the in-memory dtype of a schema type."""
+    """Convert a column to the in-memory dtype of a schema type (as is when it has it)."""
+    if str(series.dtype) == DTYPES[type_]:
+        return series
     if type_ == "str":
         return series.astype("str")  # missing values stay missing
     if type_ == "int":
