@@ -79,18 +79,24 @@ def gcj02_to_wgs84_one_step(lng: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]
     return lng - dlng, lat - dlat
 
 
-def gcj02_to_wgs84(lng: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
-    """GCJ-02 → WGS-84 by fixed-point iteration of the forward formula (< 1e-10°)."""
-    g_lng = np.asarray(lng, dtype=float)
-    g_lat = np.asarray(lat, dtype=float)
-    w_lng, w_lat = gcj02_to_wgs84_one_step(g_lng, g_lat)
+def _invert(forward, lng: Any, lat: Any, start) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ``forward(x, y) == (lng, lat)`` by fixed-point iteration from ``start``
+    (the offsets are small and smooth, so each step shrinks the error a hundredfold)."""
+    t_lng = np.asarray(lng, dtype=float)
+    t_lat = np.asarray(lat, dtype=float)
+    x, y = start(t_lng, t_lat)
     for _ in range(MAX_ITERATIONS):
-        f_lng, f_lat = wgs84_to_gcj02(w_lng, w_lat)
-        e_lng, e_lat = f_lng - g_lng, f_lat - g_lat
-        w_lng, w_lat = w_lng - e_lng, w_lat - e_lat
+        f_lng, f_lat = forward(x, y)
+        e_lng, e_lat = f_lng - t_lng, f_lat - t_lat
+        x, y = x - e_lng, y - e_lat
         if np.all(np.abs(e_lng) < TOLERANCE_DEG) and np.all(np.abs(e_lat) < TOLERANCE_DEG):
             break
-    return w_lng, w_lat
+    return x, y
+
+
+def gcj02_to_wgs84(lng: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 → WGS-84 by fixed-point iteration of the forward formula (< 1e-10°)."""
+    return _invert(wgs84_to_gcj02, lng, lat, gcj02_to_wgs84_one_step)
 
 
 def gcj02_to_bd09(lng: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -112,16 +118,7 @@ def bd09_to_gcj02(lng: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
 def bd09_to_gcj02_exact(lng: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     """BD-09 → GCJ-02 inverted by iterating the forward formula (the published inverse
     above is itself approximate, at the centimetre level)."""
-    b_lng = np.asarray(lng, dtype=float)
-    b_lat = np.asarray(lat, dtype=float)
-    g_lng, g_lat = bd09_to_gcj02(b_lng, b_lat)
-    for _ in range(MAX_ITERATIONS):
-        f_lng, f_lat = gcj02_to_bd09(g_lng, g_lat)
-        e_lng, e_lat = f_lng - b_lng, f_lat - b_lat
-        g_lng, g_lat = g_lng - e_lng, g_lat - e_lat
-        if np.all(np.abs(e_lng) < TOLERANCE_DEG) and np.all(np.abs(e_lat) < TOLERANCE_DEG):
-            break
-    return g_lng, g_lat
+    return _invert(gcj02_to_bd09, lng, lat, bd09_to_gcj02)
 
 
 def convert(lng: Any, lat: Any, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:

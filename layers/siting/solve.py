@@ -81,39 +81,43 @@ def _bad(option: str, en: str, zh: str, fix: T) -> ProjectError:
 
 
 # --- the core solvers on a candidates × demands 0/1 matrix --------------------------------
-def greedy_mclp(covers: csr_matrix, w: np.ndarray, k: int) -> list[int]:
-    """Pick up to ``k`` rows, each time the one adding the most weight (stop at no gain)."""
+def _greedy_picks(covers: csr_matrix, w: np.ndarray):
+    """Rows in greedy order, each the one adding the most still-uncovered weight, with that
+    gain; stops when nothing more can be gained."""
     covers = covers.tocsr().astype(np.float64)
     left = np.asarray(w, dtype=float).copy()
     chosen: list[int] = []
-    for _ in range(k):
+    while len(chosen) < covers.shape[0]:
         gain = covers @ left
         if chosen:
             gain[chosen] = -1.0
         best = int(np.argmax(gain)) if len(gain) else -1
         if best < 0 or gain[best] <= 0:
-            break
+            return
         chosen.append(best)
         left[covers[best].indices] = 0.0
+        yield best, float(gain[best])
+
+
+def greedy_mclp(covers: csr_matrix, w: np.ndarray, k: int) -> list[int]:
+    """Pick up to ``k`` rows, each time the one adding the most weight (stop at no gain)."""
+    chosen: list[int] = []
+    for row, _gain in _greedy_picks(covers, w):
+        if len(chosen) >= k:
+            break
+        chosen.append(row)
     return chosen
 
 
 def greedy_lscp(covers: csr_matrix, w: np.ndarray, target: float) -> list[int]:
     """Add the row adding the most weight until ``target`` weight is covered."""
-    covers = covers.tocsr().astype(np.float64)
-    left = np.asarray(w, dtype=float).copy()
     chosen: list[int] = []
     done = 0.0
-    while done < target - 1e-9:
-        gain = covers @ left
-        if chosen:
-            gain[chosen] = -1.0
-        best = int(np.argmax(gain)) if len(gain) else -1
-        if best < 0 or gain[best] <= 0:
+    for row, gain in _greedy_picks(covers, w):
+        if done >= target - 1e-9:
             break
-        chosen.append(best)
-        done += gain[best]
-        left[covers[best].indices] = 0.0
+        chosen.append(row)
+        done += gain
     return chosen
 
 
