@@ -328,3 +328,25 @@ def test_cad_centrelines_snapped_noded_deduplicated(project, tmp_path):
     assert any("island" in n.en for n in report.notes)
     project.undo.undo()
     assert report.layer_name not in project.names()
+
+
+def test_osm_pbf_with_unparseable_rings_imports_with_a_report():
+    """pyrosm's bundled test PBF has multipolygons GEOS cannot build (a ring of two points):
+    they are listed as dropped, the rest imports, and one undo removes it."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("pyrosm")
+    if spec is None:
+        pytest.skip("pyrosm (test extra) is not installed: its test.osm.pbf is the test data")
+    pbf = os.path.join(os.path.dirname(spec.origin), "data", "test.osm.pbf")
+    project = Project(crs="EPSG:3067")
+    report = import_layer(project, pbf, "parcels", defaults={"parcel_type": "idle_land"})
+    assert any("could not be parsed" in note.en for note in report.notes)
+    dropped = [r for r in report.repairs if r.action == "dropped_empty"]
+    others = [r for r in report.repairs if r.action.startswith("dropped") and r not in dropped]
+    assert len(dropped) >= 8
+    assert report.imported_count == report.read_count - len(dropped) - len(others)
+    assert report.imported_count > 2000
+    project.undo.undo()
+    assert project.names() == []

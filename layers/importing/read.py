@@ -246,7 +246,7 @@ def _read_vector(path: Path, fmt: str, layer: str | None, encoding: str,
     if suffix == ".dxf":
         frame, used_encoding = _read_dxf(path, gdal_path, kwargs, encoding, notes)
     else:
-        frame = pyogrio.read_dataframe(gdal_path, **kwargs)
+        frame = _read_tolerating_bad_geometries(gdal_path, kwargs, notes)
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         raise ProjectError(
             T(f"{path.name} has no geometry (it is a plain table)", f"{path.name} 没有几何（只是表格）"),
@@ -254,6 +254,22 @@ def _read_vector(path: Path, fmt: str, layer: str | None, encoding: str,
                          "save it as CSV/XLSX with lon/lat columns",
                          "请使用含点、线或面的文件；坐标表请存为带经纬度列的 CSV/XLSX"))
     return Source(path, fmt, frame, chosen, layers, _crs_of(frame), used_encoding, notes=notes)
+
+
+def _read_tolerating_bad_geometries(gdal_path: str, kwargs: dict, notes: list[T]):
+    """Read; if some geometries cannot even be parsed (e.g. an OSM ring of two points),
+    read again keeping their rows with an empty geometry — the repair report then lists
+    each as dropped — and say so, instead of refusing the whole file."""
+    import shapely.errors
+
+    try:
+        return pyogrio.read_dataframe(gdal_path, **kwargs)
+    except shapely.errors.GEOSException as exc:
+        frame = pyogrio.read_dataframe(gdal_path, on_invalid="ignore", **kwargs)
+        notes.append(T(f"some geometries could not be parsed ({exc}); they are left empty and "
+                       "dropped (see the repair list)",
+                       f"部分几何无法解析（{exc}），已置空并剔除（见修复清单）"))
+        return frame
 
 
 def _read_dxf(path: Path, gdal_path: str, kwargs: dict, encoding: str,
