@@ -91,14 +91,18 @@ def test_parser_routes_to_gui_without_subcommand():
 
 
 def test_precinct_without_arguments_opens_the_sample_city(tmp_path):
-    """The README's first command, through the real entry point (offscreen, one frame)."""
+    """The README's first command, through the installed `precinct` script (offscreen,
+    one frame)."""
     import os
+    from pathlib import Path
 
     from PyQt5.QtGui import QImage
 
     shot = tmp_path / "window.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PRECINCT_LANG="zh")
-    result = subprocess.run([sys.executable, "-m", "app.cli", "--screenshot", str(shot)],
+    script = Path(sys.executable).with_name("precinct")  # what `pip install -e .` put on PATH
+    assert script.exists(), script
+    result = subprocess.run([str(script), "--screenshot", str(shot)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     image = QImage(str(shot))

@@ -405,18 +405,6 @@ def test_autosave_writes_a_recovery_file_only_when_there_are_changes(window, tmp
     assert window.project.undo.is_clean
 
 
-def test_file_menu_import_opens_the_import_dialog_on_this_project(window, qtbot):
-    from app.import_dialog import ImportDialog
-
-    action = window.actions_by_key["import"]
-    assert action.shortcut().toString() == "Ctrl+I"
-    action.trigger()
-    dialog = window._import_dialog
-    qtbot.addWidget(dialog)
-    assert isinstance(dialog, ImportDialog) and dialog.project is window.project
-    dialog.close()
-
-
 def test_analysis_menu_opens_each_panel_once_and_follows_the_project(window):
     from PyQt5.QtWidgets import QMenu
 
@@ -434,13 +422,18 @@ def test_analysis_menu_opens_each_panel_once_and_follows_the_project(window):
     assert all(getattr(p, "project", None) is replacement for p in window.panels.values())
 
 
-def test_file_menu_export_opens_the_export_dialog_on_this_project(window, qtbot):
-    from app.export_dialog import ExportDialog
+@pytest.mark.parametrize("key, shortcut, module, cls", [
+    ("import", "Ctrl+I", "app.import_dialog", "ImportDialog"),
+    ("export", "Ctrl+E", "app.export_dialog", "ExportDialog"),
+])
+def test_file_menu_opens_its_dialog_on_this_project(window, qtbot, key, shortcut, module, cls):
+    import importlib
 
-    action = window.actions_by_key["export"]
-    assert action.shortcut().toString() == "Ctrl+E"
+    action = window.actions_by_key[key]
+    assert action.shortcut().toString() == shortcut
     action.trigger()
-    dialog = window._export_dialog
+    dialog = getattr(window, f"_{key}_dialog")
     qtbot.addWidget(dialog)
-    assert isinstance(dialog, ExportDialog) and dialog.project is window.project
+    assert isinstance(dialog, getattr(importlib.import_module(module), cls))
+    assert dialog.project is window.project
     dialog.close()
