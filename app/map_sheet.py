@@ -33,7 +33,13 @@ from PyQt5.QtGui import (
 from app.canvas import BACKGROUND, nice_length, paint_layers
 from app.canvas_paths import build_graphics, raster_image
 from layers.errors import ProjectError, T
-from layers.exports.common import is_raster, is_vector, layer_style, select_layers
+from layers.exports.common import (
+    is_raster,
+    is_vector,
+    layer_style,
+    output_path,
+    select_layers,
+)
 from layers.store.atomic import atomic_target
 from styles import effective_style, resolve_raster
 
@@ -331,11 +337,7 @@ def export_pdf(project, path: str | Path, spec: SheetSpec, resolution: int = 300
 
 
 def _checked(path: str | Path, suffix: str) -> Path:
-    target = Path(path)
-    if target.suffix.lower() != suffix:
-        raise ProjectError(T(f"the map sheet must be a {suffix} file", f"图纸文件必须为 {suffix}"),
-                           str(target), T(f"name the file {suffix}", f"请将文件命名为 {suffix}"))
-    return target
+    return output_path(path, (suffix,), T("map sheet", "图纸"))
 
 
 def _cannot_write(target: Path) -> ProjectError:

@@ -7,6 +7,7 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,17 @@ from styles import ResolvedStyle, effective_style, resolve
 
 YES_NO = {True: T("yes", "是"), False: T("no", "否")}
 FID_LABEL = T("Feature id", "要素编号")
+
+
+def output_path(path, suffixes: Sequence[str], what: T) -> Path:
+    """The output path, refused with a clear message unless it ends in one of ``suffixes``."""
+    target = Path(path)
+    if target.suffix.lower() not in suffixes:
+        first = suffixes[0]
+        raise ProjectError(
+            T(f"the {what.en} must be a {first} file", f"{what.zh}文件必须为 {first}"),
+            str(target), T(f"name the file {first}", f"请将文件命名为 {first}"))
+    return target
 
 
 def select_layers(project, names: Sequence[str] | None = None) -> list[Layer]:

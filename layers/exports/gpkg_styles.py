@@ -17,7 +17,14 @@ from pathlib import Path
 import pyogrio
 
 from layers.errors import ProjectError, T
-from layers.exports.common import check_language, is_table, is_vector, layer_style, select_layers
+from layers.exports.common import (
+    check_language,
+    is_table,
+    is_vector,
+    layer_style,
+    output_path,
+    select_layers,
+)
 from layers.exports.qml import qml_document, sld_document
 from layers.store.atomic import atomic_target
 
@@ -70,10 +77,7 @@ def write_gpkg(project, path: str | Path, names: Sequence[str] | None = None,
                lang: str = "zh") -> Path:
     """Write the chosen vector and table layers with their QGIS styles (atomic write)."""
     check_language(lang)
-    target = Path(path)
-    if target.suffix.lower() != ".gpkg":
-        raise ProjectError(T("the output must be a .gpkg file", "输出文件必须为 .gpkg"),
-                           str(target), T("add .gpkg to the file name", "请在文件名后加 .gpkg"))
+    target = output_path(path, (".gpkg",), T("output", "输出"))
     layers = [la for la in select_layers(project, names) if is_vector(la) or is_table(la)]
     if not layers:
         raise ProjectError(T("none of the chosen layers has features to export",

@@ -29,6 +29,7 @@ from layers.exports.common import (
     is_raster,
     is_vector,
     layer_style,
+    output_path,
     select_layers,
 )
 from layers.exports.html_assets import (
@@ -253,10 +254,7 @@ def render_html(project, names: Sequence[str] | None = None, title: str | None =
 def export_html(project, path: str | Path, names: Sequence[str] | None = None,
                 title: str | None = None, lang: str = "zh", renderer: str = "auto") -> dict:
     """Write the offline HTML map; returns numbers (features, bytes, renderer, tolerance)."""
-    target = Path(path)
-    if target.suffix.lower() not in (".html", ".htm"):
-        raise ProjectError(T("the map must be an .html file", "地图文件必须为 .html"),
-                           str(target), T("name the file .html", "请将文件命名为 .html"))
+    target = output_path(path, (".html", ".htm"), T("map", "地图"))
     page, stats = render_html(project, names, title, lang, renderer)
     data = page.encode("utf-8")
     try:

@@ -26,6 +26,7 @@ from layers.exports.common import (
     field_label,
     is_raster,
     is_vector,
+    output_path,
     safe_file_stem,
     select_layers,
 )
@@ -67,10 +68,7 @@ def write_xlsx(project, path: str | Path, names: Sequence[str] | None = None,
     from openpyxl.cell import WriteOnlyCell
 
     check_language(lang)
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise ProjectError(T("the workbook must be an .xlsx file", "工作簿文件必须为 .xlsx"),
-                           str(target), T("name the file .xlsx", "请将文件命名为 .xlsx"))
+    target = output_path(path, (".xlsx",), T("workbook", "工作簿"))
     layers = tabular_layers(project, names)
     book = Workbook(write_only=True)  # streams rows: the city's 165k rows in seconds
     used: set[str] = set()
