@@ -17,6 +17,7 @@ from layers import __version__
 from layers.errors import ProjectError, T
 from layers.events import Emitter
 from layers.layer import Layer, RasterLayer, TableLayer, VectorLayer
+from layers.selection import Selection
 from layers.undo import EditBuffer, UndoStack
 
 DEFAULT_CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E (Yichang)
@@ -43,6 +44,7 @@ class Project:
         self.settings.update(settings or {})
         self._layers: list[Layer] = []
         self.undo = UndoStack(self)
+        self.selection = Selection()
         self.path: Path | None = None
         self._standards = None
 
@@ -132,6 +134,7 @@ class Project:
         index = self._layers.index(layer)
         self._layers.remove(layer)
         layer.events.disconnect(self._on_layer_event)
+        self.selection.clear(layer.id)
         self.events.emit("layer_removed", self, layer=layer, index=index)
         return layer
 
@@ -145,6 +148,8 @@ class Project:
             self.events.emit("layer_moved", self, layer=layer, old=old, new=new)
 
     def _on_layer_event(self, event) -> None:
+        if event.type == "data" and event.source.layer_type != "raster":
+            self.selection.prune(event.source)
         self.events.emit("layer_changed", self, layer=event.source, change=event.type)
 
     # --- editing -----------------------------------------------------------------
