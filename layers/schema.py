@@ -94,11 +94,14 @@ class Schema:
 
     def coerce(self, gdf):
         """Return a copy whose schema columns have the schema dtypes (missing ones added)."""
-        out = gdf.copy()
+        out = gdf.copy(deep=False)  # copy-on-write: columns are shared until either side changes
         for f in self.fields:
             if f.name not in out.columns:
                 out[f.name] = pd.Series([f.default] * len(out), index=out.index)
-            out[f.name] = coerce_series(out[f.name], f.type)
+            column = out[f.name]
+            converted = coerce_series(column, f.type)
+            if converted is not column:  # a column already of its type is left alone
+                out[f.name] = converted
         return out
 
     def validate(
@@ -211,9 +214,21 @@ def _check_geometry(frame, layer_name: str, family: str) -> list[ValidationIssue
     return issues
 
 
+# the characters str.strip() removes (all below U+3001), for Arrow's trim
+_WHITE_SPACE = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())
+
+
 def _blank(col: pd.Series) -> pd.Series:
-    """Text that is empty or only white space, vectorised with numpy's string ufuncs
+    """Text that is empty or only white space (missing values are not blank), vectorised:
+    Arrow-backed text in Arrow's compute kernels, other columns with numpy's string ufuncs
     (variable-width, so one huge value does not blow up memory)."""
+    if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        trimmed = pc.utf8_trim(pa.array(col.array), characters=_WHITE_SPACE)
+        flags = pc.equal(pc.utf8_length(trimmed), 0).fill_null(False)
+        return pd.Series(flags.to_numpy(zero_copy_only=False), index=col.index)
     values = col.to_numpy(dtype=object, na_value="-")
     if hasattr(np, "strings") and hasattr(np, "dtypes") and hasattr(np.dtypes, "StringDType"):
         text = values.astype(np.dtypes.StringDType())

@@ -350,3 +350,133 @@ def test_osm_pbf_with_unparseable_rings_imports_with_a_report():
     assert report.imported_count > 2000
     project.undo.undo()
     assert project.names() == []
+
+
+# --- the Arrow read: geometries checked while they are read ------------------------------
+def _geometry_zoo(path):
+    """Polygons with one of each thing the repair handles, written as a GeoPackage."""
+    import warnings
+
+    good = [shapely.box(X0 + 60 * i, Y0, X0 + 60 * i + 50, Y0 + 40) for i in range(6)]
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nan = shapely.Polygon([(X0, Y0), (X0 + 10, Y0), (np.nan, Y0 + 10)])
+    z = shapely.Polygon([(X0, Y0, 5), (X0 + 10, Y0, 5), (X0 + 10, Y0 + 10, 5)])
+    collection = shapely.GeometryCollection([shapely.box(X0, Y0, X0 + 5, Y0 + 5), shapely.Point(X0, Y0)])
+    geoms = good[:3] + [bowtie, None, nan, z, collection, shapely.Point(X0, Y0), shapely.Polygon()] + good[3:]
+    gpd.GeoDataFrame({"小区名称": [f"小区{i}" for i in range(len(geoms))]}, geometry=geoms,
+                     crs="EPSG:4546").to_file(path, engine="pyogrio")
+    return path
+
+
+def _same_import(arrow, plain, project_a, project_b):
+    assert [r.to_dict() for r in arrow.repairs] == [r.to_dict() for r in plain.repairs]
+    assert [n.en for n in arrow.notes] == [n.en for n in plain.notes]
+    a, b = project_a.layer(arrow.layer_name).gdf, project_b.layer(plain.layer_name).gdf
+    assert a.dtypes.astype(str).to_dict() == b.dtypes.astype(str).to_dict()
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    assert a.geometry.geom_equals_exact(b.geometry, 1e-9).all()
+
+
+@pytest.mark.parametrize("chunk", [3, 8_192])
+def test_arrow_read_checks_geometries_as_the_repair_does(tmp_path, monkeypatch, chunk):
+    from layers.importing import read as read_module
+
+    path = _geometry_zoo(tmp_path / "zoo.gpkg")
+    monkeypatch.setattr(read_module, "ARROW_CHUNK", chunk)
+    monkeypatch.setattr(read_module, "ARROW_THREAD_MIN", 0)  # the checking thread, even for 13 rows
+    source = read_source(path)
+    geoms = np.asarray(source.frame.geometry.values, dtype=object)
+    assert source.geometry_checks is not None and source.geometry_checks.applies_to(geoms)
+    assert source.geometry_checks.valid.tolist() == shapely.is_valid(geoms).tolist()
+    arrow = import_layer(project_a := Project(), path, "communities", source=source)
+    assert shapely.has_z(source.frame.geometry.values[6])  # the source frame is left as read
+    monkeypatch.setattr(read_module, "USE_ARROW", False)
+    assert read_source(path).geometry_checks is None  # the repair checks them itself
+    plain = import_layer(project_b := Project(), path, "communities")
+    _same_import(arrow, plain, project_a, project_b)
+    assert {r.action for r in arrow.repairs} == {"repaired", "dropped_empty", "dropped_nonfinite",
+                                                "dropped_z", "extracted", "dropped_type"}
+
+
+def test_arrow_read_keeps_the_dtypes_of_the_plain_read(tmp_path, monkeypatch):
+    """Dates, date-times (with a time zone too), integers with gaps, empty text fields and long
+    text come into the layer as the plain reader gave them."""
+    from layers.importing import read as read_module
+
+    n = 6
+    frame = community_frame().iloc[[0, 1, 2, 0, 1, 2]].reset_index(drop=True)
+    frame["户数"] = pd.array([1, None, 3, 4, None, 6], dtype="Int64")
+    frame["day"] = pd.to_datetime(["2020-01-02", None, "2021-03-04"] * 2).date
+    frame["stamp"] = pd.to_datetime(["2020-01-02T03:04:05"] * n)
+    frame["stamp_tz"] = pd.to_datetime(["2020-01-02T03:04:05+08:00"] * n)
+    frame["nothing"] = [None] * n
+    frame["long"] = ["x" * 12_000, "y", None] * 2
+    for suffix in (".gpkg", ".geojson"):
+        path = tmp_path / f"types{suffix}"
+        frame.to_file(path, engine="pyogrio")
+        arrow = import_layer(project_a := Project(), path, "communities")
+        with monkeypatch.context() as m:
+            m.setattr(read_module, "USE_ARROW", False)
+            plain = import_layer(project_b := Project(), path, "communities")
+        _same_import(arrow, plain, project_a, project_b)
+        gdf = project_a.layer(arrow.layer_name).gdf
+        assert gdf["nothing"].dtype == object and gdf["long"].str.len().max() == 10_000
+        assert str(gdf["stamp_tz"].dtype).startswith("datetime64[ms, UTC+08:00]")
+    # what GDAL's GeoJSON reader makes of times, lists and objects
+    props = [{"t": "08:30:00", "il": [1, 2], "sl": ["a", "b"], "obj": {"k": 1}, "d": "2020-01-02",
+              "dt": "2020-01-02T10:00:00", "big": 12345678901, "名称": "养老服务站"},
+             {"t": None, "il": None, "sl": ["c"], "obj": None, "d": None, "dt": None, "big": None,
+              "名称": None}]
+    path = tmp_path / "gdal_types.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": p, "geometry": {"type": "Point", "coordinates": [LON, LAT + i / 1000]}}
+        for i, p in enumerate(props)]}, ensure_ascii=False), encoding="utf-8")
+    arrow = import_layer(project_a := Project(), path, "facilities")
+    monkeypatch.setattr(read_module, "USE_ARROW", False)
+    plain = import_layer(project_b := Project(), path, "facilities")
+    _same_import(arrow, plain, project_a, project_b)
+
+
+def test_osm_pbf_checked_in_chunks_matches_the_plain_read(monkeypatch):
+    """Geometries GEOS cannot parse in one chunk: the rest of the file is parsed leniently,
+    as the plain reader re-reads it."""
+    import importlib.util
+    import os
+
+    from layers.importing import read as read_module
+
+    spec = importlib.util.find_spec("pyrosm")
+    if spec is None:
+        pytest.skip("pyrosm (test extra) is not installed: its test.osm.pbf is the test data")
+    pbf = os.path.join(os.path.dirname(spec.origin), "data", "test.osm.pbf")
+    monkeypatch.setattr(read_module, "ARROW_CHUNK", 300)
+    monkeypatch.setattr(read_module, "ARROW_THREAD_MIN", 0)
+    kwargs = {"defaults": {"parcel_type": "idle_land"}}
+    arrow = import_layer(project_a := Project(crs="EPSG:3067"), pbf, "parcels", **kwargs)
+    monkeypatch.setattr(read_module, "USE_ARROW", False)
+    plain = import_layer(project_b := Project(crs="EPSG:3067"), pbf, "parcels", **kwargs)
+    _same_import(arrow, plain, project_a, project_b)
+
+
+def test_geojson_text_that_is_not_utf8_is_refused_clearly(project, tmp_path):
+    """Arrow would keep the bytes and fail later; the plain reader says what is wrong."""
+    path = tmp_path / "gbk.geojson"
+    feature = {"type": "Feature", "properties": {"name": "四方堰"},
+               "geometry": {"type": "Point", "coordinates": [LON, LAT]}}
+    text = json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False)
+    path.write_bytes(text.encode("gbk"))
+    before = snapshot(project)
+    with pytest.raises(ProjectError, match="cannot read gbk.geojson"):
+        import_layer(project, path, "facilities")
+    assert snapshot(project) == before
+
+
+def test_blank_text_is_the_same_for_arrow_and_python_strings():
+    from layers.schema import _blank
+
+    values = ["", " ", "\u3000", "\x1c\x1f", "\t\n\v\f\r", "\x85\xa0", "a", " a ", "\u200b", None]
+    expected = [True, True, True, True, True, True, False, False, False, False]
+    for dtype in ("str", object, pd.StringDtype("python", na_value=np.nan)):
+        assert _blank(pd.Series(values, dtype=dtype)).tolist() == expected, dtype

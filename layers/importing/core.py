@@ -24,7 +24,7 @@ from layers.errors import ProjectError, T
 from layers.importing.georef import Georef, resolve
 from layers.importing.mapping import auto_map, convert_column
 from layers.importing.read import Source, read_source
-from layers.importing.repair import Repair, repair_geometries
+from layers.importing.repair import Repair, check_geometries, repair_geometries, total_bounds
 from layers.kinds import RASTER_KINDS, schema_for
 from layers.layer import RasterLayer, VectorLayer
 
@@ -159,6 +159,17 @@ def _extra_column(series: pd.Series) -> pd.Series:
     return series
 
 
+_TEXT = pd.StringDtype(na_value=np.nan)  # pandas' own "str" (Arrow-backed with pyarrow)
+
+
+def _values(values: Any) -> Any:
+    """A column's values without its index. Text of pandas' "str" dtype stays as it is (it
+    would come back to that dtype anyway, after a round trip through Python strings)."""
+    if isinstance(values, pd.Series):
+        return values.array if values.dtype == _TEXT else values.to_numpy()
+    return values
+
+
 def build_attributes(frame: gpd.GeoDataFrame, source: Source, kind: str, mapping: dict[str, str],
                      keep_extra: bool, project, report: ImportReport,
                      defaults: dict[str, Any] | None) -> gpd.GeoDataFrame:
@@ -172,7 +183,7 @@ def build_attributes(frame: gpd.GeoDataFrame, source: Source, kind: str, mapping
 
     for src, dst in mapping.items():
         values, used = convert_column(frame[src], schema.field(dst), src, allowed, table_for, report.notes)
-        data[dst] = values.to_numpy() if hasattr(values, "to_numpy") else values
+        data[dst] = _values(values)
         if used:
             report.value_maps[dst] = dict(list(used.items())[:50])
     for name, value in (defaults or {}).items():
@@ -192,9 +203,13 @@ def build_attributes(frame: gpd.GeoDataFrame, source: Source, kind: str, mapping
             report.notes.append(T(f"required field '{f.name}' is not mapped; fill it in the attribute table",
                                   f"必填字段“{f.label_zh}”未对应源字段，请在属性表中填写"))
     filled = set(data)
+    empty: dict[str, Any] = {}  # one typed empty column per dtype, copied (cheap) for each field
     for f in schema.fields:  # typed empty columns: the layer then has nothing left to convert
         if f.name not in data:
-            data[f.name] = pd.Series(index=range(len(frame)), dtype=f.dtype).array
+            if f.dtype not in empty:
+                empty[f.dtype] = pd.Series(index=range(len(frame)), dtype=f.dtype).array
+            data[f.name] = empty[f.dtype].copy()
+    data = {f.name: data[f.name] for f in schema.fields}  # the layer's order: nothing to reorder
     taken = set(data)
     if keep_extra:
         for col in source.columns:
@@ -202,32 +217,40 @@ def build_attributes(frame: gpd.GeoDataFrame, source: Source, kind: str, mapping
                 continue
             name = _safe_column(col, taken | set(schema.field_names))
             taken.add(name)
-            data[name] = _extra_column(frame[col]).to_numpy()
+            data[name] = _values(_extra_column(frame[col]))
             filled.add(name)
     else:
         report.unmapped = [c for c in source.columns if c not in mapping]
     _cap_text(data, filled, report, frame["_row"].to_numpy() if "_row" in frame.columns else None)
-    return gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    return gpd.GeoDataFrame(data, geometry=frame.geometry.values, crs=frame.crs)
 
 
 def _cap_text(data: dict[str, Any], names: set[str], report: ImportReport,
               source_rows: np.ndarray | None) -> None:
     """Cut attribute text longer than MAX_TEXT characters (tables and exports choke on it)."""
     for name in names:
-        arr = data[name] if isinstance(data[name], np.ndarray) else np.asarray(data[name], dtype=object)
-        if arr.dtype != object or not len(arr):
-            continue
-        try:  # the common case, all text: one pass in C
-            if max(map(len, arr)) <= MAX_TEXT:
+        values = data[name]
+        if isinstance(getattr(values, "dtype", None), pd.StringDtype):  # text, measured in one pass
+            series = pd.Series(values, copy=False)
+            long = series.str.len().to_numpy(dtype=float, na_value=0) > MAX_TEXT
+            if long.any():
+                data[name] = series.where(~long, series.str.slice(0, MAX_TEXT)).array
+        else:
+            arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+            if arr.dtype != object or not len(arr):
                 continue
-        except TypeError:  # missing values among the text
-            pass
-        lengths = pd.Series(arr, dtype=object).str.len().to_numpy(dtype=float, na_value=0)
-        long = lengths > MAX_TEXT
+            try:  # the common case, all text: one pass in C
+                if max(map(len, arr)) <= MAX_TEXT:
+                    continue
+            except TypeError:  # missing values (or dates, numbers) among the text
+                pass
+            long = np.fromiter((isinstance(v, str) and len(v) > MAX_TEXT for v in arr), dtype=bool,
+                               count=len(arr))
+            if long.any():
+                arr = arr.copy()
+                arr[long] = [v[:MAX_TEXT] for v in arr[long]]
+                data[name] = arr
         if long.any():
-            arr = arr.copy()
-            arr[long] = [v[:MAX_TEXT] for v in arr[long]]
-            data[name] = arr
             where = np.flatnonzero(long)
             rows = (source_rows[where] if source_rows is not None else where + 1).tolist()
             report.notes.append(T(f"'{name}': text longer than {MAX_TEXT} characters cut in "
@@ -261,9 +284,12 @@ def prepare_import(project, source: Source, kind: str, layer_name: str | None = 
     if not len(source.frame):
         raise ProjectError(T(f"{source.name} has no features", f"{source.name} 中没有要素"), _where(source),
                            T("check that you chose the right file and layer", "请确认选择了正确的文件和图层"))
-    frame, report.repairs = repair_geometries(source.frame, schema.geometry, kind, _where(source))
+    checks = source.geometry_checks  # made while reading (Arrow), else here
+    if checks is None or not checks.applies_to(np.asarray(source.frame.geometry.values, dtype=object)):
+        checks = check_geometries(np.asarray(source.frame.geometry.values, dtype=object))
+    frame, report.repairs = repair_geometries(source.frame, schema.geometry, kind, _where(source), checks)
     frame, geo = resolve(frame, source.declared_crs, coords, project, source.columns, source.name,
-                         _where(source))
+                         _where(source), bounds=total_bounds(frame, checks, report.repairs))
     _fill_georef(report, geo, project)
     used = _check_mapping(mapping if mapping is not None else auto_map(source.columns, kind), source, kind)
     report.mapping = used

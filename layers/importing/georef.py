@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -147,11 +148,17 @@ def _check_degrees(b: np.ndarray, crs: CRS, where: str) -> None:
           "纬度须在 ±90 之内、经度在 ±180 之内：请检查 x、y 是否颠倒或数值是否损坏"))
 
 
+_MEASURE = object()
+
+
 def resolve(frame: gpd.GeoDataFrame, declared: CRS | None, coords: str, project,
-            source_columns: list[str], source_name: str, where: str) -> tuple[gpd.GeoDataFrame, Georef]:
-    """The frame in the project CRS, and what was decided; ProjectError if the numbers cannot be right."""
+            source_columns: list[str], source_name: str, where: str,
+            bounds: Any = _MEASURE) -> tuple[gpd.GeoDataFrame, Georef]:
+    """The frame in the project CRS, and what was decided; ProjectError if the numbers cannot be right.
+
+    ``bounds``: the frame's total bounds when already known (None: nothing finite to bound)."""
     offset, explicit = parse_coords(coords)
-    b = _bounds(frame)
+    b = _bounds(frame) if bounds is _MEASURE else bounds
     notes: list[T] = []
     assumed = False
     if explicit is not None:

@@ -12,6 +12,7 @@ than two distinct points are dropped.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -66,43 +67,108 @@ def _text(action: str, **values) -> T:
     return ACTIONS[action].format(**values)
 
 
-def repair_geometries(frame: gpd.GeoDataFrame, family: str | None, kind: str,
-                      where: str) -> tuple[gpd.GeoDataFrame, list[Repair]]:
-    """Repaired copy of ``frame`` (rows kept in order; an index column ``_row`` is added)."""
-    frame = frame.copy()
+@dataclass(frozen=True)
+class GeometryChecks:
+    """What the import needs to know of every geometry, from one vectorised GEOS pass each:
+    missing or empty, Z or M, type, validity and bounds. GEOS runs these without the GIL, so
+    the reader computes them on a second thread while it parses the next geometries (see
+    :func:`layers.importing.read.read_source`); ``geometries`` is the array they were computed
+    for, and they are used only for that very array."""
+
+    geometries: np.ndarray
+    empty: np.ndarray
+    has_zm: np.ndarray
+    type_id: np.ndarray
+    valid: np.ndarray
+    bounds: np.ndarray  # (n, 4): xmin, ymin, xmax, ymax; NaN for empty geometries
+
+    @classmethod
+    def of(cls, geometries: np.ndarray, parts: list[tuple[np.ndarray, ...]]) -> GeometryChecks:
+        """Checks of ``geometries`` from the :func:`geometry_facts` of its consecutive chunks."""
+        if not parts:
+            return check_geometries(geometries)
+        return cls(geometries, *(np.concatenate(column) for column in zip(*parts)))
+
+    def applies_to(self, geometries: np.ndarray) -> bool:
+        return geometries is self.geometries
+
+
+def geometry_facts(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Empty, Z/M, type id, GEOS validity and bounds of each geometry (None counts as empty).
+
+    Non-finite coordinates need no pass of their own: GEOS reports a geometry with a NaN or
+    infinite x or y as invalid ("Invalid Coordinate"), so only invalid ones are searched."""
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    has_zm = shapely.get_coordinate_dimension(geoms) > 2  # XYZ, XYM or XYZM
+    return empty, has_zm, shapely.get_type_id(geoms), _is_valid(geoms), shapely.bounds(geoms)
+
+
+def check_geometries(geoms: np.ndarray) -> GeometryChecks:
+    return GeometryChecks(geoms, *geometry_facts(geoms))
+
+
+def total_bounds(frame: gpd.GeoDataFrame, checks: GeometryChecks,
+                 repairs: list[Repair]) -> np.ndarray | None:
+    """``frame.total_bounds`` of what :func:`repair_geometries` returned, from the bounds in
+    ``checks`` (only the geometries the repair rebuilt are measured again); None when there
+    is nothing finite to bound."""
+    if not len(frame):
+        return None
+    rebuilt = {r.row for r in repairs if r.action in ("repaired", "extracted")}
+    rows = frame["_row"].to_numpy()
+    redo = np.isin(rows, list(rebuilt)) if rebuilt else np.zeros(len(rows), dtype=bool)
+    boxes = checks.bounds[rows[~redo] - 1]  # splitting a feature leaves its bounds as they were
+    if redo.any():
+        boxes = np.vstack([boxes, shapely.bounds(np.asarray(frame.geometry.values, dtype=object)[redo])])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        b = np.array([np.nanmin(boxes[:, 0]), np.nanmin(boxes[:, 1]),
+                      np.nanmax(boxes[:, 2]), np.nanmax(boxes[:, 3])], dtype=float)
+    return b if np.all(np.isfinite(b)) else None
+
+
+def repair_geometries(frame: gpd.GeoDataFrame, family: str | None, kind: str, where: str,
+                      checks: GeometryChecks | None = None) -> tuple[gpd.GeoDataFrame, list[Repair]]:
+    """Repaired copy of ``frame`` (rows kept in order; an index column ``_row`` is added).
+
+    ``checks``: the :class:`GeometryChecks` of ``frame``'s geometries if the reader made them
+    (they are recomputed when they belong to other geometries)."""
+    source = np.asarray(frame.geometry.values, dtype=object)
+    if checks is None or not checks.applies_to(source):
+        checks = check_geometries(source)
+    frame = frame.copy(deep=False)  # copy-on-write: the source frame is never changed
     frame["_row"] = np.arange(1, len(frame) + 1)
     repairs: list[Repair] = []
-    geoms = np.asarray(frame.geometry.values, dtype=object)
+    geoms = source.copy()
     rows = frame["_row"].to_numpy()
     keep = np.ones(len(frame), dtype=bool)
+    valid = checks.valid.copy()
 
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    empty = checks.empty
     for r in rows[empty]:
         repairs.append(Repair(int(r), "dropped_empty", _text("dropped_empty")))
     keep &= ~empty
     nonfinite = np.zeros(len(geoms), dtype=bool)  # NaN/inf anywhere (bounds skip NaN)
-    if keep.any():
-        idx = np.flatnonzero(keep)
-        coords, which = shapely.get_coordinates(geoms[idx], return_index=True)
+    suspect = np.flatnonzero(keep & ~valid)  # a non-finite x or y makes a geometry invalid
+    if len(suspect):
+        coords, which = shapely.get_coordinates(geoms[suspect], return_index=True)
         bad_vertices = ~np.isfinite(coords).all(axis=1)
-        nonfinite[idx[np.unique(which[bad_vertices])]] = True
+        nonfinite[suspect[np.unique(which[bad_vertices])]] = True
     for r in rows[nonfinite]:
         repairs.append(Repair(int(r), "dropped_nonfinite", _text("dropped_nonfinite")))
     keep &= ~nonfinite
 
-    has_zm = keep & shapely.has_z(geoms)
-    if hasattr(shapely, "has_m"):
-        has_zm |= keep & shapely.has_m(geoms)
-    if has_zm.any():
+    has_zm = keep & checks.has_zm
+    if has_zm.any():  # validity and bounds are a 2D matter: unchanged
         geoms[has_zm] = shapely.force_2d(geoms[has_zm])
         for r in rows[has_zm]:
             repairs.append(Repair(int(r), "dropped_z", _text("dropped_z")))
 
     if family is not None:
-        geoms, keep = _keep_family(geoms, keep, rows, family, repairs, where)
-        geoms, keep = _make_valid(geoms, keep, rows, family, repairs)
+        geoms, keep = _keep_family(geoms, keep, rows, family, repairs, where, checks.type_id, valid)
+        geoms, keep = _make_valid(geoms, keep, valid, rows, family, repairs)
     else:
-        geoms, keep = _make_valid(geoms, keep, rows, "polygon", repairs, only_polygons=True)
+        geoms, keep = _make_valid(geoms, keep, valid, rows, "polygon", repairs, only_polygons=True)
 
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
     if not keep.all():
@@ -121,9 +187,11 @@ def repair_geometries(frame: gpd.GeoDataFrame, family: str | None, kind: str,
 
 
 def _keep_family(geoms: np.ndarray, keep: np.ndarray, rows: np.ndarray, family: str,
-                 repairs: list[Repair], where: str) -> tuple[np.ndarray, np.ndarray]:
+                 repairs: list[Repair], where: str, type_ids: np.ndarray,
+                 valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop features of another family; a collection gives up its parts of the family
+    (their validity is checked anew in ``valid``)."""
     allowed = FAMILY_TYPES[family]
-    type_ids = shapely.get_type_id(geoms)
     wrong = keep & ~np.isin(type_ids, [TYPE_IDS[t] for t in allowed])
     if not wrong.any():
         return geoms, keep
@@ -135,6 +203,7 @@ def _keep_family(geoms: np.ndarray, keep: np.ndarray, rows: np.ndarray, family: 
             parts = [p for p in shapely.get_parts(g) if p.geom_type in allowed]
             if parts:
                 geoms[i] = _collect(parts, family)
+                valid[i] = shapely.is_valid(geoms[i])
                 repairs.append(Repair(int(rows[i]), "extracted",
                                       _text("extracted", family=family, family_zh=FAMILY_ZH[family])))
                 wrong_count -= 1
@@ -175,18 +244,15 @@ def _is_valid(geoms: np.ndarray) -> np.ndarray:
         return np.concatenate(list(pool.map(shapely.is_valid, chunks)))
 
 
-def _make_valid(geoms: np.ndarray, keep: np.ndarray, rows: np.ndarray, family: str,
-                repairs: list[Repair], only_polygons: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    idx = np.flatnonzero(keep)
-    if not len(idx):
-        return geoms, keep
-    invalid_local = ~_is_valid(geoms[idx])
-    for i in idx[invalid_local]:
+def _make_valid(geoms: np.ndarray, keep: np.ndarray, valid: np.ndarray, rows: np.ndarray,
+                family: str, repairs: list[Repair],
+                only_polygons: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    for i in np.flatnonzero(keep & ~valid):
         g = geoms[i]
         gtype = g.geom_type
         if only_polygons and gtype not in FAMILY_TYPES["polygon"]:
             continue
-        reason = shapely.is_valid_reason(g)
+        reason = shapely.is_valid_reason(g)  # on the invalid ones only: it is slower
         if family == "line" or gtype in FAMILY_TYPES["line"]:
             keep[i] = False
             repairs.append(Repair(int(rows[i]), "dropped_degenerate", _text("dropped_degenerate")))
