@@ -1,63 +1,49 @@
 """The map canvas: the project's layers drawn through one world → screen transform.
 
 Geometry becomes world-coordinate paths once per data or style change
-(:mod:`app.canvas_paths`); pan and zoom only change the transform, and the
-rendered image is reused while dragging.
+(:mod:`app.canvas_paths`); pan and zoom only change the transform. While a pan is
+dragged the last image is shifted; after it, the shifted image is shown at once and
+the new one is rendered on the next turn of the event loop. Mouse and key input go
+to the active map tool (:mod:`app.map_tools`) in map coordinates, snapped when the
+tool asks; the middle button always pans.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from PyQt5.QtCore import QPoint, QPointF, QRectF, Qt
+import shapely
+from PyQt5.QtCore import QPoint, QPointF, Qt, QTimer
 from PyQt5.QtCore import pyqtSignal as Signal
-from PyQt5.QtGui import (
-    QColor,
-    QFont,
-    QFontMetricsF,
-    QImage,
-    QPainter,
-    QPainterPath,
-    QPen,
-    QTransform,
-)
+from PyQt5.QtGui import QImage, QPainter, QTransform
 from PyQt5.QtWidgets import QWidget
 
-from app.canvas_paths import (
-    Chunk,
-    LayerGraphics,
-    build_graphics,
-    path_from_arrays,
-    raster_image,
-    raster_transform,
+from app.canvas_input import CanvasInput
+from app.canvas_paint import (  # noqa: F401 (re-exported for the map sheet and tests)
+    BACKGROUND,
+    draw_north_arrow,
+    draw_scale_bar,
+    draw_selection,
+    nice_length,
+    paint_layers,
+    selection_graphics,
 )
+from app.canvas_paths import build_graphics, raster_image
 from app.event_bridge import EventBridge
 from layers.errors import ProjectError
 from layers.layer import RasterLayer, VectorLayer
 from styles import effective_style, resolve
 
-BACKGROUND = QColor("#fbfaf7")
 MIN_MPP, MAX_MPP = 0.02, 500.0  # metres per screen pixel
-LABEL_MAX_MPP = 3.0  # labels only when one pixel shows less than this many metres
-DASHES = {"solid": Qt.SolidLine, "dash": Qt.DashLine, "dot": Qt.DotLine}
+SNAP_PX = 10.0  # default snapping tolerance in screen pixels
 
 
-def nice_length(metres: float) -> float:
-    """The largest 1, 2 or 5 × 10ⁿ not above ``metres``."""
-    if metres <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(metres))
-    return max(s * power for s in (1, 2, 5) if s * power <= metres)
-
-
-# --- the widget ----------------------------------------------------------------------
-class MapCanvas(QWidget):
-    """Draws a project's visible layers; wheel zoom, drag pan, arrow keys, Home."""
+class MapCanvas(CanvasInput, QWidget):
+    """Draws a project's visible layers and hands input to the active map tool."""
 
     cursorMoved = Signal(float, float)
     viewChanged = Signal()
     problem = Signal(str)
+    toolChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,25 +51,51 @@ class MapCanvas(QWidget):
         self.setFocusPolicy(Qt.StrongFocus)
         self.setMinimumSize(200, 150)
         self.project = None
+        self.current_layer = None  # the layer tools edit and select on
+        self.tool = None
+        self.snapping_enabled = True
+        self.snap_tolerance_px = SNAP_PX
+        self.snap_layer_ids: list[str] | None = None  # None: every visible vector layer
+        self.snap_exclude: set[tuple[str, int]] = set()  # whole features (layer id, fid)
+        self.snap_exclude_vertices: list[tuple[str, int, int]] = []  # (layer id, fid, index)
+        self.topological_editing = True
+        #: extra drawings over the map (e.g. the adjacency graph): key → fn(painter, world)
+        self.overlays: dict[str, object] = {}
+        self._snap_index = None
         self._centre = (0.0, 0.0)
         self._mpp = 1.0
         self._navigated = False
         self._graphics: dict[str, object] = {}  # layer id → LayerGraphics | QImage
+        self._highlights: dict[str, object] = {}  # layer id → QPainterPath of its selection
         self._image: QImage | None = None
         self._image_key: tuple | None = None
+        self._image_view: tuple | None = None  # (centre, mpp) the image shows
         self._drag_from: QPoint | None = None
         self._drag_delta = QPoint(0, 0)
+        self._middle_pan = False
         self._bridge = EventBridge(self._handle_event, self)
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.timeout.connect(self._render_now)
+        from app.map_tools.navigate import PanTool
+
+        self.set_tool(PanTool(self))
 
     # --- project wiring ---------------------------------------------------------
     def set_project(self, project) -> None:
         self.detach()
         self.project = project
+        self.current_layer = None
         self._graphics.clear()
+        self._highlights.clear()
+        self._snap_index = None
         if project is not None:
             project.events.connect(self._bridge.forward)
+            project.selection.events.connect(self._bridge.forward)
             for layer in project.layers:
                 layer.events.connect(self._bridge.forward)
+        if self.tool is not None:
+            self.tool.reset()
         self._navigated = False
         self.zoom_to_extent()
 
@@ -91,11 +103,20 @@ class MapCanvas(QWidget):
         """Stop listening to the current project (before closing or replacing it)."""
         if self.project is not None:
             self.project.events.disconnect(self._bridge.forward)
+            self.project.selection.events.disconnect(self._bridge.forward)
             for layer in self.project.layers:
                 layer.events.disconnect(self._bridge.forward)
 
+    def set_current_layer(self, layer) -> None:
+        self.current_layer = layer
+        if self.tool is not None:
+            self.tool.reset()
 
     def _handle_event(self, event) -> None:
+        if event.type == "selection":
+            self._highlights.pop(event.info["layer_id"], None)
+            self.update()
+            return
         if event.type == "layer_added":
             event.info["layer"].events.connect(self._bridge.forward)
             if not self._navigated:
@@ -104,13 +125,28 @@ class MapCanvas(QWidget):
             layer = event.info["layer"]
             layer.events.disconnect(self._bridge.forward)
             self._graphics.pop(layer.id, None)
+            self._highlights.pop(layer.id, None)
+            if layer is self.current_layer:
+                self.set_current_layer(None)
         elif event.type == "settings":  # standards overrides may recolour layers
             self._graphics.clear()
         elif event.type in ("data", "style"):
             self._graphics.pop(event.source.id, None)
+            if event.type == "data":
+                self._highlights.pop(event.source.id, None)
         elif event.type not in ("layer_moved", "visible", "opacity"):
             return
+        if event.type in ("data", "layer_added", "layer_removed", "visible", "layer_moved"):
+            self._snap_index = None
         self._invalidate()
+
+    def set_overlay(self, key: str, draw=None) -> None:
+        """Add (or with ``draw=None`` remove) a drawing made over the map each paint."""
+        if draw is None:
+            self.overlays.pop(key, None)
+        else:
+            self.overlays[key] = draw
+        self.update()
 
     def _invalidate(self) -> None:
         self._image_key = None
@@ -168,7 +204,7 @@ class MapCanvas(QWidget):
     def set_view(self, cx: float, cy: float, mpp: float) -> None:
         self._centre = (float(cx), float(cy))
         self._mpp = float(min(max(mpp, MIN_MPP), MAX_MPP))
-        self._invalidate()
+        self.update()  # the image key no longer matches: paintEvent renders (or shifts)
         self.viewChanged.emit()
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
@@ -207,19 +243,79 @@ class MapCanvas(QWidget):
             self._navigated = True
             self.zoom_to_bounds(bounds)
 
+    def zoom_to_features(self, layer_id: str, fids) -> bool:
+        """Zoom to some features of a layer (a single point gets a 200 m wide view)."""
+        layer = self.project.layer_by_id(layer_id)
+        fids = [f for f in fids if f in layer.gdf.index]
+        if not fids:
+            return False
+        x0, y0, x1, y1 = shapely.total_bounds(layer.gdf.geometry.loc[fids].to_numpy())
+        pad = max(0.0, 100.0 - max(x1 - x0, y1 - y0) / 2)
+        self._navigated = True
+        self.zoom_to_bounds((x0 - pad, y0 - pad, x1 + pad, y1 + pad), margin=0.1)
+        return True
+
+    def zoom_to_selection(self) -> bool:
+        if self.project is None:
+            return False
+        layer_ids = self.project.selection.layers()
+        if self.current_layer is not None and self.current_layer.id in layer_ids:
+            layer_ids = [self.current_layer.id]
+        for layer_id in layer_ids:
+            return self.zoom_to_features(layer_id, self.project.selection.fids(layer_id))
+        return False
+
     # --- painting -----------------------------------------------------------------
+    def _key(self) -> tuple:
+        return (self._centre, self._mpp, self.width(), self.height(), self.devicePixelRatioF())
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        key = (self._centre, self._mpp, self.width(), self.height(), self.devicePixelRatioF())
-        if self._image is None or self._image_key != key:
-            self._image = self._render_layers()
-            self._image_key = key
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKGROUND)
-        painter.drawImage(self._drag_delta, self._image)
+        offset = QPointF(self._drag_delta)
+        if self._image is None or self._image_key != self._key():
+            # after a pure pan the old image is still right, only shifted: show it now
+            shift = self._shift_of_old_image() if self._image_key is not None else None
+            if shift is not None and self._drag_from is None:
+                offset = shift  # show the old image where it belongs; render next
+                self._render_timer.start(0)
+            elif self._drag_from is None:
+                self._render_now(update=False)
+        if self._image is not None:
+            painter.drawImage(offset, self._image)
         painter.setRenderHint(QPainter.Antialiasing)
-        self._draw_scale_bar(painter)
-        self._draw_north_arrow(painter)
+        self._draw_highlights(painter)
+        world = self.world_transform() * QTransform.fromTranslate(self._drag_delta.x(), self._drag_delta.y())
+        for overlay in list(self.overlays.values()):
+            painter.save()
+            overlay(painter, world)
+            painter.restore()
+        if self.tool is not None:
+            self.tool.paint(painter)
+        draw_scale_bar(painter, self._mpp, self.width(), self.height())
+        draw_north_arrow(painter, self.width(), self.font())
         painter.end()
+
+    def _shift_of_old_image(self) -> QPointF | None:
+        """Where the last image goes after a pure pan (None if the zoom or size changed)."""
+        if self._image is None or self._image_view is None:
+            return None
+        (ox, oy), ompp, size = self._image_view
+        if ompp != self._mpp or size != (self.width(), self.height()):
+            return None
+        return QPointF((ox - self._centre[0]) / self._mpp, (self._centre[1] - oy) / self._mpp)
+
+    def _render_now(self, update: bool = True) -> None:
+        self._image = self._render_layers()
+        self._image_key = self._key()
+        self._image_view = (self._centre, self._mpp, (self.width(), self.height()))
+        if update:
+            self.update()
+
+    def render_image(self) -> QImage:
+        """The current view rendered now (for tests and screenshots)."""
+        self._render_now(update=False)
+        return self._image
 
     def _render_layers(self) -> QImage:
         ratio = self.devicePixelRatioF()
@@ -235,196 +331,24 @@ class MapCanvas(QWidget):
         painter.end()
         return image
 
-    def _draw_scale_bar(self, painter: QPainter) -> None:
-        length = nice_length(self._mpp * self.width() / 5)
-        px = length / self._mpp
-        text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-        x, y = 14.0, self.height() - 22.0
-        half_text = QFontMetricsF(painter.font()).horizontalAdvance(text) / 2
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(QColor(255, 255, 255, 200))
-        painter.drawRoundedRect(QRectF(x - 8, y - 22, px + half_text + 16, 36), 4, 4)
-        for i in range(4):
-            painter.setBrush(QColor("#222222") if i % 2 == 0 else QColor("#ffffff"))
-            painter.drawRect(QRectF(x + i * px / 4, y, px / 4, 5))
-        painter.setPen(QPen(QColor("#222222"), 1))
-        painter.setBrush(Qt.NoBrush)
-        painter.drawRect(QRectF(x, y, px, 5))
-        painter.drawText(QPointF(x, y - 6), "0")
-        painter.drawText(QPointF(x + px - half_text, y - 6), text)
-
-    def _draw_north_arrow(self, painter: QPainter) -> None:
-        cx, top = self.width() - 30.0, 16.0
-        left = QPainterPath(QPointF(cx, top))
-        left.lineTo(cx - 9, top + 30)
-        left.lineTo(cx, top + 23)
-        left.closeSubpath()
-        right = QPainterPath(QPointF(cx, top))
-        right.lineTo(cx + 9, top + 30)
-        right.lineTo(cx, top + 23)
-        right.closeSubpath()
-        painter.setPen(QPen(QColor("#222222"), 1.2))
-        painter.setBrush(QColor("#222222"))
-        painter.drawPath(left)
-        painter.setBrush(QColor("#ffffff"))
-        painter.drawPath(right)
-        font = QFont(self.font())
-        font.setBold(True)
-        painter.setFont(font)
-        painter.drawText(QRectF(cx - 12, top + 31, 24, 18), Qt.AlignCenter, "N")
-
-    # --- interaction --------------------------------------------------------------
-    def wheelEvent(self, event) -> None:  # noqa: N802
-        steps = event.angleDelta().y() / 120.0
-        if steps:
-            self.zoom_by(1.25 ** steps, event.position())
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802
-        if event.button() == Qt.LeftButton:
-            self._drag_from = event.pos()
-            self.setCursor(Qt.ClosedHandCursor)
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        if self._drag_from is not None:
-            self._drag_delta = event.pos() - self._drag_from
-            self.update()
-        x, y = self.pixel_to_world(QPointF(event.pos() - self._drag_delta))
-        self.cursorMoved.emit(x, y)
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        if event.button() == Qt.LeftButton and self._drag_from is not None:
-            delta = event.pos() - self._drag_from
-            self._drag_from, self._drag_delta = None, QPoint(0, 0)
-            self.unsetCursor()
-            if not delta.isNull():
-                self.pan_pixels(delta.x(), delta.y())
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802
-        step_x, step_y = self.width() / 4, self.height() / 4
-        moves = {Qt.Key_Left: (step_x, 0), Qt.Key_Right: (-step_x, 0),
-                 Qt.Key_Up: (0, step_y), Qt.Key_Down: (0, -step_y)}
-        if event.key() in moves:
-            self.pan_pixels(*moves[event.key()])
-        elif event.key() == Qt.Key_Home:
-            self.zoom_to_extent()
-        elif event.key() in (Qt.Key_Plus, Qt.Key_Equal):
-            self.zoom_by(1.5)
-        elif event.key() == Qt.Key_Minus:
-            self.zoom_by(1 / 1.5)
-        else:
-            super().keyPressEvent(event)
+    def _draw_highlights(self, painter: QPainter) -> None:
+        if self.project is None:
+            return
+        world = self.world_transform() * QTransform.fromTranslate(self._drag_delta.x(),
+                                                                   self._drag_delta.y())
+        for layer_id in self.project.selection.layers():
+            cached = self._highlights.get(layer_id)
+            if cached is None:
+                try:
+                    layer = self.project.layer_by_id(layer_id)
+                except ProjectError:
+                    continue
+                fids = sorted(f for f in self.project.selection.fids(layer_id) if f in layer.gdf.index)
+                cached = self._highlights[layer_id] = selection_graphics(layer.gdf.geometry.loc[fids])
+            draw_selection(painter, cached, world)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         if not self._navigated:
             self.zoom_to_extent()  # keep the whole project in view until the user navigates
         self._invalidate()
         super().resizeEvent(event)
-
-
-# --- the layer painter (the canvas, the map sheet and previews share it) ------------------
-def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
-                 graphics_for, font: QFont, pen_scale: float = 1.0) -> None:
-    """Draw visible ``layers`` (bottom first) whose world → device transform is ``world``.
-
-    ``view`` is the world extent shown, ``mpp`` world metres per device pixel,
-    ``graphics_for(layer)`` gives a layer's cached graphics (QImage or LayerGraphics),
-    and ``pen_scale`` multiplies pen widths, marker and label sizes (a printed sheet at
-    300 dpi uses 300/96 so lines keep their on-screen thickness).
-    """
-    painter.setRenderHint(QPainter.Antialiasing)
-    labelled = []
-    for layer in layers:
-        bounds = layer.bounds()
-        if not layer.visible or bounds is None or not _overlaps(bounds, view):
-            continue
-        painter.setOpacity(layer.opacity)
-        graphics = graphics_for(layer)
-        if isinstance(graphics, QImage):
-            painter.setTransform(raster_transform(layer) * world)
-            painter.drawImage(QPointF(0, 0), graphics)
-        else:
-            _draw_vector(painter, graphics, world, view, mpp, pen_scale)
-            if graphics.label_xy is not None:
-                labelled.append(graphics)
-    painter.setOpacity(1.0)
-    painter.resetTransform()
-    if labelled and mpp / pen_scale <= LABEL_MAX_MPP:
-        _draw_labels(painter, labelled, view, world, font, pen_scale)
-
-
-def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, mpp: float,
-                 k: float) -> None:
-    pad = (g.marker_size + 8) * k * mpp  # markers and wide strokes reach past bounds
-    view = (view[0] - pad, view[1] - pad, view[2] + pad, view[3] + pad)
-    painter.setTransform(world)
-    for chunks, filled in ((g.polygons, True), (g.lines, False)):
-        for chunk in chunks:
-            if not _overlaps(chunk.bounds, view):
-                continue
-            pen = QPen(chunk.stroke, chunk.width * k, DASHES[g.dash], Qt.RoundCap, Qt.RoundJoin)
-            pen.setCosmetic(True)
-            painter.setPen(pen if chunk.width > 0 else Qt.NoPen)
-            painter.setBrush(chunk.fill if filled else Qt.NoBrush)
-            painter.drawPath(chunk.path)
-    size = g.marker_size * k
-    cap = Qt.RoundCap if g.marker == "circle" else Qt.SquareCap
-    for chunk in g.points:
-        if not _overlaps(chunk.bounds, view):
-            continue
-        if g.marker == "triangle":
-            _draw_triangles(painter, chunk, size, world, k)
-            continue
-        for colour, width in ((chunk.stroke, size + 2.0 * k), (chunk.fill, size)):
-            pen = QPen(colour, width, Qt.SolidLine, cap)
-            pen.setCosmetic(True)
-            painter.setPen(pen)
-            painter.drawPoints(chunk.points)
-
-
-def _draw_triangles(painter, chunk: Chunk, size: float, world: QTransform, k: float) -> None:
-    """Triangles are built in device space (a fixed pixel size at every zoom)."""
-    sx = chunk.xy[:, 0] * world.m11() + world.dx()
-    sy = chunk.xy[:, 1] * world.m22() + world.dy()
-    r = size / 2 + k
-    offsets = np.array([(0, -r), (r * 0.9, r * 0.6), (-r * 0.9, r * 0.6), (0, -r)])
-    corners = np.stack([sx, sy], axis=1)[:, None, :] + offsets[None, :, :]
-    starts = np.tile([True, False, False, False], len(sx))
-    painter.resetTransform()
-    painter.setPen(QPen(chunk.stroke, 1.0 * k))
-    painter.setBrush(chunk.fill)
-    painter.drawPath(path_from_arrays(corners.reshape(-1, 2), starts))
-    painter.setTransform(world)
-
-
-def _draw_labels(painter: QPainter, layers, view, world: QTransform, base_font: QFont,
-                 k: float) -> None:
-    font = QFont(base_font)
-    font.setPointSizeF(max(font.pointSizeF(), 9.0))
-    if k != 1.0:
-        font.setPixelSize(max(1, round(QFontMetricsF(font).height() * 0.7 * k)))
-    painter.setFont(font)
-    metrics = QFontMetricsF(font)
-    occupied: list[QRectF] = []
-    halo = QPen(QColor(255, 255, 255, 220), 3.0 * k)
-    for g in layers:
-        xy, texts = g.label_xy, g.label_text
-        inside = np.flatnonzero((xy[:, 0] >= view[0]) & (xy[:, 0] <= view[2])
-                                & (xy[:, 1] >= view[1]) & (xy[:, 1] <= view[3]))
-        for i in inside[:400]:
-            text = texts[i]
-            if not text:
-                continue
-            p = world.map(QPointF(xy[i, 0], xy[i, 1]))
-            w, h = metrics.horizontalAdvance(text), metrics.height()
-            rect = QRectF(p.x() - w / 2, p.y() - h / 2, w, h)
-            if any(rect.intersects(o) for o in occupied):
-                continue
-            occupied.append(rect.adjusted(-3 * k, -k, 3 * k, k))
-            path = QPainterPath()
-            path.addText(rect.left(), rect.top() + metrics.ascent(), font, text)
-            painter.strokePath(path, halo)
-            painter.fillPath(path, QColor("#2b2b2b"))
-
-
-def _overlaps(a, b) -> bool:
-    return not (a[2] < b[0] or a[0] > b[2] or a[3] < b[1] or a[1] > b[3])

@@ -19,7 +19,9 @@ from PyQt5.QtGui import QColor, QImage, QPainterPath, QPolygonF, QTransform
 from layers.layer import RasterLayer
 from styles import effective_style, resolve_raster
 
-CHUNK = 64  # features per path: Qt strokes many small antialiased paths much faster
+CHUNK = 16  # features per path: Qt strokes and fills many small antialiased paths much faster
+# (its cost grows with each path's bounding box; 16 measured best for dense and sparse layers)
+OUTLINE_VERTICES = 20_000
 _PATH_ELEMENT = np.dtype([("type", ">i4"), ("x", ">f8"), ("y", ">f8")])
 
 
@@ -118,6 +120,10 @@ class LayerGraphics:
     """Everything needed to draw one vector layer, in world coordinates."""
 
     polygons: list[Chunk] = field(default_factory=list)
+    #: polygon outlines: neighbouring fill chunks of one style merged up to OUTLINE_VERTICES
+    #: (Qt's 1 px stroker pays per call more than per vertex, its filler per bounding box)
+    outlines: list[Chunk] = field(default_factory=list)
+    polygon_bounds: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))
     lines: list[Chunk] = field(default_factory=list)
     points: list[Chunk] = field(default_factory=list)
     dash: str = "solid"
@@ -170,12 +176,33 @@ def build_graphics(gdf, resolved) -> LayerGraphics:
             else:
                 chunk.path = path_from_arrays(part, starts[a:b])
             target.append(chunk)
+    out.outlines = _merged_outlines(out.polygons)
+    out.polygon_bounds = np.array([c.bounds for c in out.polygons], dtype=float).reshape(-1, 4)
     if resolved.label_field:
         anchors = shapely.point_on_surface(geoms[present])
         out.label_xy = shapely.get_coordinates(anchors)
         texts = gdf[resolved.label_field].astype("string").fillna("")
         out.label_text = texts.to_numpy(dtype=object)[present]
     return out
+
+
+def _merged_outlines(chunks: list[Chunk]) -> list[Chunk]:
+    merged: list[Chunk] = []
+    count = 0
+    for chunk in chunks:
+        last = merged[-1] if merged else None
+        size = chunk.path.elementCount()
+        if (last is not None and count + size <= OUTLINE_VERTICES and last.stroke == chunk.stroke
+                and last.width == chunk.width):
+            last.path.addPath(chunk.path)
+            b = last.bounds
+            last.bounds = (min(b[0], chunk.bounds[0]), min(b[1], chunk.bounds[1]),
+                           max(b[2], chunk.bounds[2]), max(b[3], chunk.bounds[3]))
+            count += size
+            continue
+        merged.append(Chunk(chunk.fill, chunk.stroke, chunk.width, chunk.bounds, QPainterPath(chunk.path)))
+        count = size
+    return merged
 
 
 def raster_image(layer: RasterLayer) -> QImage:
@@ -190,3 +217,18 @@ def raster_transform(layer: RasterLayer) -> QTransform:
     """Pixel (col, row) → world, from the layer's affine transform."""
     t = layer.transform
     return QTransform(t.a, t.d, t.b, t.e, t.c, t.f)
+
+
+def geometry_path(geoms) -> QPainterPath:
+    """One world path of the rings and lines of ``geoms`` (points are left out)."""
+    geoms = np.asarray(geoms, dtype=object)
+    geoms = geoms[~shapely.is_empty(geoms) & (shapely.get_dimensions(geoms) >= 1)]
+    path = QPainterPath()
+    if len(geoms) == 0:
+        return path
+    rings = shapely.get_parts(geoms)
+    boundaries = np.where(shapely.get_dimensions(rings) == 2, shapely.boundary(rings), rings)
+    lines = shapely.get_parts(boundaries)
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    starts = np.r_[True, index[1:] != index[:-1]]
+    return path_from_arrays(coords, starts, winding=False)

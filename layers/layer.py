@@ -152,12 +152,14 @@ class VectorLayer(Layer):
         return len(self._gdf)
 
     def bounds(self) -> tuple[float, float, float, float] | None:
-        if len(self._gdf) == 0:
-            return None
-        b = self._gdf.total_bounds
-        if not np.all(np.isfinite(b)):
-            return None
-        return tuple(float(v) for v in b)
+        """Total bounds (cached until the geometry changes: the canvas asks on every paint)."""
+        cached = self.__dict__.get("_bounds_cache", False)
+        if cached is not False:
+            return cached
+        b = self._gdf.total_bounds if len(self._gdf) else None
+        self._bounds_cache = (tuple(float(v) for v in b)
+                              if b is not None and np.all(np.isfinite(b)) else None)
+        return self._bounds_cache
 
     def next_fid(self) -> int:
         return int(self._gdf.index.max()) + 1 if len(self._gdf) else 1
@@ -182,6 +184,7 @@ class VectorLayer(Layer):
     # --- mutators used by commands (they emit "data") ------------------------
     def _replace_data(self, gdf: gpd.GeoDataFrame) -> None:
         self._gdf = gdf
+        self._bounds_cache = False
         self.events.emit("data", self, change="reset", fids=None)
 
     def _frame(self, frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -234,6 +237,7 @@ class VectorLayer(Layer):
             combined = combined.loc[new_order]
         combined.index.name = "fid"
         self._gdf = self._frame(combined)
+        self._bounds_cache = False
         self.events.emit("data", self, change="added", fids=list(rows.index))
 
     def _remove(self, fids: Sequence[int]) -> tuple[gpd.GeoDataFrame, np.ndarray]:
@@ -242,6 +246,7 @@ class VectorLayer(Layer):
         positions = self._gdf.index.get_indexer(list(fids))
         removed = self._gdf.loc[list(fids)]
         self._gdf = self._gdf.drop(index=list(fids))
+        self._bounds_cache = False
         self.events.emit("data", self, change="deleted", fids=list(fids))
         return removed, positions
 
@@ -251,6 +256,7 @@ class VectorLayer(Layer):
         # in place: copy-on-write keeps snapshots (edit buffer) untouched
         self._gdf.loc[fids, "geometry"] = gpd.GeoSeries(list(geoms.values()), index=fids,
                                                         crs=self.crs)
+        self._bounds_cache = False
         self.events.emit("data", self, change="geometry", fids=fids)
 
     def _set_values(self, values: dict[int, dict[str, Any]]) -> None:
