@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import math
 
-from PyQt5.QtCore import QRectF, Qt, QThread
-from PyQt5.QtCore import pyqtSignal as Signal
+from PyQt5.QtCore import QRectF, Qt
 from PyQt5.QtGui import QColor, QPainter, QPen
 from PyQt5.QtWidgets import (
     QAbstractItemView,
@@ -28,9 +27,10 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from app.worker import Task
 from layers.coverage import CoverageCancelled, apply_results, compute_coverage
 from layers.coverage.options import DEFAULT_SERVICES
-from layers.errors import ProjectError, T
+from layers.errors import T
 from layers.i18n import current_language
 from layers.standards import service_keys
 
@@ -60,34 +60,18 @@ def _share(value) -> str:
         else f"{100 * float(value):.1f}%"
 
 
-class CoverageWorker(QThread):
+class CoverageWorker(Task):
     """Runs :func:`compute_coverage` off the GUI thread; the results join the project
     back on the GUI thread (the panel does that when ``done`` arrives)."""
 
-    progressed = Signal(float, str)
-    done = Signal(object)
-    failed = Signal(object)
-
     def __init__(self, project, services, levels, mode, parent=None) -> None:
-        super().__init__(parent)
-        self.project, self.services, self.levels, self.mode = project, services, levels, mode
-        self._cancel = False
+        def work(progress, cancelled):
+            result = compute_coverage(project, services, levels, mode, progress=progress, cancel=cancelled)
+            if cancelled():
+                raise CoverageCancelled()
+            return result
 
-    def cancel(self) -> None:
-        self._cancel = True
-
-    def run(self) -> None:  # in the worker thread
-        try:
-            result = compute_coverage(self.project, self.services, self.levels, self.mode,
-                                      progress=lambda f, text: self.progressed.emit(f, text()),
-                                      cancel=lambda: self._cancel)
-        except ProjectError as exc:
-            self.failed.emit(exc)
-            return
-        if self._cancel:
-            self.failed.emit(CoverageCancelled())
-        else:
-            self.done.emit(result)
+        super().__init__(work, parent)
 
 
 class CoverageChart(QWidget):

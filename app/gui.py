@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PyQt5.QtWidgets import QApplication, QMessageBox
@@ -19,11 +20,14 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
     With ``screenshot`` the window is drawn once, saved as a PNG there, and closed
     (for documentation, bug reports and the offscreen tests of the real entry point).
     """
-    if lang:
-        set_language(lang)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Precinct Planner")
     app.setOrganizationName("precinct-planner")
+    from app.window_files import saved_language
+
+    lang = lang or (None if os.environ.get("PRECINCT_LANG") else saved_language())
+    if lang:
+        set_language(lang)
 
     from app.main_window import MainWindow, load_project_interactively, show_error
     from layers.project import Project

@@ -17,62 +17,32 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from app.attribute_table import AttributeTableDock
 from app.canvas import MapCanvas
+from app.identify_dock import IdentifyDock
 from app.layer_panel import LayerPanel
+from app.undo_actions import UndoActions
+from app.window_files import RecentFiles, language_menu
+from app.window_texts import (  # noqa: F401 (PANELS is read by tests and docs)
+    ABOUT_TEXT,
+    APP_NAME,
+    ERROR_TITLE,
+    FILE_FILTER,
+    MENU,
+    PANELS,
+    RECOVERY_TEXT,
+    RECOVERY_TITLE,
+    STATUS,
+    SYNTHETIC,
+    UNSAVED_TEXT,
+    UNSAVED_TITLE,
+    UNTITLED,
+)
+from app.window_tools import TEXTS, WindowTools
 from layers import __version__
-from layers.errors import ProjectError, T
+from layers.errors import ProjectError
 from layers.i18n import current_language
 from layers.project import Project
-
-APP_NAME = T("Precinct Planner", "片区规划")
-UNTITLED = T("Untitled project", "未命名项目")
-SYNTHETIC = "虚构数据 / synthetic data"
-FILE_FILTER = T("Precinct Planner project (*.gpkg)", "片区规划项目 (*.gpkg)")
-ERROR_TITLE = T("Precinct Planner — problem", "片区规划 — 出现问题")
-RECOVERY_TITLE = T("Recover unsaved work?", "恢复未保存的工作？")
-RECOVERY_TEXT = T(
-    "A recovery file newer than the project was found:\n{path}\n\n"
-    "Open the recovered version? (No opens the last saved project.)",
-    "发现比项目文件更新的恢复文件：\n{path}\n\n是否打开恢复的版本？（选“否”打开上次保存的项目。）")
-UNSAVED_TITLE = T("Unsaved changes", "有未保存的修改")
-UNSAVED_TEXT = T("Save the changes to this project before closing?",
-                 "关闭前是否保存对本项目的修改？")
-ABOUT_TEXT = T(
-    "<h3>Precinct Planner {version}</h3><p>A desktop GIS for planners renovating old "
-    "residential communities: precincts, 5-10-15 minute life circles, facilities and "
-    "pipelines.</p><p>Coordinates in CGCS2000 (EPSG:4546 for Yichang). Sample data are "
-    "synthetic.</p>",
-    "<h3>片区规划 {version}</h3><p>面向老旧小区改造的桌面 GIS：片区划分、5-10-15 分钟生活圈、"
-    "服务设施与地下管线。</p><p>坐标系为 CGCS2000（宜昌为 EPSG:4546）。示例数据为虚构数据。</p>")
-MENU = {
-    "file": T("&File", "文件(&F)"), "open": T("&Open…", "打开(&O)…"),
-    "save": T("&Save", "保存(&S)"), "save_as": T("Save &As…", "另存为(&A)…"),
-    "quit": T("&Quit", "退出(&Q)"), "view": T("&View", "视图(&V)"),
-    "extent": T("Zoom to &extent", "缩放至全图(&E)"), "zoom_in": T("Zoom &in", "放大(&I)"),
-    "zoom_out": T("Zoom &out", "缩小(&O)"), "help": T("&Help", "帮助(&H)"),
-    "about": T("&About Precinct Planner", "关于片区规划(&A)"), "toolbar": T("Map", "地图"),
-    "import": T("&Import…", "导入(&I)…"),
-    "export": T("&Export…", "导出(&E)…"),
-    "analysis": T("&Analysis", "分析(&N)"), "conflicts": T("Pipeline &conflicts…", "管线冲突(&C)…"),
-    "programme": T("Renovation &programme…", "改造计划(&P)…"),
-    "coverage": T("Life-circle &coverage…", "生活圈覆盖(&L)…"),
-    "siting": T("&Siting on idle land…", "存量用地选址(&S)…"),
-    "precincts": T("P&recincts…", "片区(&R)…"),
-}
-# analysis docks: menu key → (module, class, whether it takes the canvas)
-PANELS = {
-    "conflicts": ("app.conflict_panel", "ConflictPanel", True),
-    "coverage": ("app.coverage_panel", "CoveragePanel", False),
-    "programme": ("app.programme_panel", "ProgrammePanel", False),
-    "siting": ("app.siting_panel", "SitingPanel", False),
-    "precincts": ("app.precinct_panel", "PrecinctPanel", False),
-}
-STATUS = {
-    "xy": T("x {x:,.1f}  y {y:,.1f} m", "X {x:,.1f}  Y {y:,.1f} 米"),
-    "lonlat": T("lon {lon:.5f}°  lat {lat:.5f}°", "经度 {lon:.5f}°  纬度 {lat:.5f}°"),
-    "scale": T("scale 1:{n:,.0f}", "比例尺 1:{n:,.0f}"),
-    "saved": T("Saved {path}", "已保存 {path}"),
-}
 
 
 def project_title(project: Project, lang: str | None = None) -> str:
@@ -124,6 +94,17 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.LeftDockWidgetArea, self.layer_panel)
         self.panels: dict[str, QWidget] = {}  # analysis docks, created when first opened
         self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
+        self.layer_panel.currentLayerChanged.connect(self.set_current_layer)
+        self.attribute_table = AttributeTableDock(self)
+        self.addDockWidget(Qt.BottomDockWidgetArea, self.attribute_table)
+        self.attribute_table.zoomToFeatures.connect(self.canvas.zoom_to_features)
+        self.identify_dock = IdentifyDock(self)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.identify_dock)
+        self.identify_dock.hide()
+        self.undo_actions = UndoActions(self)
+        self.undo_actions.cleanChanged.connect(lambda _clean: self._update_title())
+        self.tools = WindowTools(self)
+        self.recent = RecentFiles(self)
         self._build_actions()
         self._build_status_bar()
         self.canvas.cursorMoved.connect(self._show_cursor)
@@ -131,6 +112,7 @@ class MainWindow(QMainWindow):
         self.canvas.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.resize(1200, 800)
         self.resizeDocks([self.layer_panel], [360], Qt.Horizontal)
+        self.resizeDocks([self.attribute_table], [200], Qt.Vertical)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave_now)
         self.set_project(project if project is not None else Project())
@@ -146,6 +128,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.actions_by_key = {
+            "new": self._action("new", self.new_project, QKeySequence.New),
             "open": self._action("open", self.open_dialog, QKeySequence.Open),
             "save": self._action("save", self.save, QKeySequence.Save),
             "save_as": self._action("save_as", self.save_as, QKeySequence.SaveAs),
@@ -161,32 +144,44 @@ class MainWindow(QMainWindow):
             "coverage": self._action("coverage", lambda: self.open_panel("coverage")),
             "siting": self._action("siting", lambda: self.open_panel("siting")),
             "precincts": self._action("precincts", lambda: self.open_panel("precincts")),
+            "topology": self._action("topology", lambda: self.open_panel("topology")),
             "import": self._action("import", lambda: self.open_import_dialog(), "Ctrl+I"),
             "export": self._action("export", lambda: self.open_export_dialog(), "Ctrl+E"),
         }
         a = self.actions_by_key
         bar = self.menuBar()
         file_menu = bar.addMenu(MENU["file"]())
-        file_menu.addActions([a["open"], a["save"], a["save_as"]])
+        file_menu.addActions([a["new"], a["open"]])
+        self.recent.menu = file_menu.addMenu(MENU["recent"]())
+        self.recent.refresh()
+        file_menu.addActions([a["save"], a["save_as"]])
         file_menu.addSeparator()
         file_menu.addActions([a["import"], a["export"]])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
+        self.tools.fill_edit_menu(bar.addMenu(TEXTS["edit"]()), self.undo_actions)
         view_menu = bar.addMenu(MENU["view"]())
-        view_menu.addActions([a["extent"], a["zoom_in"], a["zoom_out"]])
+        view_menu.addActions([a["extent"], a["zoom_in"], a["zoom_out"],
+                              self.tools.edit_actions["zoom_selection"]])
         view_menu.addSeparator()
-        view_menu.addAction(self.layer_panel.toggleViewAction())
+        for dock in (self.layer_panel, self.attribute_table, self.identify_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        language_menu(view_menu.addMenu(MENU["language"]()), self)
         bar.addMenu(MENU["analysis"]()).addActions([a[key] for key in PANELS])
         bar.addMenu(MENU["help"]()).addAction(a["about"])
         toolbar = QToolBar(MENU["toolbar"]().replace("&", ""), self)
         toolbar.setObjectName("map_toolbar")
         toolbar.setMovable(False)
-        for key in ("open", "save"):
+        for key in ("new", "open", "save"):
             toolbar.addAction(a[key])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_actions.undo_action, self.undo_actions.redo_action])
         toolbar.addSeparator()
         for key in ("extent", "zoom_in", "zoom_out"):
             toolbar.addAction(a[key])
         self.addToolBar(Qt.TopToolBarArea, toolbar)
+        self.addToolBar(Qt.TopToolBarArea, self.tools.toolbar())
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -211,6 +206,8 @@ class MainWindow(QMainWindow):
             self._transformer_crs = project.crs
         self.canvas.set_project(project)
         self.layer_panel.set_project(project)
+        self.attribute_table.set_project(project)
+        self.undo_actions.set_project(project)
         for panel in self.panels.values():
             panel.set_project(project)
         epsg = project.crs.to_epsg()
@@ -237,7 +234,46 @@ class MainWindow(QMainWindow):
             return None
 
     def _update_title(self) -> None:
-        self.setWindowTitle(f"{project_title(self.project)} — {APP_NAME()}")
+        dirty = "" if self.project is None or self.project.undo.is_clean else "*"
+        self.setWindowTitle(f"{dirty}{project_title(self.project)} — {APP_NAME()}")
+
+    def set_current_layer(self, layer) -> None:
+        """The layer the map tools edit and the attribute table shows."""
+        self.canvas.set_current_layer(layer)
+        if layer is not None and layer.layer_type in ("vector", "table"):
+            self.attribute_table.set_layer(layer)
+
+    def show_problem(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    def show_identified(self, hits: list) -> None:
+        self.identify_dock.show_hits(hits)
+
+    def ask_attributes(self, layer, geometry):
+        """A drawn feature: its attribute form opens; OK adds the feature (one undo step)."""
+        from app.feature_form import FeatureForm
+        from layers.editing import add_feature_command
+
+        form = FeatureForm(self.project, layer, parent=self)
+        form.setObjectName("feature_form")
+
+        def add() -> None:
+            try:
+                self.project.apply(add_feature_command(self.project, layer.id, geometry, form.values()))
+            except ProjectError as exc:
+                self.show_problem(exc.message())
+
+        form.accepted.connect(add)
+        form.open()
+        self.feature_form = form
+        return form
+
+    def new_project(self) -> bool:
+        """File → New: an empty project in the default CRS (asks about unsaved changes)."""
+        if not self.confirm_discard():
+            return False
+        self.set_project(Project())
+        return True
 
     def _show_cursor(self, x: float, y: float) -> None:
         self.coord_label.setText(STATUS["xy"].format(x=x, y=y)().replace(",", " "))
@@ -253,9 +289,12 @@ class MainWindow(QMainWindow):
         if project is None:
             return False
         self.set_project(project)
+        self.recent.add(path)
         return True
 
     def open_dialog(self) -> None:
+        if not self.confirm_discard():
+            return
         start = str(self.project.path.parent) if self.project and self.project.path else ""
         path, _ = QFileDialog.getOpenFileName(self, MENU["open"]().replace("&", ""), start,
                                               FILE_FILTER())
@@ -287,6 +326,7 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
             return False
         self._update_title()
+        self.recent.add(path)
         self.statusBar().showMessage(STATUS["saved"].format(path=str(path))(), 5000)
         return True
 
@@ -336,21 +376,30 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, MENU["about"]().replace("&", ""),
                           ABOUT_TEXT.format(version=__version__)())
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        if self.project is not None and not self.project.undo.is_clean:
-            answer = QMessageBox.question(
-                self, UNSAVED_TITLE(), UNSAVED_TEXT(),
-                QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
-            if answer == QMessageBox.Cancel or (answer == QMessageBox.Save and not self.save()):
-                event.ignore()
-                return
-            if answer == QMessageBox.Discard and self.project.path is not None:
-                from layers.store.recovery import discard_recovery
+    def confirm_discard(self) -> bool:
+        """Unsaved changes: ask Save / Discard / Cancel; True when it is fine to go on."""
+        if self.project is None or self.project.undo.is_clean:
+            return True
+        answer = QMessageBox.question(
+            self, UNSAVED_TITLE(), UNSAVED_TEXT(),
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Cancel or (answer == QMessageBox.Save and not self.save()):
+            return False
+        if answer == QMessageBox.Discard and self.project.path is not None:
+            from layers.store.recovery import discard_recovery
 
-                discard_recovery(self.project.path)  # the user chose to drop these changes
+            discard_recovery(self.project.path)  # the user chose to drop these changes
+        return True
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if not self.confirm_discard():
+            event.ignore()
+            return
         self.autosave_timer.stop()
         self.canvas.detach()
         self.layer_panel.detach()
+        self.attribute_table.detach()
+        self.undo_actions.set_project(None)
         for panel in self.panels.values():
             if hasattr(panel, "detach"):
                 panel.detach()

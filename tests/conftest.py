@@ -7,6 +7,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PRECINCT_LANG", "en")
+# the app's settings (recent files, language) go to a throw-away folder, not the user's
+os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="precinct-config-")
 
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402

@@ -1,0 +1,84 @@
+"""Recent projects (File → Open recent) and the interface language setting, both kept
+in the user's Qt settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt5.QtCore import QSettings
+from PyQt5.QtWidgets import QAction, QActionGroup
+
+from layers.errors import T
+from layers.i18n import LANGUAGES, current_language
+
+MAX_RECENT = 8
+NO_RECENT = T("(none yet)", "（暂无）")
+LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
+LANGUAGE_SET = T("Interface language set to {name}; it applies the next time Precinct Planner starts.",
+                 "界面语言已设为{name}，下次启动片区规划时生效。")
+SYSTEM = T("Follow the system", "跟随系统")
+
+
+def settings() -> QSettings:
+    return QSettings("precinct-planner", "Precinct Planner")
+
+
+def saved_language() -> str | None:
+    """The language chosen in View → Language, or None to follow the system locale."""
+    value = settings().value("language", "", type=str)
+    return value if value in LANGUAGES else None
+
+
+class RecentFiles:
+    """The list of recently opened or saved projects, newest first."""
+
+    def __init__(self, window) -> None:
+        self.window = window
+        self.menu = None
+
+    def paths(self) -> list[str]:
+        value = settings().value("recent_files", [], type=list)
+        return [str(p) for p in value if p]
+
+    def add(self, path) -> None:
+        text = str(Path(path).resolve())
+        paths = [text] + [p for p in self.paths() if p != text]
+        settings().setValue("recent_files", paths[:MAX_RECENT])
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.menu is None:
+            return
+        self.menu.clear()
+        paths = self.paths()
+        if not paths:
+            self.menu.addAction(NO_RECENT()).setEnabled(False)
+        for i, path in enumerate(paths, start=1):
+            action = self.menu.addAction(f"&{i} {path}")
+            action.setEnabled(Path(path).exists())
+            action.triggered.connect(lambda _checked=False, p=path: self.open(p))
+
+    def open(self, path: str) -> bool:
+        if not self.window.confirm_discard():
+            return False
+        return self.window.open_path(path)
+
+
+def language_menu(menu, window) -> QActionGroup:
+    """Follow the system / 简体中文 / English; the choice is saved and used at the next start."""
+    group = QActionGroup(menu)
+    chosen = saved_language()
+    for code, name in ((None, SYSTEM()), ("zh", LANGUAGE_NAMES["zh"]), ("en", LANGUAGE_NAMES["en"])):
+        action = QAction(name, menu)
+        action.setObjectName(f"language_{code or 'system'}")
+        action.setCheckable(True)
+        action.setChecked(code == chosen)
+        action.triggered.connect(lambda _checked=False, c=code, n=name: choose(window, c, n))
+        group.addAction(action)
+        menu.addAction(action)
+    return group
+
+
+def choose(window, code: str | None, name: str) -> None:
+    settings().setValue("language", code or "")
+    window.show_problem(LANGUAGE_SET.format(name=name)(current_language()))
