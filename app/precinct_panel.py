@@ -28,6 +28,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from app.event_bridge import EventBridge
 from layers.errors import ProjectError, T
 from layers.i18n import current_language
 from layers.precincts import (
@@ -56,6 +57,9 @@ TEXTS = {
     "limits": T("Limits", "人口范围"),
     "error": T("Precinct Planner — problem", "片区规划 — 出现问题"),
     "none": T("(none)", "（未划分）"),
+    "brush": T("Paint with brush", "画笔选择"), "adjacency": T("Show adjacency", "显示邻接关系"),
+    "selection": T("Selected: {n} communities · {p:,.0f} residents · {h:,.0f} households",
+                   "已选：{n} 个小区 · {p:,.0f} 人 · {h:,.0f} 户"),
     "grouped": T("{k} precincts; {u} communities left unassigned",
                  "{k} 个片区；{u} 个小区未划分"),
 }
@@ -66,16 +70,23 @@ COLUMNS = ("precinct", "communities", "population", "households", "pop60", "pop0
 class PrecinctPanel(QDockWidget):
     """Dock: precinct statistics table, community list, assign, automatic grouping, undo."""
 
-    def __init__(self, main_window=None, parent: QWidget | None = None, canvas=None) -> None:
-        super().__init__(TITLE(), parent if parent is not None else (
-            main_window if isinstance(main_window, QWidget) else None))
+    def __init__(self, canvas=None, parent: QWidget | None = None) -> None:
+        super().__init__(TITLE(), parent)
         self.setObjectName("precinct_panel")
-        self.main_window = main_window
         self.canvas = canvas
         self.project = None
         self.stats = None
+        self.adjacency = None
+        self._syncing = False
+        self._previous_tool = None
+        self._bridge = EventBridge(self._on_selection, self)
         self._build()
-        self.set_project(getattr(main_window, "project", None))
+        self.brush = None
+        if canvas is not None:
+            from app.map_tools import BrushSelectTool
+
+            self.brush = BrushSelectTool(canvas)
+            canvas.toolChanged.connect(lambda tool: self.brush_button.setChecked(tool is self.brush))
 
     # --- building ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -89,7 +100,22 @@ class PrecinctPanel(QDockWidget):
         layout.addWidget(self.table, 2)
         self.communities = QListWidget(body)
         self.communities.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.communities.itemSelectionChanged.connect(self._list_selection_changed)
         layout.addWidget(self.communities, 2)
+        tools = QHBoxLayout()
+        self.brush_button = QPushButton(TEXTS["brush"](), body)
+        self.brush_button.setCheckable(True)
+        self.brush_button.setEnabled(self.canvas is not None)
+        self.brush_button.toggled.connect(self.use_brush)
+        tools.addWidget(self.brush_button)
+        self.show_adjacency = QCheckBox(TEXTS["adjacency"](), body)
+        self.show_adjacency.setEnabled(self.canvas is not None)
+        self.show_adjacency.toggled.connect(self._draw_adjacency)
+        tools.addWidget(self.show_adjacency)
+        tools.addStretch(1)
+        layout.addLayout(tools)
+        self.selection_label = QLabel("", body)
+        layout.addWidget(self.selection_label)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(TEXTS["name"](), body))
         self.name = QComboBox(body)
@@ -127,8 +153,10 @@ class PrecinctPanel(QDockWidget):
     def set_project(self, project) -> None:
         if self.project is not None:
             self.project.undo.events.disconnect(self._on_undo_changed)
+            self.project.selection.events.disconnect(self._bridge.forward)
         self.project = project
         if project is not None:
+            project.selection.events.connect(self._bridge.forward)
             limits = Limits.from_standards(project.standards())
             self.floor.setValue(int(limits.minimum or 0))
             self.ceiling.setValue(int(limits.maximum or 0))
@@ -154,6 +182,8 @@ class PrecinctPanel(QDockWidget):
         self.stats = precinct_stats(self.project, self.adjacency, self.limits())
         self._fill_table()
         self._fill_communities(comm)
+        self._draw_adjacency()
+        self._show_selection()
 
     def _fill_table(self) -> None:
         zh = current_language() == "zh"
@@ -179,6 +209,7 @@ class PrecinctPanel(QDockWidget):
 
     def _fill_communities(self, comm) -> None:
         selected = set(self.selected_fids())
+        self._syncing = True
         self.communities.clear()
         none = TEXTS["none"]()
         for fid, name, precinct in zip(comm.index, comm["name"], comm["precinct"], strict=True):
@@ -187,15 +218,83 @@ class PrecinctPanel(QDockWidget):
             item.setData(Qt.UserRole, int(fid))
             self.communities.addItem(item)
             item.setSelected(int(fid) in selected)
+        self._syncing = False
 
     def selected_fids(self) -> list[int]:
         return [int(i.data(Qt.UserRole)) for i in self.communities.selectedItems()]
 
     def select_fids(self, fids) -> None:
-        wanted = {int(f) for f in fids}
+        """Select communities (in the list, and so on the map and in the attribute table)."""
+        layer = self._layer()
+        if layer is not None:
+            self.project.selection.select(layer.id, fids)
+
+    def _layer(self):
+        if self.project is None or not self.project.layers_of_kind("communities"):
+            return None
+        return communities_layer(self.project)
+
+    def _on_selection(self, event) -> None:
+        layer = self._layer()
+        if layer is None or event.info["layer_id"] != layer.id or self._syncing:
+            return
+        wanted = event.info["fids"]
+        self._syncing = True
+        first = None
         for i in range(self.communities.count()):
             item = self.communities.item(i)
-            item.setSelected(int(item.data(Qt.UserRole)) in wanted)
+            chosen = int(item.data(Qt.UserRole)) in wanted
+            item.setSelected(chosen)
+            first = item if chosen and first is None else first
+        if first is not None:
+            self.communities.scrollToItem(first)
+        self._syncing = False
+        self._show_selection()
+
+    def _list_selection_changed(self) -> None:
+        layer = self._layer()
+        if self._syncing or layer is None:
+            return
+        self._syncing = True
+        self.project.selection.select(layer.id, self.selected_fids())
+        self._syncing = False
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        layer = self._layer()
+        fids = sorted(self.project.selection.fids(layer.id)) if layer is not None else []
+        if not fids:
+            self.selection_label.setText("")
+            return
+        rows = layer.gdf.loc[[f for f in fids if f in layer.gdf.index]]
+        self.selection_label.setText(TEXTS["selection"].format(
+            n=len(rows), p=float(rows["population"].fillna(0).sum()),
+            h=float(rows["households"].fillna(0).sum()))())
+
+    # --- the map: brush and adjacency ---------------------------------------------------
+    def use_brush(self, on: bool = True) -> None:
+        """Paint communities into the selection on the map (toggle off: back to the last tool)."""
+        if self.canvas is None or self.brush is None:
+            return
+        layer = self._layer()
+        if on and layer is not None:
+            if self.canvas.tool is not self.brush:
+                self._previous_tool = self.canvas.tool
+            self.brush.target_layer_id = layer.id
+            self.canvas.set_tool(self.brush)
+        elif not on and self.canvas.tool is self.brush and self._previous_tool is not None:
+            self.canvas.set_tool(self._previous_tool)
+
+    def _draw_adjacency(self, _on=None) -> None:
+        if self.canvas is None:
+            return
+        if not self.show_adjacency.isChecked() or self.adjacency is None:
+            self.canvas.set_overlay("adjacency", None)
+            return
+        from app.canvas_paint import line_overlay
+
+        lines = self.adjacency.lines(communities_layer(self.project).gdf)
+        self.canvas.set_overlay("adjacency", line_overlay(lines.geometry.to_numpy(), "#2166ac"))
 
     def row_of(self, precinct: str) -> dict | None:
         """The statistics of one precinct as a dict (None when it does not exist)."""

@@ -84,3 +84,60 @@ def test_assign_without_a_name_says_so(qtbot, monkeypatch):
     panel.name.setEditText("")
     assert not panel.assign_selected()
     assert shown and "name" in shown[0]
+
+
+def test_brush_paints_three_communities_into_a_precinct_and_undo_empties_it(qtbot):
+    """On the real main window: the panel's brush paints three communities on the canvas
+    (one stroke each, Shift adds), the live selection line and, after Assign, the
+    statistics table update; undo empties the precinct again."""
+    import shapely
+    from PyQt5.QtCore import QPoint, Qt
+    from shapely.ops import polylabel
+
+    from app.main_window import MainWindow
+
+    project = build_sample_project("small")
+    window = MainWindow(project)
+    qtbot.addWidget(window, before_close_func=lambda w: w.project.undo.set_clean())
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    panel = window.open_panel("precincts")
+    canvas = window.canvas
+    layer = communities_layer(project)
+    fids = _three_adjacent(project)
+    geoms = layer.gdf.geometry.loc[fids]
+    canvas.zoom_to_bounds(shapely.total_bounds(geoms.to_numpy()), margin=0.1)
+    panel.brush_button.click()
+    assert canvas.tool is panel.brush
+    panel.brush.radius_px = 3.0
+
+    def px(point) -> QPoint:
+        p = canvas.world_to_pixel(point.x, point.y)
+        return QPoint(round(p.x()), round(p.y()))
+
+    for i, fid in enumerate(fids):
+        inside = polylabel(geoms.loc[fid], 0.5)  # the point deepest inside
+        modifier = Qt.NoModifier if i == 0 else Qt.ShiftModifier
+        qtbot.mousePress(canvas, Qt.LeftButton, modifier, px(inside))
+        qtbot.mouseMove(canvas, px(inside) + QPoint(2, 1))
+        qtbot.mouseRelease(canvas, Qt.LeftButton, modifier, px(inside) + QPoint(2, 1))
+        assert project.selection.fids(layer.id) == set(fids[: i + 1])
+    assert sorted(panel.selected_fids()) == sorted(fids)
+    assert panel.selection_label.text().startswith("Selected: 3 communities")
+    assert f"{int(layer.gdf.loc[fids, 'population'].sum()):,}" in panel.selection_label.text()
+    panel.name.setEditText("画笔片区")
+    panel.assign_button.click()
+    row = panel.row_of("画笔片区")
+    assert row is not None and row["communities"] == 3
+    assert row["population"] == layer.gdf.loc[fids, "population"].sum()
+    assert panel.table.item(0, 0).text() == "画笔片区"
+    window.undo_actions.undo_action.trigger()
+    assert panel.row_of("画笔片区") is None
+    assert panel.table.rowCount() == 0
+    assert layer.gdf["precinct"].isna().all()
+    # the adjacency graph can be drawn over the map
+    panel.show_adjacency.setChecked(True)
+    assert "adjacency" in canvas.overlays
+    panel.show_adjacency.setChecked(False)
+    assert "adjacency" not in canvas.overlays
