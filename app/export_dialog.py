@@ -25,6 +25,7 @@ from PyQt5.QtWidgets import (
 )
 
 from app.map_sheet import SheetSpec, default_title, export_pdf, export_png, render_sheet_image
+from app.worker import run_with_progress
 from layers.errors import ProjectError, T
 from layers.exports import export_html, write_csv_folder, write_gpkg, write_xlsx
 from layers.i18n import current_language
@@ -36,6 +37,9 @@ FORMATS = (("html", ".html", T("Interactive map (HTML, offline)", "交互地图�
            ("xlsx", ".xlsx", T("Tables (XLSX)", "表格（XLSX）")),
            ("csv", "", T("Tables (CSV folder)", "表格（CSV 文件夹）")))
 PREVIEW_DPI = 40
+
+
+WRITING = T("Writing {name}…", "正在写入 {name}…")
 
 
 class ExportDialog(QDialog):
@@ -144,7 +148,7 @@ class ExportDialog(QDialog):
                     base.with_name(base.name + suffix)
         return out
 
-    def export(self) -> None:
+    def export(self):
         """Write every chosen format; a problem is shown and the dialog stays open."""
         lang, layers = self.lang.currentData(), self.chosen_layers()
         spec = self.spec()
@@ -156,10 +160,24 @@ class ExportDialog(QDialog):
             "xlsx": lambda p: write_xlsx(self.project, p, layers, lang),
             "csv": lambda p: write_csv_folder(self.project, p, layers, lang),
         }
-        try:
-            for key, path in self.targets().items():
-                self.written[key] = writers[key](path)
-        except ProjectError as exc:
+        targets = self.targets()
+
+        def work(progress, cancelled) -> dict:
+            written = {}
+            for i, (key, path) in enumerate(targets.items()):
+                if cancelled():
+                    break
+                progress(i / len(targets), WRITING.format(name=path.name))
+                written[key] = writers[key](path)
+            return written
+
+        def done(written: dict) -> None:
+            self.written.update(written)
+            self.accept()
+
+        def failed(exc: ProjectError) -> None:
             QMessageBox.warning(self, T("Export failed", "导出失败")(), exc.message())
-            return
-        self.accept()
+
+        # a city-sized HTML or PDF takes seconds: write off the GUI thread, with Cancel
+        self.task = run_with_progress(self, T("Exporting…", "正在导出…")(), work, done, failed)
+        return self.task

@@ -3,8 +3,9 @@
 ``Task`` runs ``fn(progress, cancelled)`` in a QThread: the function reports
 ``progress(fraction, text)`` (text a ``T`` or str) and polls ``cancelled()``.
 Results come back on the GUI thread through ``done``; a ``ProjectError`` through
-``failed``. ``run_with_progress`` adds a progress dialog that appears only when
-the work takes longer than a second (QProgressDialog's minimum duration).
+``failed``. ``run_with_progress`` adds a progress dialog that appears only when the
+work takes, or by its progress so far is expected to take, longer than a second
+(QProgressDialog's minimum duration).
 """
 
 from __future__ import annotations
@@ -51,6 +52,21 @@ class Task(QThread):
         self.done.emit(result)
 
 
+def _stop(task: Task, timeout_s: float = 30.0) -> None:
+    """Cancel and let the thread end (sleeping releases the GIL the work needs; QThread.wait
+    would hold it)."""
+    import time
+
+    from PyQt5 import sip
+
+    if sip.isdeleted(task):
+        return  # it finished and was cleaned up already
+    task.cancel()
+    end = time.monotonic() + timeout_s
+    while task.isRunning() and time.monotonic() < end:
+        time.sleep(0.01)
+
+
 def run_with_progress(parent: QWidget, title: str, fn: Callable, on_done: Callable,
                       on_failed: Callable | None = None) -> Task:
     """Start ``fn`` in a Task; a modal progress dialog with Cancel shows after one second.
@@ -70,13 +86,23 @@ def run_with_progress(parent: QWidget, title: str, fn: Callable, on_done: Callab
         if text:
             dialog.setLabelText(text)
 
-    def finished(result) -> None:
+    def close_dialog() -> None:
+        from PyQt5 import sip
+
+        if sip.isdeleted(dialog):  # its window went away first
+            return
+        dialog.canceled.disconnect(task.cancel)  # closing a progress dialog emits canceled
         dialog.close()
-        if not task.is_cancelled:
+        dialog.deleteLater()
+
+    def finished(result) -> None:
+        cancelled = task.is_cancelled
+        close_dialog()
+        if not cancelled:
             on_done(result)
 
     def failed(exc) -> None:
-        dialog.close()
+        close_dialog()
         if on_failed is not None:
             on_failed(exc)
 
@@ -84,5 +110,7 @@ def run_with_progress(parent: QWidget, title: str, fn: Callable, on_done: Callab
     task.done.connect(finished)
     task.failed.connect(failed)
     task.finished.connect(task.deleteLater)
+    # a window closed mid-task: stop the work and wait, never destroy a running thread
+    parent.destroyed.connect(lambda *_: _stop(task))
     task.start()
     return task

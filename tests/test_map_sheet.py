@@ -100,8 +100,8 @@ def test_export_dialog_previews_and_writes(qtbot, project, tmp_path):
     for key, box in dialog.formats.items():
         box.setChecked(key in ("html", "png", "xlsx"))
     dialog.base.setText(str(tmp_path / "审查"))
-    dialog.export()
-    assert dialog.result() == dialog.Accepted
+    dialog.export()  # runs off the GUI thread
+    qtbot.waitUntil(lambda: dialog.result() == dialog.Accepted, timeout=60000)
     assert {p.name for p in tmp_path.iterdir()} == {"审查.html", "审查.png", "审查.xlsx"}
 
 
@@ -119,4 +119,5 @@ def test_export_dialog_shows_a_problem(qtbot, project, tmp_path, monkeypatch):
         box.setChecked(key == "csv")
     dialog.base.setText(str(tmp_path / "blocked" / "x"))
     dialog.export()
+    qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     assert shown and dialog.result() != dialog.Accepted
