@@ -52,6 +52,10 @@ class CanvasInput:
             layers = [layer for layer in layers if layer.id in self.snap_layer_ids]
         return layers
 
+    def invalidate_snapping(self) -> None:
+        """Rebuild the snapping index on next use (layers or their data changed)."""
+        self._snap_index = None
+
     def snap_index(self):
         if self._snap_index is None:
             from layers.editing import SnapIndex

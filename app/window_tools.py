@@ -29,6 +29,8 @@ TEXTS = {
     "clear_selection": T("C&lear selection", "清除选择(&L)"),
     "snapping": T("S&napping", "捕捉(&N)"),
     "topological": T("&Topological editing", "拓扑编辑(&T)"),
+    "snap_layers": T("Snap &to layers", "捕捉图层(&Y)"),
+    "snap_all": T("All visible layers", "所有可见图层"),
     "nothing_selected": T("select features of the current layer first", "请先选择当前图层中的要素"),
 }
 # toolbar order: key → (factory, shortcut)
@@ -123,7 +125,41 @@ class WindowTools:
         menu.addSeparator()
         menu.addActions([a["zoom_selection"], a["clear_selection"]])
         menu.addSeparator()
-        menu.addActions([a["snapping"], a["topological"]])
+        menu.addAction(a["snapping"])
+        self.snap_menu = menu.addMenu(TEXTS["snap_layers"]())
+        self.snap_menu.setObjectName("snap_layers_menu")
+        self.snap_menu.aboutToShow.connect(self.fill_snap_menu)
+        menu.addAction(a["topological"])
+
+    def fill_snap_menu(self) -> None:
+        """All visible layers, or a chosen set: the canvas snaps to these layers only."""
+        canvas, menu = self.window.canvas, self.snap_menu
+        menu.clear()
+        everything = menu.addAction(TEXTS["snap_all"]())
+        everything.setObjectName("snap_all")
+        everything.setCheckable(True)
+        everything.setChecked(canvas.snap_layer_ids is None)
+        everything.triggered.connect(lambda: self.set_snap_layers(None))
+        menu.addSeparator()
+        chosen = canvas.snap_layer_ids
+        for layer in reversed(self.window.project.layers if self.window.project else []):
+            if layer.layer_type != "vector":
+                continue
+            action = menu.addAction(layer.name)
+            action.setObjectName(f"snap_{layer.id}")
+            action.setCheckable(True)
+            action.setChecked(chosen is not None and layer.id in chosen)
+            action.toggled.connect(lambda on, lid=layer.id: self.toggle_snap_layer(lid, on))
+
+    def set_snap_layers(self, layer_ids) -> None:
+        canvas = self.window.canvas
+        canvas.snap_layer_ids = None if layer_ids is None else list(layer_ids)
+        canvas.invalidate_snapping()
+
+    def toggle_snap_layer(self, layer_id: str, on: bool) -> None:
+        chosen = list(self.window.canvas.snap_layer_ids or [])
+        chosen = [lid for lid in chosen if lid != layer_id] + ([layer_id] if on else [])
+        self.set_snap_layers(chosen)
 
     # --- edits on the selection ------------------------------------------------------
     def _selected(self):

@@ -256,3 +256,24 @@ def test_topology_panel_finds_an_overlap_and_gives_it_to_one_side(qtbot, project
     assert one.intersection(two).area < 1e-6
     window.undo_actions.undo_action.trigger()
     assert layer.gdf.geometry.loc[2].area == pytest.approx(10000.0)
+
+
+def test_snapping_only_to_the_chosen_layers(qtbot, project):
+    window = _window(qtbot, project)
+    canvas = window.canvas
+    layer = project.layer("communities")
+    other = gpd.GeoDataFrame({"name": ["p"]}, geometry=[shapely.Point(X0 + 50, Y0 + 150)], crs="EPSG:4546")
+    points = project.add_layer(VectorLayer("points", "other", other))
+    _look_at(canvas, X0 + 60, Y0 + 120)
+    assert canvas.snap(X0 + 52, Y0 + 151).layer_id == points.id  # every visible layer by default
+    window.tools.fill_snap_menu()
+    menu = window.tools.snap_menu
+    only = next(a for a in menu.actions() if a.objectName() == f"snap_{layer.id}")
+    only.trigger()  # snap to the communities only
+    assert canvas.snap_layer_ids == [layer.id]
+    assert canvas.snap(X0 + 52, Y0 + 151) is None
+    hit = canvas.snap(X0 + 97, Y0 + 102)
+    assert (hit.layer_id, hit.kind, hit.x, hit.y) == (layer.id, "vertex", X0 + 100, Y0 + 100)
+    window.tools.fill_snap_menu()
+    next(a for a in menu.actions() if a.objectName() == "snap_all").trigger()
+    assert canvas.snap_layer_ids is None and canvas.snap(X0 + 52, Y0 + 151).layer_id == points.id
