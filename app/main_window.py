@@ -341,6 +341,8 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.RightDockWidgetArea, panel)
             panel.set_project(self.project)
             self.panels[key] = panel
+            # the map keeps most of the window: a panel starts at a third at most
+            self.resizeDocks([panel], [min(460, max(280, self.width() // 3))], Qt.Horizontal)
         panel = self.panels[key]
         panel.show()
         panel.raise_()
