@@ -360,8 +360,8 @@ def test_what_if_moves_adds_and_deletes_match_a_full_recompute():
     session.disconnect()
 
 
-@pytest.mark.parametrize("k", [24, 2])  # with 2 candidates most points need the GEOS fallback
-def test_fast_nearest_edge_equals_geos_including_the_fallback(monkeypatch, k):
+@pytest.mark.parametrize("rings", [12, 1])  # with one ring most points need the GEOS fallback
+def test_fast_nearest_edge_equals_geos_including_the_fallback(monkeypatch, rings):
     import shapely
 
     import layers.coverage.nearest as nearest_mod
@@ -371,15 +371,14 @@ def test_fast_nearest_edge_equals_geos_including_the_fallback(monkeypatch, k):
     project = build_sample_project("small", 0)
     net = build_network(project.layer("streets").gdf)
     index = edge_index(net)
-    monkeypatch.setattr(nearest_mod, "K", k)
-    index.pieces = None
+    monkeypatch.setattr(nearest_mod, "RINGS", rings)
     x0, y0, x1, y1 = project.layer("streets").bounds()
     rng = np.random.default_rng(5)
     pts = shapely.points(rng.uniform(x0 - 300, x1 + 300, 4000),
                          rng.uniform(y0 - 300, y1 + 300, 4000))  # some far off the network
     got = snap_points(index, pts, max_snap_m=150.0)
-    proven = nearest_mod.nearest(index.pieces, shapely.get_coordinates(pts))[3]
-    assert proven.all() if k == 24 else (~proven).sum() > 1000
+    settled = nearest_mod.nearest(index.grid, shapely.get_coordinates(pts), 150.0)[3]
+    assert settled.all() if rings == 12 else (~settled).sum() > 1000
     (pi, ei), dist = index.tree.query_nearest(pts, max_distance=150.0, return_distance=True,
                                               all_matches=False)
     ref = np.full(len(pts), np.nan)
@@ -389,3 +388,127 @@ def test_fast_nearest_edge_equals_geos_including_the_fallback(monkeypatch, k):
     on_edge = shapely.line_locate_point(index.geoms[got.edge[got.ok]], pts[got.ok])
     assert np.allclose(got.pos[got.ok], np.clip(on_edge, 0, index.length[got.edge[got.ok]]),
                        atol=1e-6)
+
+
+# --- the street graph: lines already noded skip the cleaning --------------------------------
+def _same_graph(fast, full):
+    assert fast.node_count == full.node_count
+    assert len(fast.edges) == len(full.edges)
+    assert fast.edges["length_m"].sum() == pytest.approx(full.edges["length_m"].sum(), abs=1e-6)
+    assert np.array_equal(fast.node_xy, full.node_xy)  # the same nodes in the same order
+    assert (fast.matrix != full.matrix).nnz == 0  # the same edges with the same lengths
+
+
+def test_already_noded_streets_give_the_graph_of_the_full_cleaning():
+    from scipy.sparse.csgraph import dijkstra
+
+    from layers.coverage.inputs import inputs_from_project
+
+    project = build_sample_project("city", 0)
+    streets = project.layer("streets").gdf
+    fast, full = build_network(streets), build_network(streets, fast=False)
+    assert fast.already_noded and not full.already_noded
+    assert fast.piece_grid is not None and full.piece_grid is None
+    _same_graph(fast, full)
+    sources = np.random.default_rng(1).choice(fast.node_count, 40, replace=False)
+    assert np.array_equal(dijkstra(fast.matrix, indices=sources, limit=3000.0),
+                          dijkstra(full.matrix, indices=sources, limit=3000.0))
+    # a whole run on either graph (edges in another order, the fast one snapping with the
+    # grid the check made) finds the same distances
+    options = resolve_options(project.standards())
+    inputs = inputs_from_project(project, statuses=options.statuses)
+    a, b = coverage(inputs, options, net=fast).table, coverage(inputs, options, net=full).table
+    assert np.array_equal(np.isnan(a["nearest_m"]), np.isnan(b["nearest_m"]))
+    assert np.allclose(a["nearest_m"].dropna(), b["nearest_m"].dropna(), atol=1e-9, rtol=0)
+    assert (a["nearest_facility_fid"].fillna(0) == b["nearest_facility_fid"].fillna(0)).all()
+
+
+def test_crossing_lines_take_the_full_cleaning():
+    from scipy.sparse.csgraph import dijkstra
+
+    cross = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (100, 0)]),
+                                       shapely.LineString([(50, -50), (50, 50)])], crs=CRS)
+    net = build_network(cross)
+    assert not net.already_noded
+    assert net.node_count == 5 and len(net.edges) == 4  # noded where they cross
+    west = int(np.argmin(np.hypot(*(net.node_xy - [0, 0]).T)))
+    north = int(np.argmin(np.hypot(*(net.node_xy - [50, 50]).T)))
+    assert dijkstra(net.matrix, indices=west)[north] == pytest.approx(100.0)
+
+
+def _line(*xy):
+    return shapely.LineString(xy)
+
+
+# each: lines, and whether they are clean (the fast path) — either way the graph must be the
+# one the full cleaning builds
+_CASES = {
+    "grid of segments": ([_line((0, 0), (50, 0)), _line((50, 0), (100, 0)), _line((50, 0), (50, 60)),
+                          _line((50, 60), (50, 120))], True),
+    "polylines meeting at their ends": ([_line((0, 0), (30, 5), (60, 0)), _line((60, 0), (60, 40), (90, 50)),
+                                         _line((60, 0), (100, -20))], True),
+    "end on the middle of a line (T)": ([_line((0, 0), (100, 0)), _line((50, 0), (50, 40))], False),
+    "end 1 m short of a line": ([_line((0, 0), (100, 0)), _line((50, 1), (50, 40))], False),
+    "end 1 m short of a line end": ([_line((0, 0), (100, 0)), _line((101, 0), (140, 0))], False),
+    "end 5 m from a line (beyond the tolerance)": ([_line((0, 0), (100, 0)), _line((50, 5), (50, 40))], True),
+    "crossing polylines": ([_line((0, 0), (40, 10), (80, 0)), _line((40, -20), (40, 5), (45, 40))], False),
+    "touching at an inner vertex": ([_line((0, 0), (40, 10), (80, 0)), _line((40, 10), (40, 50))], False),
+    "the same line twice": ([_line((0, 0), (100, 0)), _line((100, 0), (0, 0)), _line((100, 0), (100, 50))],
+                            False),
+    "overlapping from a shared end": ([_line((0, 0), (100, 0)), _line((0, 0), (60, 0)),
+                                       _line((0, 0), (0, 50))], False),
+    "straight on through a node": ([_line((0, 0), (50, 0)), _line((50, 0), (100, 0)), _line((100, 0), (150, 0))],
+                                   True),
+    "a loop": ([_line((0, 0), (50, 0), (50, 50), (0, 0)), _line((0, 0), (-50, 0))], False),
+    "crossing itself": ([_line((0, 0), (50, 0), (50, 20), (20, -20))], False),
+    "a repeated vertex": ([_line((0, 0), (20, 0), (20, 0), (40, 0)), _line((40, 0), (40, 30))], False),
+    "a short overshoot": ([_line((0, 0), (100, 0)), _line((100, 0), (100.5, 0)), _line((100, 0), (100, 50))],
+                          False),  # its free end lies within the tolerance of the other lines
+    "ends a hair apart": ([_line((0, 0), (100, 0)), _line((100.0000004, 0), (100, 50))], False),
+    "a multi-line in parts, in 3D": ([shapely.MultiLineString([[(0, 0, 1), (50, 0, 2)],
+                                                               [(50, 0, 2), (50, 50, 3)]]),
+                                      shapely.LineString([(50, 0, 2), (100, 0, 2)])], True),
+    "parallel streets 1 m apart": ([_line((0, 0), (100, 0)), _line((0, 1), (100, 1)), _line((0, 0), (0, 1)),
+                                    _line((100, 0), (100, 1))], True),
+}
+
+
+@pytest.mark.parametrize("case", list(_CASES))
+def test_fast_path_only_where_cleaning_changes_nothing(case):
+    lines, clean = _CASES[case]
+    frame = gpd.GeoDataFrame({"name": [f"l{i}" for i in range(len(lines))]},
+                             geometry=[shapely.affinity.translate(g, 528_000, 3_397_000) for g in lines], crs=CRS)
+    fast, full = build_network(frame, tolerance=2.0), build_network(frame, tolerance=2.0, fast=False)
+    assert fast.already_noded == clean
+    _same_graph(fast, full)
+    assert fast.dangles_removed == full.dangles_removed
+    if clean:  # each edge keeps the attributes of its line
+
+        def key(g):
+            return tuple(np.round(g.coords[0][:2], 3)), tuple(np.round(g.coords[-1][:2], 3))
+
+        names = {key(g): n for n, g in zip(full.edges["name"], full.edges.geometry)}
+        for n, g in zip(fast.edges["name"], fast.edges.geometry):
+            assert names.get(key(g), names.get(key(g)[::-1])) == n
+
+
+def test_fast_path_on_jittered_streets_matches_the_full_cleaning():
+    """Random damage to clean streets (ends moved a little, lines added across): whatever the
+    check decides, the graph is the one the full cleaning builds."""
+    streets = build_sample_project("small", 0).layer("streets").gdf
+    rng = np.random.default_rng(11)
+    for trial in range(6):
+        geoms = np.asarray(streets.geometry.values, dtype=object).copy()
+        pick = rng.choice(len(geoms), 3, replace=False)
+        for k in pick[: trial % 3]:  # move an end by up to 3 m
+            xy = shapely.get_coordinates(geoms[k])
+            xy[-1] += rng.uniform(-3, 3, 2)
+            geoms[k] = shapely.LineString(xy)
+        if trial >= 3:  # a line across a few blocks
+            a = shapely.get_coordinates(geoms[pick[0]])[0]
+            geoms = np.append(geoms, shapely.LineString([a + (7.3, 4.1), a + (260.7, 180.9)]))
+        frame = gpd.GeoDataFrame(geometry=geoms, crs=streets.crs)
+        fast, full = build_network(frame), build_network(frame, fast=False)
+        if trial == 0 or trial >= 3:  # an end moved farther than the tolerance is still clean
+            assert fast.already_noded == (trial == 0)
+        _same_graph(fast, full)

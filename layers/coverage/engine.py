@@ -61,6 +61,7 @@ class Distances:
     fac_fid: np.ndarray | None = None
     fac_service: np.ndarray | None = None
     fac_points: np.ndarray | None = None
+    origin_pos: np.ndarray | None = None  # per origin, its community's position
 
 
 def street_network(streets, crs):
@@ -88,11 +89,23 @@ def street_network(streets, crs):
     return net
 
 
-def _per_community(inputs: CoverageInputs, per_origin: np.ndarray, payload: np.ndarray):
-    """The smallest value per community over its origins, and the payload of that origin."""
-    pos = inputs.communities.index.get_indexer(inputs.origin_community)
+def origin_positions(inputs: CoverageInputs) -> np.ndarray:
+    """The position (in ``inputs.communities``) of each origin's community."""
+    return inputs.communities.index.get_indexer(inputs.origin_community)
+
+
+def _per_community(inputs: CoverageInputs, per_origin: np.ndarray, payload: np.ndarray,
+                   pos: np.ndarray | None = None):
+    """The smallest value per community over its origins, and the payload of that origin
+    (``pos``: :func:`origin_positions`, when known)."""
+    pos = origin_positions(inputs) if pos is None else pos
     best = np.full(len(inputs.communities), np.inf)
     chosen = np.full(len(inputs.communities), -1, dtype=np.int64)
+    if len(pos) and pos.min() >= 0 and np.bincount(pos).max() == 1:  # one origin each: no search
+        best[pos] = per_origin
+        chosen[pos] = np.arange(len(pos))
+        picked = np.where(chosen >= 0, payload[np.maximum(chosen, 0)], -1)
+        return best, chosen, picked
     order = np.lexsort((per_origin, pos))
     pos_s = pos[order]
     first = np.ones(len(pos_s), dtype=bool)
@@ -111,17 +124,19 @@ def network_distances(inputs: CoverageInputs, options: CoverageOptions, net=None
     index: EdgeIndex = edge_index(net)
     progress(0.1, T("snapping communities and facilities to the streets", "将小区和设施吸附到道路"))
     origins = snap_points(index, inputs.origin_points, options.max_snap_m)
-    fac = inputs.facilities[inputs.facilities["service"].isin(options.services).to_numpy(bool)]
-    fac_snap = snap_points(index, np.asarray(fac.geometry.values, dtype=object), options.max_snap_m)
+    tested = inputs.facilities["service"].isin(options.services).to_numpy(bool)
+    fac_points = np.asarray(inputs.facilities.geometry.values, dtype=object)[tested]
+    fac_snap = snap_points(index, fac_points, options.max_snap_m)
     graph = build_graph(index, origins, fac_snap)
-    fac_fid = fac.index.to_numpy(np.int64)
-    fac_service = fac["service"].astype(str).to_numpy()
+    fac_fid = inputs.facilities.index.to_numpy(np.int64)[tested]
+    fac_service = inputs.facilities["service"].astype(str).to_numpy()[tested]
     node_fid = np.full(graph.n_nodes, -1, dtype=np.int64)
     node_fid[graph.leaf_node[graph.leaf_node >= 0]] = fac_fid[graph.leaf_node >= 0]
     out = _empty_distances(inputs, options)
+    out.origin_pos = origin_positions(inputs)
     out.graph, out.origins, out.facilities = graph, origins, fac_snap
     out.fac_fid, out.fac_service = fac_fid, fac_service
-    out.fac_points = np.asarray(fac.geometry.values, dtype=object)
+    out.fac_points = fac_points
     for k, service in enumerate(options.services):
         if cancel is not None and cancel():
             raise CoverageCancelled()
@@ -138,7 +153,7 @@ def network_distances(inputs: CoverageInputs, options: CoverageOptions, net=None
             src_fid = np.full(graph.n_nodes, -1, dtype=np.int64)
         out.fields[service] = ServiceField(dist, src_fid)
         _fill_service(out, inputs, options, service, len(leaves) > 0)
-    _notes(out, inputs, fac, fac_snap, options)
+    _notes(out, inputs, fac_fid, fac_snap, options)
     return out
 
 
@@ -160,11 +175,13 @@ def _fill_service(out: Distances, inputs: CoverageInputs, options: CoverageOptio
     per_origin[snapped] = fld.dist[node[snapped]] + origins.snap_m[snapped]
     src = np.full(len(node), -1, dtype=np.int64)
     src[snapped] = fld.src[node[snapped]]
-    best, chosen, fid = _per_community(inputs, per_origin, src)
+    if out.origin_pos is None:
+        out.origin_pos = origin_positions(inputs)
+    best, chosen, fid = _per_community(inputs, per_origin, src, out.origin_pos)
     best[best > options.search_limit_m] = np.inf  # the limit holds for the whole walk
     # the snap leg of the origin used; the closest origin's leg where none reaches a facility
     legs = np.where(snapped, origins.snap_m, np.inf)
-    leg_best, _c, _p = _per_community(inputs, legs, np.zeros(len(legs), dtype=np.int64))
+    leg_best, _c, _p = _per_community(inputs, legs, np.zeros(len(legs), dtype=np.int64), out.origin_pos)
     snap = np.where(np.isfinite(leg_best), leg_best, np.nan)
     reached = np.isfinite(best)
     use = reached & (chosen >= 0)
@@ -181,7 +198,7 @@ def _fill_service(out: Distances, inputs: CoverageInputs, options: CoverageOptio
     out.flags[service] = flags
 
 
-def _notes(out: Distances, inputs: CoverageInputs, fac: gpd.GeoDataFrame, fac_snap: Snapped,
+def _notes(out: Distances, inputs: CoverageInputs, fac_fid: np.ndarray, fac_snap: Snapped,
            options: CoverageOptions) -> None:
     far = out.far
     if far.any():
@@ -194,7 +211,7 @@ def _notes(out: Distances, inputs: CoverageInputs, fac: gpd.GeoDataFrame, fac_sn
             f"要素 {', '.join(map(str, fids[:10]))}"))
     lost = ~fac_snap.ok
     if lost.any():
-        fids = fac.index.to_numpy()[lost]
+        fids = fac_fid[lost]
         out.partial = True
         out.notes.append(T(
             f"{lost.sum()} facilit(ies) lie more than {options.max_snap_m:g} m from every street and "

@@ -19,34 +19,45 @@ import numpy as np
 import shapely
 from scipy.sparse import csr_matrix
 
-from layers.coverage.nearest import Pieces, build_pieces, nearest
+from layers.boxgrid import BoxGrid
+from layers.coverage.nearest import Segments, build_segments, nearest
 
 _CACHE_ATTR = "_coverage_edge_index"
 
 
 @dataclass
 class EdgeIndex:
-    """The edges of a street network as arrays, with a spatial index (cached per network)."""
+    """The edges of a street network as arrays, with spatial indexes (cached per network)."""
 
     geoms: np.ndarray
     u: np.ndarray
     v: np.ndarray
     length: np.ndarray
-    tree: shapely.STRtree
     n_nodes: int
     base: csr_matrix
-    pieces: Pieces | None = None  # k-d tree over straight pieces, built on first snap
+    grid: Segments | None = None  # grid of the edges' straight segments, built on first snap
+    _tree: shapely.STRtree | None = None
+    piece_grid: BoxGrid | None = None  # the network build's grid of the same segments, if any
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """GEOS' index of the edges, for points the grid does not settle (built when first
+        needed)."""
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geoms)
+        return self._tree
 
 
 def edge_index(net) -> EdgeIndex:
-    """Arrays and the STRtree of ``net``'s edges; built once and kept on the network."""
+    """Arrays of ``net``'s edges and its graph; built once and kept on the network."""
     cached = getattr(net, _CACHE_ATTR, None)
     if cached is not None:
         return cached
     geoms = np.asarray(net.edges.geometry.values, dtype=object)
     index = EdgeIndex(geoms, net.edges["u"].to_numpy(np.int64), net.edges["v"].to_numpy(np.int64),
-                      net.edges["length_m"].to_numpy(np.float64), shapely.STRtree(geoms),
-                      int(net.node_count), net.matrix.tocsr())
+                      net.edges["length_m"].to_numpy(np.float64), int(net.node_count),
+                      net.matrix.tocsr())
+    index.piece_grid = getattr(net, "piece_grid", None)
     setattr(net, _CACHE_ATTR, index)
     return index
 
@@ -73,15 +84,16 @@ def snap_points(index: EdgeIndex, points: np.ndarray, max_snap_m: float) -> Snap
     snap = np.full(n, np.nan)
     if not (n and len(index.geoms)):
         return Snapped(edge, pos, snap)
-    if index.pieces is None:
-        index.pieces = build_pieces(index.geoms)
+    if index.grid is None:
+        index.grid = build_segments(index.geoms, index.piece_grid)
+        index.piece_grid = None
     present = ~(shapely.is_missing(points) | shapely.is_empty(points))
     todo = np.flatnonzero(present)
-    if len(todo) and index.pieces.tree is not None:
-        e, p, d, exact = nearest(index.pieces, shapely.get_coordinates(points[todo]))
-        close = exact & (d <= max_snap_m)
+    if len(todo):
+        e, p, d, settled = nearest(index.grid, shapely.get_coordinates(points[todo]), max_snap_m)
+        close = settled & (e >= 0)
         edge[todo[close]], pos[todo[close]], snap[todo[close]] = e[close], p[close], d[close]
-        todo = todo[~exact]  # the bound did not prove these: ask GEOS
+        todo = todo[~settled]  # far out with a huge maximum: ask GEOS
     if len(todo):
         (pi, ei), dist = index.tree.query_nearest(points[todo], max_distance=max_snap_m,
                                                   return_distance=True, all_matches=False)
@@ -126,7 +138,7 @@ class RoutingGraph:
     """The street graph with community chains and facility leaves added.
 
     Node ids: ``0 … n_base-1`` street nodes, then one per snapped origin, then one leaf
-    per snapped facility. ``base`` (streets and chains, no leaves) is what the what-if
+    per snapped facility. ``base`` (streets and chains, no leaves) is what the siting
     searches run on.
     """
 
@@ -139,11 +151,21 @@ class RoutingGraph:
     leaf_wl: np.ndarray
     leaf_wr: np.ndarray
     matrix: csr_matrix  # everything (streets, chains, leaves)
-    base: csr_matrix  # streets and chains (no leaves), same node numbering
+    n_base: int  # street and chain nodes (the leaves follow)
+    _base: csr_matrix | None = None
 
     @property
     def n_nodes(self) -> int:
         return self.matrix.shape[0]
+
+    @property
+    def base(self) -> csr_matrix:
+        """Streets and chains (no leaves), same node numbering; cut from ``matrix`` when
+        first asked for."""
+        if self._base is None:
+            n = self.n_base
+            self._base = self.matrix if n == self.n_nodes else self.matrix[:n, :n].tocsr()
+        return self._base
 
 
 def _chains(index: EdgeIndex, snapped: Snapped) -> tuple[Chains, np.ndarray, tuple]:
@@ -167,21 +189,37 @@ def _chains(index: EdgeIndex, snapped: Snapped) -> tuple[Chains, np.ndarray, tup
     return Chains(e, p, node, key), origin_node, (a, b, w)
 
 
-def _symmetric(n: int, base: csr_matrix | None, a: np.ndarray, b: np.ndarray,
-               w: np.ndarray) -> csr_matrix:
-    """``base`` (n_base × n_base, may be None) plus the undirected edges (a, b, w);
-    parallel added edges keep the shortest, zero weights stay edges."""
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    order = np.lexsort((w, hi, lo))
-    lo, hi, w = lo[order], hi[order], w[order]
+def _symmetric(n: int, base: csr_matrix, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> csr_matrix:
+    """``base`` (canonical, n_base × n_base) plus the undirected edges (a, b, w), each with
+    at least one end a new node (≥ n_base), as an n × n matrix; parallel added edges keep
+    the shortest, zero weights stay edges.
+
+    Built straight into CSR form: a new node's id is larger than every old one, so in an
+    old row the added entries all come after the old ones and the rows stay sorted."""
+    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+    key = lo * n + hi
+    order = np.argsort(key)
+    if (key[order][1:] == key[order][:-1]).any():  # parallel edges: the shortest first
+        order = np.lexsort((w, key))
+    lo, hi, w, key = lo[order], hi[order], w[order], key[order]
     keep = np.ones(len(lo), dtype=bool)
-    keep[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    keep[1:] = key[1:] != key[:-1]
     keep &= lo != hi
     lo, hi, w = lo[keep], hi[keep], np.maximum(w[keep], 0.0)
-    coo = base.tocoo()
-    rows = np.concatenate([coo.row.astype(np.int64), lo, hi])
-    cols = np.concatenate([coo.col.astype(np.int64), hi, lo])
-    return csr_matrix((np.concatenate([coo.data, w, w]), (rows, cols)), shape=(n, n))
+    row, col, val = np.concatenate([lo, hi]), np.concatenate([hi, lo]), np.concatenate([w, w])
+    order = np.argsort(row * n + col)  # no two alike
+    row, col, val = row[order], col[order], val[order]
+    old = np.zeros(n, dtype=np.int64)
+    old[:base.shape[0]] = np.diff(base.indptr)
+    added = np.bincount(row, minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(old + added, out=indptr[1:])
+    kind = np.int32 if max(n, indptr[-1]) < 2 ** 31 else np.int64
+    # the added entries go after the old ones of their row (new rows: at the very end)
+    at = base.indptr[np.minimum(row + 1, base.shape[0])]
+    indices = np.insert(base.indices.astype(kind, copy=False), at, col.astype(kind))
+    data = np.insert(base.data, at, val)
+    return csr_matrix((data, indices, indptr.astype(kind)), shape=(n, n))
 
 
 def attach(index: EdgeIndex, chains: Chains, snapped: Snapped):
@@ -205,15 +243,14 @@ def build_graph(index: EdgeIndex, origins: Snapped, facilities: Snapped) -> Rout
     """The routing graph with origin chains and facility leaves (see the module text)."""
     chains, origin_node, (a, b, w) = _chains(index, origins)
     n_base = index.n_nodes + len(chains.node)
-    base = _symmetric(n_base, index.base, a, b, w) if len(a) else index.base
     left, right, wl, wr = attach(index, chains, facilities)
     ok = np.flatnonzero(left >= 0)
     leaf_node = np.full(len(left), -1, dtype=np.int64)
     leaf_node[ok] = n_base + np.arange(len(ok), dtype=np.int64)
     n = n_base + len(ok)
-    la = np.concatenate([leaf_node[ok], leaf_node[ok]])
-    lb = np.concatenate([left[ok], right[ok]])
-    lw = np.concatenate([wl[ok], wr[ok]])
-    matrix = _symmetric(n, base, la, lb, lw) if len(ok) else base
-    return RoutingGraph(index, chains, origin_node, leaf_node, left, right, wl, wr, matrix, base)
+    a = np.concatenate([a, leaf_node[ok], leaf_node[ok]])
+    b = np.concatenate([b, left[ok], right[ok]])
+    w = np.concatenate([w, wl[ok], wr[ok]])
+    matrix = _symmetric(n, index.base, a, b, w) if len(a) else index.base
+    return RoutingGraph(index, chains, origin_node, leaf_node, left, right, wl, wr, matrix, n_base)
 
