@@ -382,10 +382,11 @@ def _same_import(arrow, plain, project_a, project_b):
 @pytest.mark.parametrize("chunk", [3, 8_192])
 def test_arrow_read_checks_geometries_as_the_repair_does(tmp_path, monkeypatch, chunk):
     from layers.importing import read as read_module
+    from layers.importing import read_arrow
 
     path = _geometry_zoo(tmp_path / "zoo.gpkg")
-    monkeypatch.setattr(read_module, "ARROW_CHUNK", chunk)
-    monkeypatch.setattr(read_module, "ARROW_THREAD_MIN", 0)  # the checking thread, even for 13 rows
+    monkeypatch.setattr(read_arrow, "ARROW_CHUNK", chunk)
+    monkeypatch.setattr(read_arrow, "ARROW_THREAD_MIN", 0)  # the checking thread, even for 13 rows
     source = read_source(path)
     geoms = np.asarray(source.frame.geometry.values, dtype=object)
     assert source.geometry_checks is not None and source.geometry_checks.applies_to(geoms)
@@ -446,13 +447,14 @@ def test_osm_pbf_checked_in_chunks_matches_the_plain_read(monkeypatch):
     import os
 
     from layers.importing import read as read_module
+    from layers.importing import read_arrow
 
     spec = importlib.util.find_spec("pyrosm")
     if spec is None:
         pytest.skip("pyrosm (test extra) is not installed: its test.osm.pbf is the test data")
     pbf = os.path.join(os.path.dirname(spec.origin), "data", "test.osm.pbf")
-    monkeypatch.setattr(read_module, "ARROW_CHUNK", 300)
-    monkeypatch.setattr(read_module, "ARROW_THREAD_MIN", 0)
+    monkeypatch.setattr(read_arrow, "ARROW_CHUNK", 300)
+    monkeypatch.setattr(read_arrow, "ARROW_THREAD_MIN", 0)
     kwargs = {"defaults": {"parcel_type": "idle_land"}}
     arrow = import_layer(project_a := Project(crs="EPSG:3067"), pbf, "parcels", **kwargs)
     monkeypatch.setattr(read_module, "USE_ARROW", False)

@@ -12,7 +12,6 @@ import csv
 import io
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,8 @@ from pyproj import CRS
 
 from layers.errors import ProjectError, T
 from layers.importing.encoding import decode_text_file, normalise_codec, shapefile_encoding
-from layers.importing.repair import GeometryChecks, geometry_facts
+from layers.importing.read_arrow import _NotUtf8, _read_arrow, _unparsed_note
+from layers.importing.repair import GeometryChecks
 
 VECTOR_SUFFIXES = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".geojson": "GeoJSON",
                    ".json": "GeoJSON", ".kml": "KML", ".kmz": "KML", ".dxf": "DXF (CAD)",
@@ -39,8 +39,6 @@ try:  # a dependency (the Arrow path is faster); an environment without it reads
     USE_ARROW = True
 except ImportError:  # pragma: no cover - depends on the environment
     USE_ARROW = False
-ARROW_CHUNK = 8_192          # geometries parsed, then checked on the other thread, at a time
-ARROW_THREAD_MIN = 16_384    # fewer than this: check on this thread (a thread costs more)
 
 _LON_NAMES = {"lon", "lng", "long", "longitude", "经度", "x", "坐标x", "x坐标", "东坐标", "easting",
               "point_x", "横坐标"}
@@ -286,85 +284,6 @@ def _read_tolerating_bad_geometries(gdal_path: str, kwargs: dict,
         frame = pyogrio.read_dataframe(gdal_path, on_invalid="ignore", **kwargs)
         notes.append(_unparsed_note(exc))
         return frame, None
-
-
-def _unparsed_note(exc: Exception) -> T:
-    return T(f"some geometries could not be parsed ({exc}); they are left empty and "
-             "dropped (see the repair list)",
-             f"部分几何无法解析（{exc}），已置空并剔除（见修复清单）")
-
-
-class _NotUtf8(Exception):
-    """Arrow holds text GDAL passed on undecoded (e.g. GBK in a GeoJSON)."""
-
-
-def _read_arrow(gdal_path: str, kwargs: dict,
-                notes: list[T]) -> tuple[gpd.GeoDataFrame, GeometryChecks | None]:
-    """``pyogrio.read_dataframe(use_arrow=True)`` in steps: the same frame, and meanwhile the
-    checks the repair needs. The WKB is parsed in chunks; GEOS checks each parsed chunk on a
-    second thread (it runs without the GIL) while this one parses the next chunk and converts
-    the attributes, so the checks cost little beyond the read itself."""
-    import pyarrow as pa
-    import shapely
-    import shapely.errors
-
-    meta, table = pyogrio.read_arrow(gdal_path, datetime_as_string=True, **kwargs)
-    geometry_name = meta["geometry_name"] or "wkb_geometry"
-    if geometry_name not in table.column_names:  # a plain table: refused by the caller
-        return pyogrio.read_dataframe(gdal_path, use_arrow=True, **kwargs), None
-    try:
-        table.validate(full=True)  # text that is not UTF-8 would fail only when first used
-    except pa.ArrowInvalid as exc:
-        raise _NotUtf8(str(exc)) from exc
-    wkb = table.column(geometry_name)
-    table = table.drop_columns([geometry_name])
-    n = len(wkb)
-    on_invalid = "raise"
-    parsed: list[np.ndarray] = []
-    facts: list[Any] = []
-    pool = ThreadPoolExecutor(1) if n >= ARROW_THREAD_MIN else None
-    try:
-        for start in range(0, n, ARROW_CHUNK):
-            raw = wkb.slice(start, ARROW_CHUNK).to_numpy(zero_copy_only=False)
-            try:
-                geoms = shapely.from_wkb(raw, on_invalid=on_invalid)
-            except shapely.errors.GEOSException as exc:
-                notes.append(_unparsed_note(exc))
-                on_invalid = "ignore"
-                geoms = shapely.from_wkb(raw, on_invalid=on_invalid)
-            parsed.append(geoms)
-            facts.append(pool.submit(geometry_facts, geoms) if pool else geometry_facts(geoms))
-        del wkb
-        # as pyogrio does, but as its plain reader gives dates (datetime64, not date objects)
-        # and text fields without any value (None, not "str")
-        empty_text = [name for name, column in zip(table.column_names, table.columns)
-                      if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type))
-                      and n and column.null_count == n]
-        frame = table.to_pandas(self_destruct=True, date_as_object=False)
-        del table
-        for name in empty_text:
-            frame[name] = np.full(n, None, dtype=object)
-        _as_pyogrio_converts(frame, meta, gdal_path, kwargs)
-        frame["geometry"] = np.concatenate(parsed) if parsed else np.empty(0, dtype=object)
-        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=meta["crs"])
-        parts = [f.result() for f in facts] if pool else facts
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
-    return frame, GeometryChecks.of(np.asarray(frame.geometry.values, dtype=object), parts)
-
-
-def _as_pyogrio_converts(frame: pd.DataFrame, meta: dict, gdal_path: str, kwargs: dict) -> None:
-    """Date-time fields (read as text) and JSON fields: pyogrio parses them after the read;
-    for the few files that have them, take those columns from its plain reader."""
-    subtypes = meta.get("ogr_subtypes") or [None] * len(meta["fields"])
-    special = [str(name) for name, dtype, subtype in zip(meta["fields"], meta["dtypes"], subtypes)
-               if (dtype is not None and str(dtype).startswith("datetime") and dtype != "datetime64[D]")
-               or subtype == "OFSTJSON"]
-    if special:
-        converted = pyogrio.read_dataframe(gdal_path, columns=special, read_geometry=False, **kwargs)
-        for name in special:
-            frame[name] = converted[name].array
 
 
 def _read_dxf(path: Path, gdal_path: str, kwargs: dict, encoding: str,
