@@ -249,25 +249,6 @@ class MainWindow(QMainWindow):
     def show_identified(self, hits: list) -> None:
         self.identify_dock.show_hits(hits)
 
-    def ask_attributes(self, layer, geometry):
-        """A drawn feature: its attribute form opens; OK adds the feature (one undo step)."""
-        from app.feature_form import FeatureForm
-        from layers.editing import add_feature_command
-
-        form = FeatureForm(self.project, layer, parent=self)
-        form.setObjectName("feature_form")
-
-        def add() -> None:
-            try:
-                self.project.apply(add_feature_command(self.project, layer.id, geometry, form.values()))
-            except ProjectError as exc:
-                self.show_problem(exc.message())
-
-        form.accepted.connect(add)
-        form.open()
-        self.feature_form = form
-        return form
-
     def new_project(self) -> bool:
         """File → New: an empty project in the default CRS (asks about unsaved changes)."""
         if not self.confirm_discard():

@@ -73,7 +73,7 @@ class WindowTools:
             tool.problem.connect(window.show_problem)
         self.tools["identify"].identified.connect(window.show_identified)
         for key in ("draw_polygon", "draw_line", "draw_point"):
-            self.tools[key].drawn.connect(window.ask_attributes)
+            self.tools[key].drawn.connect(self.ask_attributes)
         self.actions["pan"].setChecked(True)
         canvas.set_tool(self.tools["pan"])
         self.edit_actions = self._edit_actions()
@@ -160,6 +160,26 @@ class WindowTools:
         chosen = list(self.window.canvas.snap_layer_ids or [])
         chosen = [lid for lid in chosen if lid != layer_id] + ([layer_id] if on else [])
         self.set_snap_layers(chosen)
+
+    def ask_attributes(self, layer, geometry):
+        """A drawn feature: its attribute form opens; OK adds the feature (one undo step)."""
+        from app.feature_form import FeatureForm
+        from layers.editing import add_feature_command
+
+        project = self.window.project
+        form = FeatureForm(project, layer, parent=self.window)
+        form.setObjectName("feature_form")
+
+        def add() -> None:
+            try:
+                project.apply(add_feature_command(project, layer.id, geometry, form.values()))
+            except ProjectError as exc:
+                self.window.show_problem(exc.message())
+
+        form.accepted.connect(add)
+        form.open()
+        self.window.feature_form = form
+        return form
 
     # --- edits on the selection ------------------------------------------------------
     def _selected(self):
