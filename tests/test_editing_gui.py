@@ -277,3 +277,18 @@ def test_snapping_only_to_the_chosen_layers(qtbot, project):
     window.tools.fill_snap_menu()
     next(a for a in menu.actions() if a.objectName() == "snap_all").trigger()
     assert canvas.snap_layer_ids is None and canvas.snap(X0 + 52, Y0 + 151).layer_id == points.id
+
+
+def test_polygon_selection_by_clicked_corners(qtbot, project):
+    window = _window(qtbot, project)
+    canvas = window.canvas
+    layer = project.layer("communities")
+    _look_at(canvas, X0 + 170, Y0 + 50, 0.8)
+    window.tools.actions["select_polygon"].trigger()
+    # a triangle over communities 2 and 3 (x 120–220 and 240–340), not 1
+    for x, y in [(X0 + 150, Y0 + 20), (X0 + 300, Y0 + 20), (X0 + 230, Y0 + 90)]:
+        _click(qtbot, canvas, x, y)
+    _click(qtbot, canvas, X0 + 10, Y0 + 60)  # a corner over community 1 …
+    qtbot.keyClick(canvas, Qt.Key_Backspace)  # … taken back
+    qtbot.keyClick(canvas, Qt.Key_Return)
+    assert project.selection.fids(layer.id) == {2, 3}

@@ -5,7 +5,7 @@ from app.map_tools.base import MapEvent, MapTool
 from app.map_tools.draw import DrawTool, SplitTool
 from app.map_tools.edit import MoveTool, VertexTool
 from app.map_tools.navigate import IdentifyTool, PanTool, ZoomBoxTool
-from app.map_tools.select import BrushSelectTool, SelectTool
+from app.map_tools.select import BrushSelectTool, PolygonSelectTool, SelectTool
 
 __all__ = ["BrushSelectTool", "DrawTool", "IdentifyTool", "MapEvent", "MapTool", "MoveTool", "PanTool",
-           "SelectTool", "SplitTool", "VertexTool", "ZoomBoxTool"]
+           "PolygonSelectTool", "SelectTool", "SplitTool", "VertexTool", "ZoomBoxTool"]

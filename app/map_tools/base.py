@@ -14,6 +14,7 @@ from layers.errors import T
 if TYPE_CHECKING:  # pragma: no cover
     from app.canvas import MapCanvas
 
+NO_LAYER = T("choose a vector layer in the layer tree first", "请先在图层树中选择一个矢量图层")
 RUBBER = QColor("#d7301f")
 RUBBER_FILL = QColor(215, 48, 31, 40)
 

@@ -11,8 +11,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtGui import QColor, QPainter, QPolygonF
 
-from app.map_tools.base import RUBBER_FILL, MapEvent, MapTool
-from app.map_tools.select import NO_LAYER
+from app.map_tools.base import NO_LAYER, RUBBER_FILL, MapEvent, MapTool
 from layers.errors import T
 
 WRONG_KIND = T("layer '{layer}' holds {kind} features: a {geometry} cannot be drawn on it",

@@ -10,10 +10,9 @@ import shapely
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QColor, QPainter, QPolygonF
 
-from app.map_tools.base import MapEvent, MapTool
+from app.map_tools.base import NO_LAYER, MapEvent, MapTool
 from app.map_tools.draw import SNAP_MARK
 from app.map_tools.navigate import CLICK_PX
-from app.map_tools.select import NO_LAYER
 from layers.errors import T
 
 VERTEX_PX = 8.0  # how close (pixels) the cursor must be to grab a vertex or a segment

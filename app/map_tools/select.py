@@ -5,13 +5,14 @@ from __future__ import annotations
 import shapely
 from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtCore import pyqtSignal as Signal
-from PyQt5.QtGui import QColor, QPainter, QPolygonF
+from PyQt5.QtGui import QColor, QPainter
+from PyQt5.QtWidgets import QApplication
 
-from app.map_tools.base import RUBBER_FILL, MapEvent, MapTool
+from app.map_tools.base import NO_LAYER, RUBBER_FILL, MapEvent, MapTool
+from app.map_tools.draw import Sketch
 from app.map_tools.navigate import CLICK_PX
 from layers.errors import T
 
-NO_LAYER = T("choose a vector layer in the layer tree first", "请先在图层树中选择一个矢量图层")
 BRUSH_PX = 14.0  # brush radius in screen pixels
 
 
@@ -27,115 +28,72 @@ def selection_mode(modifiers: int) -> str:
 
 
 class SelectTool(MapTool):
-    """Select features of the current layer by click, box (drag) or polygon."""
+    """Select features of the current layer by a click (the topmost feature) or a box (drag)."""
 
-    label = T("Select", "选择")
-    LABELS = {"click": T("Select by click or box", "点选/框选"),
-              "polygon": T("Select by polygon", "多边形选择")}
+    key = "select_click"
+    label = T("Select by click or box", "点选/框选")
 
-    def __init__(self, canvas, mode: str = "click") -> None:
+    def __init__(self, canvas) -> None:
         super().__init__(canvas)
-        self.mode = mode  # "click" (a drag makes a box) or "polygon"
-        self.key = f"select_{mode}"
-        self.label = self.LABELS[mode]
         self._start: MapEvent | None = None
         self._end: QPointF | None = None
-        self._vertices: list[tuple[float, float]] = []
-        self._hover: tuple[float, float] | None = None
 
     def reset(self) -> None:
-        self._start = self._end = self._hover = None
-        self._vertices = []
+        self._start = self._end = None
         self.canvas.update()
 
-    def _select(self, geometry, modifiers: int) -> None:
-        layer = self.layer()
-        if layer is None or layer.layer_type != "vector":
-            self.problem.emit(NO_LAYER())
-            return
-        fids = self.canvas.query(layer, geometry)
-        self.project.selection.select(layer.id, fids, selection_mode(modifiers))
-
     def press(self, event: MapEvent) -> None:
-        if event.button == Qt.LeftButton and self.mode == "click":
+        if event.button == Qt.LeftButton:
             self._start, self._end = event, event.pos
 
     def move(self, event: MapEvent) -> None:
         if self._start is not None:
             self._end = event.pos
             self.canvas.update()
-        if self._vertices:
-            self._hover = (event.raw_x, event.raw_y)
-            self.canvas.update()
 
     def release(self, event: MapEvent) -> None:
-        if event.button != Qt.LeftButton:
-            return
-        if self.mode == "polygon":
-            self._vertices.append((event.raw_x, event.raw_y))
-            self.canvas.update()
-            return
         start, self._start, self._end = self._start, None, None
-        if start is None:
+        if start is None or event.button != Qt.LeftButton:
             return
-        if (event.pos - start.pos).manhattanLength() < CLICK_PX:
-            tolerance = self.pixels_to_metres(3)
-            geometry = shapely.Point(event.raw_x, event.raw_y).buffer(tolerance)
-            layer = self.layer()
-            if layer is not None and layer.layer_type == "vector":
-                fids = self.canvas.query(layer, geometry)
-                # a click picks one feature: the topmost (last drawn) one
-                geometry = None if not fids else layer.gdf.geometry.loc[fids[-1]]
-                if geometry is None:
-                    if selection_mode(event.modifiers) == "replace":
-                        self.project.selection.clear(layer.id)
-                    self.canvas.update()
-                    return
-                self.project.selection.select(layer.id, [fids[-1]], selection_mode(event.modifiers))
-                self.canvas.update()
-                return
+        layer = self.layer()
+        if layer is None or layer.layer_type != "vector":
             self.problem.emit(NO_LAYER())
             return
-        box = shapely.box(min(start.raw_x, event.raw_x), min(start.raw_y, event.raw_y),
-                          max(start.raw_x, event.raw_x), max(start.raw_y, event.raw_y))
-        self._select(box, event.modifiers)
+        mode = selection_mode(event.modifiers)
+        if (event.pos - start.pos).manhattanLength() < CLICK_PX:
+            probe = shapely.Point(event.raw_x, event.raw_y).buffer(self.pixels_to_metres(3))
+            fids = self.canvas.query(layer, probe)[-1:]  # the topmost (last drawn) feature
+            if fids or mode == "replace":
+                self.project.selection.select(layer.id, fids, mode)
+        else:
+            box = shapely.box(min(start.raw_x, event.raw_x), min(start.raw_y, event.raw_y),
+                              max(start.raw_x, event.raw_x), max(start.raw_y, event.raw_y))
+            self.project.selection.select(layer.id, self.canvas.query(layer, box), mode)
         self.canvas.update()
 
-    def double_click(self, event: MapEvent) -> None:
-        if self.mode == "polygon":
-            self.finish(event.modifiers)
-
-    def finish(self, modifiers: int = 0) -> None:
-        vertices = list(dict.fromkeys(self._vertices))
-        self.reset()
-        if len(vertices) >= 3:
-            polygon = shapely.make_valid(shapely.Polygon(vertices))
-            self._select(polygon, modifiers)
-
-    def key_press(self, key: int, modifiers: int) -> bool:
-        if self.mode != "polygon" or not self._vertices:
-            return False
-        if key in (Qt.Key_Return, Qt.Key_Enter):
-            self.finish(modifiers)
-        elif key == Qt.Key_Backspace:
-            self._vertices.pop()
-            self.canvas.update()
-        elif key == Qt.Key_Escape:
-            self.reset()
-        else:
-            return False
-        return True
-
     def paint(self, painter: QPainter) -> None:
-        painter.setPen(self.rubber_pen(1.2, dash=True))
-        painter.setBrush(RUBBER_FILL)
         if self._start is not None and self._end is not None:
+            painter.setPen(self.rubber_pen(1.2, dash=True))
+            painter.setBrush(RUBBER_FILL)
             painter.drawRect(QRectF(self._start.pos, self._end).normalized())
-        if self._vertices:
-            points = [self.canvas.world_to_pixel(x, y) for x, y in self._vertices]
-            if self._hover is not None:
-                points.append(self.canvas.world_to_pixel(*self._hover))
-            painter.drawPolygon(QPolygonF(points))
+
+
+class PolygonSelectTool(Sketch):
+    """Click the corners of a polygon (Enter or double-click finishes, Backspace removes the
+    last corner, Esc cancels): the features of the current layer it touches are selected."""
+
+    key = "select_polygon"
+    label = T("Select by polygon", "多边形选择")
+    geometry = "polygon"
+    snaps = False
+
+    def finished_shape(self, shape) -> None:
+        layer = self.layer()
+        if layer is None or layer.layer_type != "vector":
+            self.problem.emit(NO_LAYER())
+            return
+        mode = selection_mode(int(QApplication.keyboardModifiers()))
+        self.project.selection.select(layer.id, self.canvas.query(layer, shapely.make_valid(shape)), mode)
 
 
 class BrushSelectTool(MapTool):
