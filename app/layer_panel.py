@@ -22,7 +22,7 @@ from PyQt5.QtWidgets import (
 )
 
 from app.event_bridge import EventBridge
-from layers.commands import RemoveLayer
+from layers.commands import MoveLayer, RemoveLayer, RenameLayer
 from layers.errors import ProjectError, T
 from layers.layer import RasterLayer
 from styles import LegendEntry, effective_style, resolve, resolve_raster
@@ -334,9 +334,9 @@ class LayerPanel(QDockWidget):
         if not (0 <= from_row < n):
             return
         to_row = max(0, min(to_row, n - 1))
-        if to_row != from_row:
+        if to_row != from_row:  # undoable; the tree shows the top layer first
             name = self.project.layers[n - 1 - from_row].name
-            self.project.move_layer(name, n - 1 - to_row)  # the tree shows the top layer first
+            self.project.apply(MoveLayer(name, n - 1 - to_row))
 
     def move_layer_by(self, layer, steps: int) -> None:
         """Move a layer ``steps`` rows up the tree (negative: down); drawn later = on top."""
@@ -355,13 +355,11 @@ class LayerPanel(QDockWidget):
     def rename_layer(self, layer, name: str) -> bool:
         """Rename; a name used by another layer (or an empty one) is refused with a message."""
         name = str(name).strip()
-        if self.project is not None and name != layer.name and name in self.project.names():
-            self._error(ProjectError(
-                T(f"a layer called {name!r} exists already", f"已存在名为 {name!r} 的图层"),
-                f"layer '{layer.name}'", T("choose another name", "请换一个名称")))
-            return False
         try:
-            layer.name = name
+            if self.project is None:
+                layer.name = name
+            elif name != layer.name:
+                self.project.apply(RenameLayer(layer.id, name))  # undoable
         except ProjectError as exc:
             self._error(exc)
             return False

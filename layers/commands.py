@@ -262,6 +262,47 @@ class RemoveLayer(Command):
         project.add_layer(self.layer, self.index)
 
 
+class MoveLayer(Command):
+    """Put a layer at ``index`` in the drawing order (0 = bottom)."""
+
+    text = T("move layer", "调整图层顺序")
+
+    def __init__(self, name: str, index: int) -> None:
+        self.name = name
+        self.index = int(index)
+        self.old: int | None = None
+
+    def apply(self, project: Project) -> None:
+        self.old = project.index_of(self.name)
+        project.move_layer(self.name, self.index)
+
+    def revert(self, project: Project) -> None:
+        assert self.old is not None
+        project.move_layer(self.name, self.old)
+
+
+class RenameLayer(Command):
+    text = T("rename layer", "重命名图层")
+
+    def __init__(self, layer_id: str, name: str) -> None:
+        self.layer_id = layer_id
+        self.name = name
+        self.old: str | None = None
+
+    def apply(self, project: Project) -> None:
+        layer = project.layer_by_id(self.layer_id)
+        if self.name != layer.name and self.name in project.names():
+            raise EditError(T(f"a layer called {self.name!r} exists already",
+                              f"已存在名为 {self.name!r} 的图层"), f"layer '{layer.name}'",
+                            T("choose another name", "请换一个名称"))
+        self.old = layer.name
+        layer.name = self.name
+
+    def revert(self, project: Project) -> None:
+        assert self.old is not None
+        project.layer_by_id(self.layer_id).name = self.old
+
+
 class MacroCommand(Command):
     """Several commands that undo and redo as one step."""
 

@@ -150,6 +150,10 @@ def test_move_layer_row_and_the_menu_moves(panel):
     find_action(bottom, "move_top").trigger()
     assert panel.project.names()[-1] == "方块"
     assert not find_action(panel.context_menu(panel.project.layer("方块")), "move_up").isEnabled()
+    panel.project.undo.undo()  # each move is one undo step
+    assert names(panel) == ["小区", "街道", "人口格网", "方块"]
+    panel.project.undo.redo()
+    assert names(panel)[0] == "方块"
 
 
 def test_the_canvas_redraws_in_the_new_order(panel, qtbot):
@@ -273,6 +277,8 @@ def test_rename_and_a_taken_name_is_refused(panel, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _p, _t, text: shown.append(text)))
     assert not panel.rename_layer(layer, "小区")
     assert layer.name == "主干道" and "exists already" in shown[0]
+    panel.project.undo.undo()  # the rename is one undo step
+    assert layer.name == "街道" and "街道" in names(panel)
 
 
 # --- visibility and the active layer -------------------------------------------------------
