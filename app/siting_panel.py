@@ -40,6 +40,7 @@ TX = {
                                                        "假如在以下地块设置设施…"),
     "headers": (T("Rank", "序号"), T("Parcel", "地块"), T("Communities newly covered", "新覆盖小区"),
                 T("Residents newly covered", "新覆盖居民")),
+    "running": T("Choosing sites…", "正在选址…"),
     "summary": T("exact: {exact} residents newly covered; greedy: {greedy} (gap {gap:.1%}); "
                  "coverage {before:.1%} → {after:.1%}",
                  "精确解：新覆盖 {exact} 人；贪心：{greedy} 人（差距 {gap:.1%}）；"
@@ -142,15 +143,22 @@ class SitingPanel(QDockWidget):
         QMessageBox.warning(self, TX["error"](), exc.message())
 
     def run_now(self):
+        """Solve off the GUI thread (an exact MCLP on a city takes seconds, with a progress
+        dialog and Cancel); the table fills when it is done. Returns the task."""
+        from app.worker import run_with_progress
         from layers.siting import run_siting
 
-        try:
-            self.run = run_siting(self.project, self.service.currentData(),
-                                  self.objective.currentData(), k=self.count.value(),
-                                  weight=self.weight.currentData())
-        except ProjectError as exc:
-            self._fail(exc)
-            return None
+        project, service = self.project, self.service.currentData()
+        objective, k, weight = self.objective.currentData(), self.count.value(), self.weight.currentData()
+        self.run = None
+        self.task = run_with_progress(
+            self, TX["running"](),
+            lambda progress, cancelled: run_siting(project, service, objective, k=k, weight=weight),
+            self.show_run, self._fail)
+        return self.task
+
+    def show_run(self, run) -> None:
+        self.run = run
         result = self.run.result
         table = result.table
         self.table.setRowCount(len(table))
@@ -167,7 +175,6 @@ class SitingPanel(QDockWidget):
             exact=f"{exact:,.0f}", greedy=f"{greedy:,.0f}", gap=gap,
             before=ba["share_before"], after=ba["share_after"])())
         self.apply_button.setEnabled(len(table) > 0)
-        return self.run
 
     def apply_now(self) -> None:
         from layers.siting import apply_siting

@@ -24,9 +24,10 @@ def panel(qtbot):
     return dock
 
 
-def test_run_fills_the_table_and_adding_is_one_undo(panel):
+def test_run_fills_the_table_and_adding_is_one_undo(panel, qtbot):
     panel.count.setValue(2)
-    assert panel.run_now() is not None
+    assert panel.run_now() is not None  # solved off the GUI thread
+    qtbot.waitUntil(lambda: panel.run is not None, timeout=60000)
     reference = run_siting(panel.project, "elder_care", "mclp", k=2)
     assert panel.table.rowCount() == len(reference.result.table) > 0
     chosen = [int(panel.table.item(r, 1).text().split()[0]) for r in range(panel.table.rowCount())]
