@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.errors import EditError, T
+from layers.errors import EditError, T, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     from layers.layer import Layer, VectorLayer
@@ -203,6 +203,10 @@ class ChangeAttributes(Command):
                                         f"layer '{layer.name}', feature {fid}",
                                         T("pick one of the layer's fields", "请选择图层已有字段"))
                 self.old[fid] = {f: _none_if_na(gdf.at[fid, f]) for f in ch}
+            issues = _schema_issues(project, layer, self.new)
+            if issues:  # a range, a list of allowed values or a required field says no
+                self.old = None
+                raise ValidationError(issues)
         layer._set_values(self.new)
 
     def revert(self, project: Project) -> None:
@@ -222,6 +226,20 @@ class ChangeAttributes(Command):
 
     def fids_touched(self) -> set[int]:
         return set(self.new)
+
+
+def _schema_issues(project: Project, layer: VectorLayer, new: dict[int, dict[str, Any]]) -> list:
+    """What the layer's schema says about the values being set (only those cells)."""
+    schema = layer.schema
+    fields = sorted({f for ch in new.values() for f in ch if schema.has_field(f)})
+    if not fields:
+        return []
+    fids = list(new)
+    frame = pd.DataFrame({f: pd.Series([new[fid].get(f) for fid in fids], dtype=schema.field(f).dtype)
+                          for f in fields})
+    frame.index = pd.Index(fids, dtype="int64", name="fid")
+    issues = schema.validate(frame, layer.name, allowed=project.allowed_values)
+    return [i for i in issues if i.field is not None and i.fid is not None and i.field in new.get(i.fid, {})]
 
 
 def _none_if_na(value: Any) -> Any:

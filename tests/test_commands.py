@@ -114,8 +114,27 @@ def test_edits_on_other_layers_survive_a_commit(project):
     assert other.gdf.loc[1, "name"] == "小区0"
 
 
+@pytest.mark.parametrize("field,value,words", [
+    ("name", None, "required"),
+    ("households", -5, "range"),
+    ("year_built", 2500, "range"),
+    ("willingness", 1.5, "range"),
+])
+def test_change_attributes_refuses_what_the_schema_refuses(project, field, value, words):
+    layer = project.layer("communities")
+    before = layer.gdf.copy()
+    with pytest.raises(ValidationError) as err:
+        project.apply(ChangeAttributes(layer.id, {2: {"name": "好名字"}, 3: {field: value}}))
+    message = err.value.message("en")
+    assert "feature 3" in message and field in message, message
+    assert_geodataframe_equal(layer.gdf, before)  # nothing half-applied
+    assert not project.undo.can_undo
+    project.apply(ChangeAttributes(layer.id, {3: {"households": 4000}}))  # a fine value passes
+    assert layer.gdf.at[3, "households"] == 4000
+
+
 # --- random edit sequences (hypothesis) ---------------------------------------------
-names = st.one_of(st.none(), st.text(alphabet="小区路街abc123", min_size=1, max_size=6))
+names = st.text(alphabet="小区路街abc123", min_size=1, max_size=6)  # required: never emptied
 households = st.one_of(st.none(), st.integers(0, 5000))
 shares = st.one_of(st.none(), st.floats(0, 1, allow_nan=False))
 flags = st.one_of(st.none(), st.booleans())
@@ -191,5 +210,6 @@ def test_table_layers_use_the_same_commands():
     with pytest.raises(EditError, match="no geometry"):
         project.apply(ChangeGeometry(table.id, {1: shapely.Point(X0, Y0)}))
     assert project.validate() == []
-    project.apply(ChangeAttributes(table.id, {1: {"item": "moat"}}))
-    assert [(i.fid, i.field) for i in project.validate()] == [(1, "item")]
+    with pytest.raises(ValidationError, match="moat"):  # not one of the 26 renovation items
+        project.apply(ChangeAttributes(table.id, {1: {"item": "moat"}}))
+    assert project.validate() == [] and table.df.loc[1, "item"] == "water_supply"
