@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         for key in ("extent", "zoom_in", "zoom_out"):
             toolbar.addAction(a[key])
         self.addToolBar(Qt.TopToolBarArea, toolbar)
+        self.addToolBarBreak(Qt.TopToolBarArea)  # the tools get a row of their own: all in view
         self.addToolBar(Qt.TopToolBarArea, self.tools.toolbar())
 
     def _build_status_bar(self) -> None:
