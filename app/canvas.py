@@ -312,11 +312,6 @@ class MapCanvas(CanvasInput, QWidget):
         if update:
             self.update()
 
-    def render_image(self) -> QImage:
-        """The current view rendered now (for tests and screenshots)."""
-        self._render_now(update=False)
-        return self._image
-
     def _render_layers(self) -> QImage:
         ratio = self.devicePixelRatioF()
         image = QImage(max(1, int(self.width() * ratio)), max(1, int(self.height() * ratio)),

@@ -59,7 +59,8 @@ class WindowTools:
         canvas = window.canvas
         self.tools = {key: factory(canvas) for key, (factory, _) in TOOLS.items()}
         self.group = QActionGroup(window)
-        self.group.setExclusive(True)
+        # one tool at a time; none checked while a panel's own tool (the precinct brush) is active
+        self.group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         self.actions: dict[str, QAction] = {}
         for key, (_, shortcut) in TOOLS.items():
             tool = self.tools[key]
@@ -75,9 +76,16 @@ class WindowTools:
         self.tools["identify"].identified.connect(window.show_identified)
         for key in ("draw_polygon", "draw_line", "draw_point"):
             self.tools[key].drawn.connect(self.ask_attributes)
-        self.actions["pan"].setChecked(True)
+        canvas.toolChanged.connect(self._tool_changed)
         canvas.set_tool(self.tools["pan"])
         self.edit_actions = self._edit_actions()
+
+    def _tool_changed(self, tool) -> None:
+        key = next((k for k, t in self.tools.items() if t is tool), None)
+        if key is not None:
+            self.actions[key].setChecked(True)
+        elif self.group.checkedAction() is not None:
+            self.group.checkedAction().setChecked(False)
 
     def activate(self, key: str):
         tool = self.tools[key]

@@ -201,6 +201,11 @@ def test_box_selection_and_delete_are_undoable(qtbot, project):
     window.tools.actions["select_click"].trigger()
     _drag(qtbot, canvas, (X0 + 50, Y0 + 120), (X0 + 180, Y0 + 60))  # touches communities 1 and 2
     assert project.selection.fids(layer.id) == {1, 2}
+    canvas.set_view(X0 + 5000, Y0 + 5000, 5.0)  # look elsewhere, then View → Zoom to selection
+    window.tools.edit_actions["zoom_selection"].trigger()
+    x0, y0, x1, y1 = canvas.visible_extent()
+    assert x0 <= X0 and y0 <= Y0 and x1 >= X0 + 220 and y1 >= Y0 + 100  # both in view …
+    assert x1 - x0 < 600  # … and zoomed in on them, not on the whole project
     window.tools.edit_actions["delete"].trigger()
     assert list(layer.gdf.index) == [3]
     assert project.selection.fids(layer.id) == frozenset()

@@ -110,6 +110,7 @@ def test_brush_paints_three_communities_into_a_precinct_and_undo_empties_it(qtbo
     canvas.zoom_to_bounds(shapely.total_bounds(geoms.to_numpy()), margin=0.1)
     panel.brush_button.click()
     assert canvas.tool is panel.brush
+    assert window.tools.group.checkedAction() is None  # the toolbar shows no other tool active
     panel.brush.radius_px = 3.0
 
     def px(point) -> QPoint:
@@ -141,3 +142,5 @@ def test_brush_paints_three_communities_into_a_precinct_and_undo_empties_it(qtbo
     assert "adjacency" in canvas.overlays
     panel.show_adjacency.setChecked(False)
     assert "adjacency" not in canvas.overlays
+    panel.brush_button.click()  # brush off: back to the tool used before
+    assert canvas.tool is window.tools.tools["pan"] and window.tools.actions["pan"].isChecked()
