@@ -297,3 +297,17 @@ def test_polygon_selection_by_clicked_corners(qtbot, project):
     qtbot.keyClick(canvas, Qt.Key_Backspace)  # … taken back
     qtbot.keyClick(canvas, Qt.Key_Return)
     assert project.selection.fids(layer.id) == {2, 3}
+
+
+def test_zoom_box_drag_zooms_to_the_box_and_a_click_zooms_in(qtbot, project):
+    window = _window(qtbot, project)
+    canvas = window.canvas
+    _look_at(canvas, X0 + 170, Y0 + 50, 2.0)
+    window.tools.actions["zoom_box"].trigger()
+    _drag(qtbot, canvas, (X0 + 120, Y0), (X0 + 220, Y0 + 100))  # community 2
+    x0, y0, x1, y1 = canvas.visible_extent()
+    assert x0 <= X0 + 120 + 2 and x1 >= X0 + 220 - 2 and y0 <= Y0 + 2 and y1 >= Y0 + 98
+    assert min(x1 - x0, y1 - y0) <= 100 + 2 * canvas.metres_per_pixel  # the box fills one side
+    mpp = canvas.metres_per_pixel
+    _click(qtbot, canvas, X0 + 170, Y0 + 50)
+    assert canvas.metres_per_pixel == pytest.approx(mpp / 2)

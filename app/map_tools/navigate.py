@@ -31,11 +31,9 @@ class PanTool(MapTool):
             self.canvas.end_drag(event.pos)
 
 
-class ZoomBoxTool(MapTool):
-    """Drag a box to zoom to it; a click zooms in two times at the cursor."""
+class BoxTool(MapTool):
+    """A click or a dragged box (drawn as a rubber band); subclasses say what each does."""
 
-    key = "zoom_box"
-    label = T("Zoom to box", "拉框放大")
     cursor = Qt.CrossCursor
 
     def __init__(self, canvas) -> None:
@@ -61,17 +59,36 @@ class ZoomBoxTool(MapTool):
         if start is None or event.button != Qt.LeftButton:
             return
         if (event.pos - start.pos).manhattanLength() < CLICK_PX:
-            self.canvas.zoom_by(2.0, event.pos)
+            self.clicked(event)
         else:
-            self.canvas.zoom_to_bounds((min(start.raw_x, event.raw_x), min(start.raw_y, event.raw_y),
-                                        max(start.raw_x, event.raw_x), max(start.raw_y, event.raw_y)),
-                                       margin=0.0)
+            self.boxed((min(start.raw_x, event.raw_x), min(start.raw_y, event.raw_y),
+                        max(start.raw_x, event.raw_x), max(start.raw_y, event.raw_y)), event)
+        self.canvas.update()
+
+    def clicked(self, event: MapEvent) -> None:
+        raise NotImplementedError
+
+    def boxed(self, bounds: tuple[float, float, float, float], event: MapEvent) -> None:
+        raise NotImplementedError
 
     def paint(self, painter: QPainter) -> None:
         if self._start is not None and self._end is not None:
             painter.setPen(self.rubber_pen(1.2, dash=True))
             painter.setBrush(RUBBER_FILL)
             painter.drawRect(QRectF(self._start.pos, self._end).normalized())
+
+
+class ZoomBoxTool(BoxTool):
+    """Drag a box to zoom to it; a click zooms in two times at the cursor."""
+
+    key = "zoom_box"
+    label = T("Zoom to box", "拉框放大")
+
+    def clicked(self, event: MapEvent) -> None:
+        self.canvas.zoom_by(2.0, event.pos)
+
+    def boxed(self, bounds, event: MapEvent) -> None:
+        self.canvas.zoom_to_bounds(bounds, margin=0.0)
 
 
 class IdentifyTool(MapTool):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shapely
-from PyQt5.QtCore import QPointF, QRectF, Qt
+from PyQt5.QtCore import QPointF, Qt
 from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtGui import QColor, QPainter
 from PyQt5.QtWidgets import QApplication
 
-from app.map_tools.base import NO_LAYER, RUBBER_FILL, MapEvent, MapTool
+from app.map_tools.base import NO_LAYER, MapEvent, MapTool
 from app.map_tools.draw import Sketch
-from app.map_tools.navigate import CLICK_PX
+from app.map_tools.navigate import BoxTool
 from layers.errors import T
 
 BRUSH_PX = 14.0  # brush radius in screen pixels
@@ -27,55 +27,32 @@ def selection_mode(modifiers: int) -> str:
     return "replace"
 
 
-class SelectTool(MapTool):
+class SelectTool(BoxTool):
     """Select features of the current layer by a click (the topmost feature) or a box (drag)."""
 
     key = "select_click"
     label = T("Select by click or box", "点选/框选")
+    cursor = Qt.ArrowCursor
 
-    def __init__(self, canvas) -> None:
-        super().__init__(canvas)
-        self._start: MapEvent | None = None
-        self._end: QPointF | None = None
-
-    def reset(self) -> None:
-        self._start = self._end = None
-        self.canvas.update()
-
-    def press(self, event: MapEvent) -> None:
-        if event.button == Qt.LeftButton:
-            self._start, self._end = event, event.pos
-
-    def move(self, event: MapEvent) -> None:
-        if self._start is not None:
-            self._end = event.pos
-            self.canvas.update()
-
-    def release(self, event: MapEvent) -> None:
-        start, self._start, self._end = self._start, None, None
-        if start is None or event.button != Qt.LeftButton:
-            return
+    def _select(self, geometry, event: MapEvent, topmost: bool = False) -> None:
         layer = self.layer()
         if layer is None or layer.layer_type != "vector":
             self.problem.emit(NO_LAYER())
             return
         mode = selection_mode(event.modifiers)
-        if (event.pos - start.pos).manhattanLength() < CLICK_PX:
-            probe = shapely.Point(event.raw_x, event.raw_y).buffer(self.pixels_to_metres(3))
-            fids = self.canvas.query(layer, probe)[-1:]  # the topmost (last drawn) feature
-            if fids or mode == "replace":
-                self.project.selection.select(layer.id, fids, mode)
-        else:
-            box = shapely.box(min(start.raw_x, event.raw_x), min(start.raw_y, event.raw_y),
-                              max(start.raw_x, event.raw_x), max(start.raw_y, event.raw_y))
-            self.project.selection.select(layer.id, self.canvas.query(layer, box), mode)
-        self.canvas.update()
+        fids = self.canvas.query(layer, geometry)
+        if topmost:  # a click picks the topmost (last drawn) feature only
+            fids = fids[-1:]
+            if not fids and mode != "replace":
+                return
+        self.project.selection.select(layer.id, fids, mode)
 
-    def paint(self, painter: QPainter) -> None:
-        if self._start is not None and self._end is not None:
-            painter.setPen(self.rubber_pen(1.2, dash=True))
-            painter.setBrush(RUBBER_FILL)
-            painter.drawRect(QRectF(self._start.pos, self._end).normalized())
+    def clicked(self, event: MapEvent) -> None:
+        probe = shapely.Point(event.raw_x, event.raw_y).buffer(self.pixels_to_metres(3))
+        self._select(probe, event, topmost=True)
+
+    def boxed(self, bounds, event: MapEvent) -> None:
+        self._select(shapely.box(*bounds), event)
 
 
 class PolygonSelectTool(Sketch):
