@@ -21,7 +21,7 @@ pytest.importorskip("pytestqt", reason="pytest-qt is needed for the panel tests"
 from PyQt5.QtCore import QPoint, Qt  # noqa: E402
 from PyQt5.QtWidgets import QAbstractItemView, QComboBox, QLineEdit  # noqa: E402
 
-from app.attribute_table import FID, RAW, AttributeTableDock, AttributeTableModel  # noqa: E402
+from app.panels.attributes.table import FID, RAW, AttributeTableDock, AttributeTableModel  # noqa: E402
 from conftest import X0, Y0, tiny_communities  # noqa: E402
 from layers import i18n  # noqa: E402
 from layers.commands import ChangeAttributes, DeleteFeatures  # noqa: E402

@@ -83,7 +83,7 @@ def test_user_errors_exit_1_with_one_line(tmp_path):
 
 
 def test_parser_routes_to_gui_without_subcommand():
-    from app.cli import _needs_gui
+    from app.cli.main import _needs_gui
 
     assert _needs_gui([]) and _needs_gui(["x.gpkg"]) and _needs_gui(["--lang", "zh"])
     assert not _needs_gui(["--lang", "zh", "info", "x.gpkg"])

@@ -12,8 +12,8 @@ import shapely  # noqa: E402
 from PyQt5.QtCore import Qt  # noqa: E402
 from PyQt5.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
-from app.conflict_panel import COLUMNS, FID, RAW, ConflictPanel  # noqa: E402
-from app.main_window import MainWindow  # noqa: E402
+from app.panels.conflicts import COLUMNS, FID, RAW, ConflictPanel  # noqa: E402
+from app.window.main import MainWindow  # noqa: E402
 from layers import i18n  # noqa: E402
 from layers.demo import build_sample_project  # noqa: E402
 

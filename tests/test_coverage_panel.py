@@ -10,8 +10,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PyQt5.QtGui import QColor  # noqa: E402
 
-from app.canvas import MapCanvas  # noqa: E402
-from app.coverage_panel import CoveragePanel  # noqa: E402
+from app.canvas.view import MapCanvas  # noqa: E402
+from app.panels.coverage import CoveragePanel  # noqa: E402
 from layers.coverage import AREAS_LAYER, RESULTS_LAYER  # noqa: E402
 from layers.demo import build_sample_project  # noqa: E402
 

@@ -16,7 +16,7 @@ pytest.importorskip("pytestqt", reason="pytest-qt drives the widgets")
 
 from PyQt5.QtCore import QPoint, Qt  # noqa: E402
 
-from app.main_window import MainWindow  # noqa: E402
+from app.window.main import MainWindow  # noqa: E402
 from layers.commands import ChangeGeometry  # noqa: E402
 from layers.layer import VectorLayer  # noqa: E402
 from layers.project import Project  # noqa: E402

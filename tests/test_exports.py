@@ -297,7 +297,7 @@ def test_conflicts_layer_uses_the_report_table(tmp_path):
 
 # --- command line ----------------------------------------------------------------------
 def test_cli_export_writes_every_requested_file(export_project, tmp_path, capsys):
-    from app import cli_export
+    from app.cli import export as cli_export
     from layers.store import save_project
 
     project_file = tmp_path / "p.gpkg"
@@ -318,7 +318,7 @@ def test_cli_export_writes_every_requested_file(export_project, tmp_path, capsys
 
 
 def test_cli_export_needs_an_output(export_project, tmp_path):
-    from app import cli_export
+    from app.cli import export as cli_export
     from layers.errors import ProjectError
 
     parser = argparse.ArgumentParser()

@@ -29,7 +29,7 @@ from PyQt5.QtWidgets import (  # noqa: E402
     QSpinBox,
 )
 
-from app.feature_form import FeatureForm, edit_feature_values  # noqa: E402
+from app.dialogs.feature_form import FeatureForm, edit_feature_values  # noqa: E402
 from layers import i18n  # noqa: E402
 from layers.commands import AddFeatures, ChangeAttributes  # noqa: E402
 from layers.demo import build_sample_project  # noqa: E402

@@ -20,9 +20,9 @@ from PyQt5.QtTest import QTest  # noqa: E402
 from PyQt5.QtWidgets import QApplication  # noqa: E402
 from shapely.geometry import LineString, Point, Polygon, box  # noqa: E402
 
-from app.canvas import BACKGROUND  # noqa: E402
-from app.canvas_paths import build_graphics  # noqa: E402
-from app.main_window import MainWindow  # noqa: E402
+from app.canvas.paths import build_graphics  # noqa: E402
+from app.canvas.view import BACKGROUND  # noqa: E402
+from app.window.main import MainWindow  # noqa: E402
 from layers import i18n  # noqa: E402
 from layers.layer import RasterLayer, VectorLayer  # noqa: E402
 from layers.project import Project  # noqa: E402
@@ -284,7 +284,7 @@ def test_screenshot_of_the_whole_window(window):
 
 
 def test_save_as_then_open_through_the_window(window, monkeypatch, tmp_path):
-    import app.main_window as main_window
+    import app.window.main as main_window
 
     target = tmp_path / "town"  # the window adds .gpkg
     monkeypatch.setattr(main_window.QFileDialog, "getSaveFileName",
@@ -303,7 +303,7 @@ def test_save_as_then_open_through_the_window(window, monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("answer", ["yes", "no"])
 def test_a_newer_recovery_file_is_offered(qtbot, monkeypatch, tmp_path, answer):
-    import app.main_window as main_window
+    import app.window.main as main_window
     from layers.store import autosave, open_project, save_project
 
     path = tmp_path / "town.gpkg"
@@ -329,7 +329,7 @@ def test_a_newer_recovery_file_is_offered(qtbot, monkeypatch, tmp_path, answer):
 def test_run_gui_opens_a_project_and_returns_the_exit_code(qtbot, tmp_path, language):
     from PyQt5.QtCore import QTimer
 
-    from app.gui import run_gui
+    from app.window.gui import run_gui
     from layers.store import save_project
 
     path = tmp_path / "town.gpkg"
@@ -350,8 +350,8 @@ def test_run_gui_opens_a_project_and_returns_the_exit_code(qtbot, tmp_path, lang
 
 
 def test_run_gui_reports_a_missing_project(qtbot, monkeypatch, tmp_path, language):
-    import app.main_window as main_window
-    from app.gui import run_gui
+    import app.window.main as main_window
+    from app.window.gui import run_gui
 
     shown = []
     monkeypatch.setattr(main_window.QMessageBox, "critical",
@@ -408,7 +408,7 @@ def test_autosave_writes_a_recovery_file_only_when_there_are_changes(window, tmp
 def test_analysis_menu_opens_each_panel_once_and_follows_the_project(window):
     from PyQt5.QtWidgets import QMenu
 
-    from app.main_window import PANELS
+    from app.window.main import PANELS
 
     menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "分析(&N)")
     texts = [action.text() for action in menu.actions()]
@@ -423,8 +423,8 @@ def test_analysis_menu_opens_each_panel_once_and_follows_the_project(window):
 
 
 @pytest.mark.parametrize("key, shortcut, module, cls", [
-    ("import", "Ctrl+I", "app.import_dialog", "ImportDialog"),
-    ("export", "Ctrl+E", "app.export_dialog", "ExportDialog"),
+    ("import", "Ctrl+I", "app.dialogs.importing", "ImportDialog"),
+    ("export", "Ctrl+E", "app.dialogs.export", "ExportDialog"),
 ])
 def test_file_menu_opens_its_dialog_on_this_project(window, qtbot, key, shortcut, module, cls):
     import importlib

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 import shapely  # noqa: E402
 from PyQt5.QtWidgets import QMessageBox  # noqa: E402
 
-from app.import_dialog import ImportDialog  # noqa: E402
+from app.dialogs.importing import ImportDialog  # noqa: E402
 from conftest import X0, Y0  # noqa: E402
 
 

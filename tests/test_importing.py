@@ -241,8 +241,8 @@ def test_ky4_water_pipes_in_feet_crs():
 
 # --- the CLI subcommand ------------------------------------------------------------------
 def _cli(*argv):
-    from app import cli_import
-    from app.cli import build_parser
+    from app.cli import importing as cli_import
+    from app.cli.main import build_parser
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", action="store_true")

@@ -17,9 +17,9 @@ from PyQt5.QtGui import QColor, QDragMoveEvent, QDropEvent  # noqa: E402
 from PyQt5.QtWidgets import QColorDialog, QInputDialog, QMessageBox  # noqa: E402
 from shapely.geometry import LineString, box  # noqa: E402
 
-from app.canvas import MapCanvas  # noqa: E402
-from app.layer_menu import find_action  # noqa: E402
-from app.layer_panel import LAYER_MIME, LayerPanel  # noqa: E402
+from app.canvas.view import MapCanvas  # noqa: E402
+from app.panels.layer_tree.menu import find_action  # noqa: E402
+from app.panels.layer_tree.panel import LAYER_MIME, LayerPanel  # noqa: E402
 from layers.errors import ProjectError  # noqa: E402
 from layers.layer import RasterLayer, VectorLayer  # noqa: E402
 from layers.project import Project  # noqa: E402

@@ -15,8 +15,8 @@ import pytest  # noqa: E402
 from PyQt5.QtGui import QImage  # noqa: E402
 from test_exports import TITLE_ZH, make_export_project  # noqa: E402
 
-import app.map_sheet as map_sheet  # noqa: E402
-from app.map_sheet import SheetSpec, export_pdf, export_png, render_sheet_image  # noqa: E402
+import app.canvas.map_sheet as map_sheet  # noqa: E402
+from app.canvas.map_sheet import SheetSpec, export_pdf, export_png, render_sheet_image  # noqa: E402
 from layers.exports.common import layer_style  # noqa: E402
 
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
@@ -92,7 +92,7 @@ def test_sheet_refuses_unknown_paper(qapp, project, tmp_path):
 
 
 def test_export_dialog_previews_and_writes(qtbot, project, tmp_path):
-    from app.export_dialog import ExportDialog
+    from app.dialogs.export import ExportDialog
 
     dialog = ExportDialog(project)
     qtbot.addWidget(dialog)
@@ -108,7 +108,7 @@ def test_export_dialog_previews_and_writes(qtbot, project, tmp_path):
 def test_export_dialog_shows_a_problem(qtbot, project, tmp_path, monkeypatch):
     from PyQt5.QtWidgets import QMessageBox
 
-    from app.export_dialog import ExportDialog
+    from app.dialogs.export import ExportDialog
 
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))

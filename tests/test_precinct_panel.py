@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt", reason="pytest-qt is needed for the panel tests")
 
 
-from app.precinct_panel import PrecinctPanel  # noqa: E402
+from app.panels.precincts import PrecinctPanel  # noqa: E402
 from layers.demo import build_sample_project  # noqa: E402
 from layers.precincts import communities_layer, community_adjacency  # noqa: E402
 
@@ -94,7 +94,7 @@ def test_brush_paints_three_communities_into_a_precinct_and_undo_empties_it(qtbo
     from PyQt5.QtCore import QPoint, Qt
     from shapely.ops import polylabel
 
-    from app.main_window import MainWindow
+    from app.window.main import MainWindow
 
     project = build_sample_project("small")
     window = MainWindow(project)

@@ -269,7 +269,7 @@ def test_assign_moves_between_precincts_and_one_undo_restores():
 
 # --- CLI -----------------------------------------------------------------------------
 def test_cli_auto_and_stats(tmp_path, capsys):
-    from app import cli_precincts
+    from app.cli import precincts as cli_precincts
     from layers.store import open_project, save_project
 
     path = tmp_path / "sample.gpkg"

@@ -415,7 +415,7 @@ def saved(tmp_path):
 def _cli(argv):
     import argparse
 
-    from app import cli_programme
+    from app.cli import programme as cli_programme
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", action="store_true")

@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 from PyQt5.QtCore import QDate, Qt  # noqa: E402
 from PyQt5.QtWidgets import QMessageBox  # noqa: E402
 
-from app.programme_panel import ProgrammePanel  # noqa: E402
+from app.panels.programme import ProgrammePanel  # noqa: E402
 from layers.demo import build_sample_project  # noqa: E402
 from layers.programme import set_catalogue_unit_cost  # noqa: E402
 from layers.programme.data import set_standard_value  # noqa: E402

@@ -16,7 +16,7 @@ pytest.importorskip("pytestqt", reason="pytest-qt drives the widgets")
 from PyQt5.QtGui import QFontDatabase, QImage  # noqa: E402
 from PyQt5.QtWidgets import QApplication  # noqa: E402
 
-from app.canvas import BACKGROUND  # noqa: E402
+from app.canvas.view import BACKGROUND  # noqa: E402
 from layers import i18n  # noqa: E402
 from layers.resources import sample_project_path  # noqa: E402
 from layers.store import open_project  # noqa: E402
@@ -41,7 +41,7 @@ def chinese():
 
 
 def test_main_window_screenshot_on_the_sample_city_in_chinese(qtbot, chinese):
-    from app.main_window import MainWindow
+    from app.window.main import MainWindow
 
     assert QFontDatabase().families(QFontDatabase.SimplifiedChinese), \
         "no font with Simplified Chinese glyphs: install fonts-noto-cjk"

@@ -251,7 +251,8 @@ def test_real_network_matches_brute_force_over_k_subsets():
 
 # --- the CLI ---------------------------------------------------------------------------------
 def test_cli_json_and_errors(tmp_path, monkeypatch, capsys):
-    from app import cli, cli_siting
+    from app.cli import main as cli
+    from app.cli import siting as cli_siting
     from layers.store import save_project
 
     monkeypatch.setitem(cli.SUBCOMMANDS, "sites", (cli_siting.configure, cli_siting.run,

@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PyQt5.QtCore import Qt  # noqa: E402
 
-from app.siting_panel import SitingPanel  # noqa: E402
+from app.panels.siting import SitingPanel  # noqa: E402
 from layers.demo import build_sample_project  # noqa: E402
 from layers.siting import RESULT_LAYER, run_siting  # noqa: E402
 from layers.siting.whatif import SitingWhatIf  # noqa: E402

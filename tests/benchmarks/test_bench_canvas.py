@@ -6,7 +6,7 @@ Debian's QGIS (python3-qgis) is installed, takes at most 0.4× QGIS's time for t
 GeoPackage layer.
 
 * **Ours**: ``app.canvas.paint_layers`` from the layer's cached world-coordinate graphics
-  (``app.canvas_paths.build_graphics``, built once per data or style change): a "full
+  (``app.canvas.paths.build_graphics``, built once per data or style change): a "full
   redraw" is a new view after a pan or zoom. The first draw, which builds the graphics, is
   printed apart.
 * **Naive**: what a straightforward PyQt map widget does. The rings' world coordinates are
@@ -43,8 +43,8 @@ import shapely  # noqa: E402
 from PyQt5.QtCore import QPointF, Qt  # noqa: E402
 from PyQt5.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform  # noqa: E402
 
-from app.canvas import BACKGROUND, paint_layers  # noqa: E402
-from app.canvas_paths import build_graphics  # noqa: E402
+from app.canvas.paths import build_graphics  # noqa: E402
+from app.canvas.view import BACKGROUND, paint_layers  # noqa: E402
 from layers.layer import VectorLayer  # noqa: E402
 from styles import effective_style, resolve  # noqa: E402
 

@@ -61,7 +61,7 @@ def bench_demo(scale: str, tmp_path, with_gui: bool = True) -> dict[str, float]:
 def _gui_open(project) -> float:
     from PyQt5.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
+    from app.window.main import MainWindow
 
     app = QApplication.instance() or QApplication([])
     t0 = time.perf_counter()

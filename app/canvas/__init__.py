@@ -1,0 +1,1 @@
+"""The map canvas: the view, its painter and paths, map tools, and the map-sheet renderer."""

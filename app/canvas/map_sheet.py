@@ -1,0 +1,345 @@
+"""The printable map sheet (PNG or PDF, A4/A3, portrait or landscape).
+
+Title, the map (drawn by :func:`app.canvas.paint_layers`, the canvas's own painter),
+legend, scale bar, north arrow, CRS, date and data sources. Text in the PDF stays
+text with its font embedded (QPdfWriter embeds the glyphs it uses), so a Chinese
+title can be searched and copied.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PyQt5.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PyQt5.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPainterPath,
+    QPdfWriter,
+    QPen,
+    QTransform,
+)
+
+from app.canvas.paths import build_graphics, raster_image
+from app.canvas.view import BACKGROUND, nice_length, paint_layers
+from layers.errors import ProjectError, T
+from layers.exports.common import (
+    is_raster,
+    is_vector,
+    layer_style,
+    output_path,
+    select_layers,
+)
+from layers.store.atomic import atomic_target
+from styles import effective_style, resolve_raster
+
+PAPERS_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
+MARGIN_MM, LEGEND_MM, FOOTER_MM, TITLE_MM = 10.0, 58.0, 22.0, 16.0
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei")
+
+
+@dataclass
+class SheetSpec:
+    """What goes on the sheet and how large it is."""
+
+    title: str = ""
+    paper: str = "A4"
+    landscape: bool = True
+    lang: str = "zh"
+    layers: list[str] | None = None
+    dpi: int = 150  # raster resolution of PNGs and of the map picture inside PDFs
+    sources: str = ""
+    extent: tuple[float, float, float, float] | None = None
+    date: str = field(default_factory=lambda: _dt.date.today().isoformat())
+
+    def page_mm(self) -> tuple[float, float]:
+        if self.paper not in PAPERS_MM:
+            raise ProjectError(T(f"unknown paper size {self.paper!r}", f"未知纸张 {self.paper!r}"),
+                               "--paper", T("use A4 or A3", "请使用 A4 或 A3"))
+        w, h = PAPERS_MM[self.paper]
+        return (h, w) if self.landscape else (w, h)
+
+
+_APP: list[QGuiApplication] = []  # keeps an application made here alive
+
+
+def ensure_qt_app() -> QGuiApplication:
+    """A Qt application for fonts and painting (offscreen when there is no display)."""
+    app = QGuiApplication.instance()
+    if app is None:
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QGuiApplication(["precinct-export"])
+        _APP.append(app)
+    return app
+
+
+def sheet_font(point_size: float, bold: bool = False) -> QFont:
+    families = set(QFontDatabase().families())
+    family = next((f for f in CJK_FAMILIES if f in families), "")
+    font = QFont(family) if family else QFont()
+    font.setPointSizeF(point_size)
+    font.setBold(bold)
+    return font
+
+
+class _Sheet:
+    """Draws one sheet onto a painter whose device has ``dpi`` pixels per inch."""
+
+    def __init__(self, project, spec: SheetSpec, dpi: float) -> None:
+        self.project, self.spec, self.dpi = project, spec, dpi
+        self.layers = select_layers(project, spec.layers)
+        self.px = dpi / 25.4  # device pixels per millimetre
+
+    def mm(self, *values: float) -> list[float]:
+        return [v * self.px for v in values]
+
+    def frames(self) -> tuple[QRectF, QRectF, QRectF, QRectF]:
+        w, h = self.spec.page_mm()
+        m = MARGIN_MM
+        title = QRectF(*self.mm(m, m, w - 2 * m, TITLE_MM))
+        body_top, body_h = m + TITLE_MM, h - 2 * m - TITLE_MM - FOOTER_MM
+        map_rect = QRectF(*self.mm(m, body_top, w - 2 * m - LEGEND_MM - 4, body_h))
+        legend = QRectF(*self.mm(w - m - LEGEND_MM, body_top, LEGEND_MM, body_h))
+        footer = QRectF(*self.mm(m, h - m - FOOTER_MM, w - 2 * m, FOOTER_MM))
+        return title, map_rect, legend, footer
+
+    def extent(self) -> tuple[float, float, float, float]:
+        if self.spec.extent is not None:
+            return self.spec.extent
+        boxes = [b for b in (la.bounds() for la in self.layers if la.visible) if b is not None]
+        boxes = boxes or [b for b in (la.bounds() for la in self.layers) if b is not None]
+        if not boxes:
+            raise ProjectError(T("the chosen layers have nothing to draw", "所选图层没有可绘制的内容"),
+                               "map sheet", T("choose layers with features", "请选择含要素的图层"))
+        arr = np.array(boxes)
+        return arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max()
+
+    def draw(self, painter: QPainter, map_dpi: float) -> None:
+        title, map_rect, legend, footer = self.frames()
+        painter.fillRect(QRectF(0, 0, *self.mm(*self.spec.page_mm())), Qt.white)
+        self._title(painter, title)
+        mpp = self._map(painter, map_rect, map_dpi)
+        self._north_arrow(painter, map_rect)
+        self._legend(painter, legend)
+        self._footer(painter, footer, mpp)
+
+    def _title(self, painter: QPainter, rect: QRectF) -> None:
+        painter.setPen(QColor("#1a1a1a"))
+        painter.setFont(sheet_font(18, bold=True))
+        painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, self.spec.title)
+
+    def _map(self, painter: QPainter, rect: QRectF, map_dpi: float) -> float:
+        """Draw the map picture into ``rect``; return ground metres per sheet millimetre."""
+        x0, y0, x1, y1 = self.extent()
+        k = map_dpi / self.dpi
+        w_px, h_px = max(1, int(rect.width() * k)), max(1, int(rect.height() * k))
+        mpp = max((x1 - x0) / w_px, (y1 - y0) / h_px) * 1.04
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        world = QTransform(1 / mpp, 0, 0, -1 / mpp, w_px / 2 - cx / mpp, h_px / 2 + cy / mpp)
+        view = (cx - w_px / 2 * mpp, cy - h_px / 2 * mpp, cx + w_px / 2 * mpp, cy + h_px / 2 * mpp)
+        image = QImage(w_px, h_px, QImage.Format_ARGB32_Premultiplied)
+        image.fill(BACKGROUND)
+        inner = QPainter(image)
+        cache: dict[str, object] = {}
+        paint_layers(inner, self.layers, world, view, mpp, lambda la: self._graphics(la, cache),
+                     sheet_font(8), pen_scale=map_dpi / 96.0)
+        inner.end()
+        painter.drawImage(rect, image)
+        painter.setPen(QPen(QColor("#333333"), self.px * 0.3))
+        painter.setBrush(Qt.NoBrush)
+        painter.drawRect(rect)
+        self.map_rect, self.map_mpp_px = rect, mpp * k  # ground metres per sheet pixel
+        return mpp * k * self.px
+
+    def _graphics(self, layer, cache: dict):
+        if layer.id not in cache:
+            if is_raster(layer):
+                cache[layer.id] = raster_image(layer)
+            else:
+                cache[layer.id] = build_graphics(layer.gdf, layer_style(self.project, layer)[1])
+        return cache[layer.id]
+
+    def _north_arrow(self, painter: QPainter, rect: QRectF) -> None:
+        s = self.px
+        cx, top = rect.right() - 10 * s, rect.top() + 5 * s
+        for side, fill in ((-1, "#222222"), (1, "#ffffff")):
+            path = QPainterPath(QPointF(cx, top))
+            path.lineTo(cx + side * 3 * s, top + 10 * s)
+            path.lineTo(cx, top + 7.5 * s)
+            path.closeSubpath()
+            painter.setPen(QPen(QColor("#222222"), 0.3 * s))
+            painter.setBrush(QColor(fill))
+            painter.drawPath(path)
+        painter.setFont(sheet_font(8, bold=True))
+        painter.drawText(QRectF(cx - 4 * s, top + 10 * s, 8 * s, 5 * s), Qt.AlignCenter, "N")
+
+    def _legend_sections(self) -> list[tuple[str, str, list]]:
+        sections = []
+        for layer in reversed(self.layers):  # top layer first, as a reader scans
+            if not layer.visible:
+                continue
+            if is_vector(layer) and len(layer):
+                family = layer.schema.geometry or "polygon"
+                sections.append((layer.name, family, layer_style(self.project, layer)[1].legend))
+            elif is_raster(layer):
+                legend = resolve_raster(effective_style(layer.kind, layer.style), layer.array,
+                                        layer.nodata).legend
+                if legend:
+                    sections.append((layer.name, "polygon", legend))
+        return sections
+
+    def _legend(self, painter: QPainter, rect: QRectF) -> None:
+        s, lang = self.px, self.spec.lang
+        painter.setPen(QColor("#1a1a1a"))
+        painter.setFont(sheet_font(11, bold=True))
+        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), 7 * s),
+                         Qt.AlignLeft | Qt.AlignVCenter, T("Legend", "图例")(lang))
+        y, row = rect.top() + 9 * s, 4.6 * s
+        for name, family, entries in self._legend_sections():
+            if y + 2 * row > rect.bottom():
+                painter.drawText(QPointF(rect.left(), y + row * 0.7), "…")
+                return
+            painter.setFont(sheet_font(8.5, bold=True))
+            painter.drawText(QRectF(rect.left(), y, rect.width(), row), Qt.AlignVCenter, name)
+            y += row
+            painter.setFont(sheet_font(8))
+            for entry in entries:
+                if y + row > rect.bottom():
+                    break
+                self._swatch(painter, QRectF(rect.left() + s, y + 1 * s, 7 * s, 2.8 * s),
+                             family, entry)
+                painter.setPen(QColor("#1a1a1a"))
+                painter.drawText(QRectF(rect.left() + 10 * s, y, rect.width() - 10 * s, row),
+                                 Qt.AlignVCenter, entry.label(lang))
+                y += row
+            y += 1.5 * s
+
+    def _swatch(self, painter: QPainter, box: QRectF, family: str, entry) -> None:
+        fill, stroke = QColor(*entry.fill), QColor(*entry.stroke)
+        width = max(entry.stroke_width, 0.5) * self.dpi / 96.0
+        pen = QPen(stroke, width) if entry.stroke_width > 0 else QPen(Qt.NoPen)
+        if family == "line":
+            painter.setPen(QPen(stroke, width, Qt.SolidLine, Qt.FlatCap))
+            painter.drawLine(QPointF(box.left(), box.center().y()),
+                             QPointF(box.right(), box.center().y()))
+        elif family == "point":
+            painter.setPen(QPen(stroke, self.dpi / 96.0))
+            painter.setBrush(fill)
+            d = box.height()
+            painter.drawEllipse(QRectF(box.center().x() - d / 2, box.top(), d, d))
+        else:
+            painter.setPen(pen)
+            painter.setBrush(fill)
+            painter.drawRect(box)
+
+    def _footer(self, painter: QPainter, rect: QRectF, metres_per_mm: float) -> None:
+        s, lang = self.px, self.spec.lang
+        length = nice_length(metres_per_mm * 40)  # a bar of at most 40 mm
+        bar_mm = length / metres_per_mm
+        x, y = rect.left(), rect.top() + 7 * s
+        for i in range(4):
+            painter.setPen(QPen(QColor("#222222"), 0.2 * s))
+            painter.setBrush(QColor("#222222") if i % 2 == 0 else Qt.white)
+            painter.drawRect(QRectF(x + i * bar_mm * s / 4, y, bar_mm * s / 4, 1.6 * s))
+        painter.setFont(sheet_font(7.5))
+        text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+        painter.drawText(QPointF(x, y - 1 * s), "0")
+        painter.drawText(QPointF(x + bar_mm * s + 1 * s, y + 1.6 * s), text)
+        scale = round(metres_per_mm * 1000, -2) or metres_per_mm * 1000
+        painter.drawText(QPointF(x, y + 6 * s), T(f"Scale 1:{scale:,.0f}",
+                                                  f"比例尺 1:{scale:,.0f}")(lang))
+        crs = self.project.crs
+        auth = crs.to_authority()
+        code = f"{auth[0]}:{auth[1]}" if auth else ""
+        lines = [T("Coordinate system: ", "坐标系：")(lang) + f"{crs.name} {code}".strip(),
+                 T("Date: ", "日期：")(lang) + self.spec.date,
+                 T("Data sources: ", "数据来源：")(lang) + self._sources()]
+        info = QRectF(rect.left() + 60 * s, rect.top() + 2 * s, rect.width() - 60 * s,
+                      rect.height() - 2 * s)
+        painter.drawText(info, Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, "\n".join(lines))
+
+    def _sources(self) -> str:
+        lang = self.spec.lang
+        if self.spec.sources:
+            return self.spec.sources
+        meta = self.project.metadata
+        text = str(meta.get(f"sources_{lang}") or meta.get("sources") or "")
+        if not text:
+            text = T("project layers: ", "项目图层：")(lang) + "、".join(
+                la.name for la in self.layers if la.visible)
+        if self.project.is_synthetic:
+            text += T(" — synthetic sample data, describes no real place",
+                      "——虚构示例数据，不对应任何真实地点")(lang)
+        return text
+
+
+def default_title(project, lang: str) -> str:
+    meta = project.metadata
+    return str(meta.get(f"title_{lang}") or meta.get("title") or T("Map", "地图")(lang))
+
+
+def render_sheet_image(project, spec: SheetSpec) -> QImage:
+    """The sheet as an image at ``spec.dpi`` (also the export dialog's preview)."""
+    ensure_qt_app()
+    w_mm, h_mm = spec.page_mm()
+    px = spec.dpi / 25.4
+    image = QImage(int(w_mm * px), int(h_mm * px), QImage.Format_ARGB32)
+    dots_per_metre = int(round(spec.dpi / 0.0254))
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setRenderHint(QPainter.TextAntialiasing)
+    _Sheet(project, spec, spec.dpi).draw(painter, spec.dpi)
+    painter.end()
+    return image
+
+
+def export_png(project, path: str | Path, spec: SheetSpec) -> Path:
+    target = _checked(path, ".png")
+    image = render_sheet_image(project, spec)
+    with atomic_target(target) as tmp:
+        if not image.save(str(tmp), "PNG"):
+            raise _cannot_write(target)
+    return target
+
+
+def export_pdf(project, path: str | Path, spec: SheetSpec, resolution: int = 300) -> Path:
+    """A one-page PDF; the map is a picture at ``spec.dpi``, all text is vector text."""
+    ensure_qt_app()
+    target = _checked(path, ".pdf")
+    with atomic_target(target) as tmp:
+        writer = QPdfWriter(str(tmp))
+        writer.setResolution(resolution)
+        writer.setTitle(spec.title)
+        writer.setCreator("Precinct Planner")
+        w_mm, h_mm = spec.page_mm()
+        size = QPageSize(QSizeF(w_mm, h_mm), QPageSize.Millimeter, spec.paper)
+        writer.setPageLayout(QPageLayout(size, QPageLayout.Portrait, QMarginsF(0, 0, 0, 0)))
+        painter = QPainter(writer)
+        if not painter.isActive():
+            raise _cannot_write(target)
+        painter.setRenderHint(QPainter.Antialiasing)
+        _Sheet(project, spec, resolution).draw(painter, spec.dpi)
+        painter.end()
+    return target
+
+
+def _checked(path: str | Path, suffix: str) -> Path:
+    return output_path(path, (suffix,), T("map sheet", "图纸"))
+
+
+def _cannot_write(target: Path) -> ProjectError:
+    return ProjectError(T("cannot write the map sheet", "无法写出图纸"), str(target),
+                        T("choose a folder you can write to", "请选择可写入的文件夹"))

@@ -1,0 +1,267 @@
+"""The layer painter shared by the map canvas, the map sheet and previews.
+
+Vector layers arrive as cached world-coordinate graphics (:mod:`app.canvas.paths`);
+drawing applies one world → device transform and skips chunks outside the view.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from PyQt5.QtCore import QPointF, QRectF, Qt
+from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QTransform
+
+from app.canvas.paths import Chunk, LayerGraphics, geometry_path, path_from_arrays, raster_transform
+
+BACKGROUND = QColor("#fbfaf7")
+LABEL_MAX_MPP = 3.0  # labels only when one pixel shows less than this many metres
+HIGHLIGHT = QColor("#ffd400")
+HIGHLIGHT_FILL = QColor(255, 212, 0, 70)
+DASHES = {"solid": Qt.SolidLine, "dash": Qt.DashLine, "dot": Qt.DotLine}
+
+
+def nice_length(metres: float) -> float:
+    """The largest 1, 2 or 5 × 10ⁿ not above ``metres``."""
+    if metres <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(metres))
+    return max(s * power for s in (1, 2, 5) if s * power <= metres)
+
+
+# --- the layer painter (the canvas, the map sheet and previews share it) ------------------
+def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
+                 graphics_for, font: QFont, pen_scale: float = 1.0) -> None:
+    """Draw visible ``layers`` (bottom first) whose world → device transform is ``world``.
+
+    ``view`` is the world extent shown, ``mpp`` world metres per device pixel,
+    ``graphics_for(layer)`` gives a layer's cached graphics (QImage or LayerGraphics),
+    and ``pen_scale`` multiplies pen widths, marker and label sizes (a printed sheet at
+    300 dpi uses 300/96 so lines keep their on-screen thickness).
+    """
+    painter.setRenderHint(QPainter.Antialiasing)
+    clipped_here = not painter.hasClipping()
+    if clipped_here:
+        # an explicit clip to the device makes Qt's raster engine draw these paths about a
+        # third faster (measured: city communities 3.4 → 2.2 ms), with the same pixels
+        device = painter.device()
+        ratio = device.devicePixelRatioF() or 1.0
+        painter.resetTransform()
+        painter.setClipRect(QRectF(0, 0, device.width() / ratio, device.height() / ratio))
+    labelled = []
+    for layer in layers:
+        bounds = layer.bounds()
+        if not layer.visible or bounds is None or not _overlaps(bounds, view):
+            continue
+        painter.setOpacity(layer.opacity)
+        graphics = graphics_for(layer)
+        if isinstance(graphics, QImage):
+            painter.setTransform(raster_transform(layer) * world)
+            painter.drawImage(QPointF(0, 0), graphics)
+        else:
+            _draw_vector(painter, graphics, world, view, mpp, pen_scale)
+            if graphics.label_xy is not None:
+                labelled.append(graphics)
+    painter.setOpacity(1.0)
+    painter.resetTransform()
+    if labelled and mpp / pen_scale <= LABEL_MAX_MPP:
+        _draw_labels(painter, labelled, view, world, font, pen_scale)
+    if clipped_here:
+        painter.setClipping(False)
+
+
+def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, mpp: float,
+                 k: float) -> None:
+    """Fills first (in chunks), then outlines (merged chunks) with mitre joins, which Qt
+    strokes about twice as fast as round ones and which differ by under a pixel at these
+    widths; pens of at most 1 px also take Qt's fast cosmetic stroker (see the styles)."""
+    pad = (g.marker_size + 8) * k * mpp  # markers and wide strokes reach past bounds
+    view = (view[0] - pad, view[1] - pad, view[2] + pad, view[3] + pad)
+    painter.setTransform(world)
+    dash = DASHES[g.dash]
+    painter.setPen(Qt.NoPen)
+    state = None  # (antialiased, fill) last set: Qt state changes cost more than the check
+    for i in _visible(g.polygon_bounds, view):
+        chunk = g.polygons[i]
+        # an opaque outline ≥ 1 device px hides the fill's edge: fill without antialiasing
+        wanted = (not (chunk.width * k >= 1.0 and chunk.stroke.alpha() == 255), chunk.fill.rgba())
+        if wanted != state:
+            painter.setRenderHint(QPainter.Antialiasing, wanted[0])
+            painter.setBrush(chunk.fill)
+            state = wanted
+        painter.drawPath(chunk.path)
+    painter.setRenderHint(QPainter.Antialiasing, True)
+    painter.setBrush(Qt.NoBrush)
+    for chunk in g.outlines:
+        if chunk.width > 0 and _overlaps(chunk.bounds, view):
+            pen = QPen(chunk.stroke, chunk.width * k, dash, Qt.SquareCap, Qt.MiterJoin)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawPath(chunk.path)
+    for chunk in g.lines:
+        if not _overlaps(chunk.bounds, view):
+            continue
+        pen = QPen(chunk.stroke, chunk.width * k, DASHES[g.dash], Qt.RoundCap, Qt.RoundJoin)
+        pen.setCosmetic(True)
+        painter.setPen(pen if chunk.width > 0 else Qt.NoPen)
+        painter.setBrush(Qt.NoBrush)
+        painter.drawPath(chunk.path)
+    painter.setRenderHint(QPainter.Antialiasing)
+    size = g.marker_size * k
+    cap = Qt.RoundCap if g.marker == "circle" else Qt.SquareCap
+    for chunk in g.points:
+        if not _overlaps(chunk.bounds, view):
+            continue
+        if g.marker == "triangle":
+            _draw_triangles(painter, chunk, size, world, k)
+            continue
+        for colour, width in ((chunk.stroke, size + 2.0 * k), (chunk.fill, size)):
+            pen = QPen(colour, width, Qt.SolidLine, cap)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawPoints(chunk.points)
+
+
+def _visible(bounds: np.ndarray, view) -> np.ndarray:
+    """Indices of the (n, 4) chunk bounds that meet the view."""
+    if not len(bounds):
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero((bounds[:, 2] >= view[0]) & (bounds[:, 0] <= view[2])
+                          & (bounds[:, 3] >= view[1]) & (bounds[:, 1] <= view[3]))
+
+
+def _draw_triangles(painter, chunk: Chunk, size: float, world: QTransform, k: float) -> None:
+    """Triangles are built in device space (a fixed pixel size at every zoom)."""
+    sx = chunk.xy[:, 0] * world.m11() + world.dx()
+    sy = chunk.xy[:, 1] * world.m22() + world.dy()
+    r = size / 2 + k
+    offsets = np.array([(0, -r), (r * 0.9, r * 0.6), (-r * 0.9, r * 0.6), (0, -r)])
+    corners = np.stack([sx, sy], axis=1)[:, None, :] + offsets[None, :, :]
+    starts = np.tile([True, False, False, False], len(sx))
+    painter.resetTransform()
+    painter.setPen(QPen(chunk.stroke, 1.0 * k))
+    painter.setBrush(chunk.fill)
+    painter.drawPath(path_from_arrays(corners.reshape(-1, 2), starts))
+    painter.setTransform(world)
+
+
+def _draw_labels(painter: QPainter, layers, view, world: QTransform, base_font: QFont,
+                 k: float) -> None:
+    font = QFont(base_font)
+    font.setPointSizeF(max(font.pointSizeF(), 9.0))
+    if k != 1.0:
+        font.setPixelSize(max(1, round(QFontMetricsF(font).height() * 0.7 * k)))
+    painter.setFont(font)
+    metrics = QFontMetricsF(font)
+    occupied: list[QRectF] = []
+    halo = QPen(QColor(255, 255, 255, 220), 3.0 * k)
+    for g in layers:
+        xy, texts = g.label_xy, g.label_text
+        inside = np.flatnonzero((xy[:, 0] >= view[0]) & (xy[:, 0] <= view[2])
+                                & (xy[:, 1] >= view[1]) & (xy[:, 1] <= view[3]))
+        for i in inside[:400]:
+            text = texts[i]
+            if not text:
+                continue
+            p = world.map(QPointF(xy[i, 0], xy[i, 1]))
+            w, h = metrics.horizontalAdvance(text), metrics.height()
+            rect = QRectF(p.x() - w / 2, p.y() - h / 2, w, h)
+            if any(rect.intersects(o) for o in occupied):
+                continue
+            occupied.append(rect.adjusted(-3 * k, -k, 3 * k, k))
+            path = QPainterPath()
+            path.addText(rect.left(), rect.top() + metrics.ascent(), font, text)
+            painter.strokePath(path, halo)
+            painter.fillPath(path, QColor("#2b2b2b"))
+
+
+def _overlaps(a, b) -> bool:
+    return not (a[2] < b[0] or a[0] > b[2] or a[3] < b[1] or a[1] > b[3])
+
+
+def draw_scale_bar(painter: QPainter, mpp: float, width: float, height: float) -> None:
+    """A four-segment scale bar at the bottom left of a widget of ``width`` × ``height``."""
+    length = nice_length(mpp * width / 5)
+    px = length / mpp
+    text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    x, y = 14.0, height - 22.0
+    half_text = QFontMetricsF(painter.font()).horizontalAdvance(text) / 2
+    painter.setPen(Qt.NoPen)
+    painter.setBrush(QColor(255, 255, 255, 200))
+    painter.drawRoundedRect(QRectF(x - 8, y - 22, px + half_text + 16, 36), 4, 4)
+    for i in range(4):
+        painter.setBrush(QColor("#222222") if i % 2 == 0 else QColor("#ffffff"))
+        painter.drawRect(QRectF(x + i * px / 4, y, px / 4, 5))
+    painter.setPen(QPen(QColor("#222222"), 1))
+    painter.setBrush(Qt.NoBrush)
+    painter.drawRect(QRectF(x, y, px, 5))
+    painter.drawText(QPointF(x, y - 6), "0")
+    painter.drawText(QPointF(x + px - half_text, y - 6), text)
+
+
+def draw_north_arrow(painter: QPainter, width: float, base_font: QFont) -> None:
+    """A north arrow at the top right."""
+    cx, top = width - 30.0, 16.0
+    left = QPainterPath(QPointF(cx, top))
+    left.lineTo(cx - 9, top + 30)
+    left.lineTo(cx, top + 23)
+    left.closeSubpath()
+    right = QPainterPath(QPointF(cx, top))
+    right.lineTo(cx + 9, top + 30)
+    right.lineTo(cx, top + 23)
+    right.closeSubpath()
+    painter.setPen(QPen(QColor("#222222"), 1.2))
+    painter.setBrush(QColor("#222222"))
+    painter.drawPath(left)
+    painter.setBrush(QColor("#ffffff"))
+    painter.drawPath(right)
+    font = QFont(base_font)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.drawText(QRectF(cx - 12, top + 31, 24, 18), Qt.AlignCenter, "N")
+
+
+def selection_graphics(geometries) -> tuple:
+    """What the selection highlight draws: a world path of rings/lines and point xy."""
+    geoms = np.asarray(geometries, dtype=object)
+    points = shapely.get_coordinates(geoms[shapely.get_type_id(geoms) == 0])
+    return geometry_path(geoms), points
+
+
+def draw_selection(painter: QPainter, graphics: tuple, world: QTransform) -> None:
+    """Selected features: a thick yellow outline and a light fill; rings around points."""
+    outline, points = graphics
+    painter.save()
+    painter.setTransform(world)
+    pen = QPen(HIGHLIGHT, 3.0)
+    pen.setCosmetic(True)
+    painter.setPen(pen)
+    painter.setBrush(HIGHLIGHT_FILL)
+    painter.drawPath(outline)
+    painter.resetTransform()
+    painter.setBrush(Qt.NoBrush)
+    for x, y in points:
+        painter.drawEllipse(world.map(QPointF(x, y)), 7, 7)
+    painter.restore()
+
+
+def line_overlay(geometries, colour: str, width: float = 1.6):
+    """A canvas overlay drawing lines (world coordinates) with a cosmetic pen and nodes."""
+    path = geometry_path(geometries)
+    coords = shapely.get_coordinates(shapely.boundary(np.asarray(geometries, dtype=object)))
+    colour_q = QColor(colour)
+
+    def draw(painter: QPainter, world: QTransform) -> None:
+        painter.setTransform(world)
+        pen = QPen(colour_q, width)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.NoBrush)
+        painter.drawPath(path)
+        painter.resetTransform()
+        painter.setBrush(colour_q)
+        for x, y in coords:
+            painter.drawEllipse(world.map(QPointF(x, y)), 2.5, 2.5)
+
+    return draw

@@ -1,0 +1,1 @@
+"""Modal dialogs: import, export, the feature form, error details."""

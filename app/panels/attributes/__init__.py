@@ -1,0 +1,1 @@
+"""The attribute table: model, filter expressions and the dock."""

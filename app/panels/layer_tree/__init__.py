@@ -1,0 +1,1 @@
+"""The layer tree panel and its context menu."""

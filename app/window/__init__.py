@@ -1,0 +1,1 @@
+"""The main window, its menus and tools, and the app's start-up."""

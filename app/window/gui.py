@@ -1,0 +1,56 @@
+"""Start the desktop app: ``run_gui(path)`` opens a project (or the sample city)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PyQt5.QtWidgets import QApplication, QMessageBox
+
+from layers.errors import ProjectError, T
+from layers.i18n import set_language
+
+NO_SAMPLE = T("The sample city could not be opened; starting with an empty project.",
+              "无法打开示例城区，已新建空项目。")
+
+
+def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = None) -> int:
+    """Show the main window on ``path`` (the bundled sample when None); return the exit code.
+
+    With ``screenshot`` the window is drawn once, saved as a PNG there, and closed
+    (for documentation, bug reports and the offscreen tests of the real entry point).
+    """
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Precinct Planner")
+    app.setOrganizationName("precinct-planner")
+    from app.window.files import saved_language
+
+    lang = lang or (None if os.environ.get("PRECINCT_LANG") else saved_language())
+    if lang:
+        set_language(lang)
+
+    from app.window.main import MainWindow, load_project_interactively, show_error
+    from layers.project import Project
+    from layers.resources import sample_project_path
+
+    target = path if path is not None else str(sample_project_path())
+    try:
+        project = load_project_interactively(target)
+    except ProjectError as exc:  # e.g. the recovery check itself failed
+        show_error(None, exc)
+        project = None
+    if project is not None and path is None:
+        project.path = None  # the bundled sample is a template: Save asks where to write
+    if project is None:
+        if path is not None:
+            return 1  # the message box has told the person what is wrong
+        QMessageBox.information(None, "Precinct Planner", NO_SAMPLE())
+        project = Project()
+    window = MainWindow(project)
+    window.show()
+    if screenshot is not None:
+        app.processEvents()
+        saved = window.grab().save(str(screenshot), "PNG")
+        window.close()
+        return 0 if saved else 1
+    return int(app.exec_())
