@@ -7,7 +7,7 @@ these onto the project's :class:`~layers.undo.UndoStack`, so undo is exact
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -43,8 +43,19 @@ class Command:
         return set()
 
 
+def _layer(project: Project, layer_id: str) -> Layer:
+    """The layer with this id (commands hold ids: a rename never loses them)."""
+    try:
+        return project.layer_by_id(layer_id)
+    except KeyError:
+        raise EditError(T("the layer is no longer in the project", "该图层已不在项目中"),
+                        f"layer id {layer_id}",
+                        T("undo the step that removed it, or pick a layer that is there",
+                          "请撤销移除它的步骤，或选择项目中现有的图层")) from None
+
+
 def _vector(project: Project, layer_id: str) -> VectorLayer:
-    layer = project.layer_by_id(layer_id)
+    layer = _layer(project, layer_id)
     if layer.layer_type not in ("vector", "table"):
         raise EditError(T("features can only be edited on a vector layer or a table",
                           "只能在矢量图层或表格上编辑要素"), f"layer '{layer.name}'")
@@ -254,26 +265,30 @@ class AddLayer(Command):
 
     def __init__(self, layer: Layer, index: int | None = None) -> None:
         self.layer = layer
+        self.layer_id = layer.id
         self.index = index
 
     def apply(self, project: Project) -> None:
         project.add_layer(self.layer, self.index)
 
     def revert(self, project: Project) -> None:
-        project.remove_layer(self.layer.name)
+        project.remove_layer(_layer(project, self.layer_id).name)
 
 
 class RemoveLayer(Command):
+    """Take the layer with id ``layer_id`` out of the project (undo puts it back in place)."""
+
     text = T("remove layer", "移除图层")
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, layer_id: str) -> None:
+        self.layer_id = layer_id
         self.layer: Layer | None = None
         self.index: int | None = None
 
     def apply(self, project: Project) -> None:
-        self.index = project.index_of(self.name)
-        self.layer = project.remove_layer(self.name)
+        name = _layer(project, self.layer_id).name
+        self.index = project.index_of(name)
+        self.layer = project.remove_layer(name)
 
     def revert(self, project: Project) -> None:
         assert self.layer is not None
@@ -281,22 +296,23 @@ class RemoveLayer(Command):
 
 
 class MoveLayer(Command):
-    """Put a layer at ``index`` in the drawing order (0 = bottom)."""
+    """Put the layer with id ``layer_id`` at ``index`` in the drawing order (0 = bottom)."""
 
     text = T("move layer", "调整图层顺序")
 
-    def __init__(self, name: str, index: int) -> None:
-        self.name = name
+    def __init__(self, layer_id: str, index: int) -> None:
+        self.layer_id = layer_id
         self.index = int(index)
         self.old: int | None = None
 
     def apply(self, project: Project) -> None:
-        self.old = project.index_of(self.name)
-        project.move_layer(self.name, self.index)
+        name = _layer(project, self.layer_id).name
+        self.old = project.index_of(name)
+        project.move_layer(name, self.index)
 
     def revert(self, project: Project) -> None:
         assert self.old is not None
-        project.move_layer(self.name, self.old)
+        project.move_layer(_layer(project, self.layer_id).name, self.old)
 
 
 class RenameLayer(Command):
@@ -308,33 +324,58 @@ class RenameLayer(Command):
         self.old: str | None = None
 
     def apply(self, project: Project) -> None:
-        layer = project.layer_by_id(self.layer_id)
-        if self.name != layer.name and self.name in project.names():
-            raise EditError(T(f"a layer called {self.name!r} exists already",
-                              f"已存在名为 {self.name!r} 的图层"), f"layer '{layer.name}'",
-                            T("choose another name", "请换一个名称"))
+        layer = _layer(project, self.layer_id)
+        _refuse_taken_name(project, layer, self.name)
         self.old = layer.name
         layer.name = self.name
 
     def revert(self, project: Project) -> None:
         assert self.old is not None
-        project.layer_by_id(self.layer_id).name = self.old
+        layer = _layer(project, self.layer_id)
+        _refuse_taken_name(project, layer, self.old)
+        layer.name = self.old
+
+
+def _refuse_taken_name(project: Project, layer: Layer, name: str) -> None:
+    if name != layer.name and name in project.names():
+        raise EditError(T(f"a layer called {name!r} exists already",
+                          f"已存在名为 {name!r} 的图层"), f"layer '{layer.name}'",
+                        T("choose another name", "请换一个名称"))
 
 
 class MacroCommand(Command):
-    """Several commands that undo and redo as one step."""
+    """Several commands that apply and revert as one step, all or nothing: if one of them
+    fails, those already done are taken back before the error propagates."""
 
     def __init__(self, text: T, commands: list[Command] | None = None) -> None:
         self.text = text
         self.commands = list(commands or [])
 
     def apply(self, project: Project) -> None:
-        for cmd in self.commands:
-            cmd.apply(project)
+        _all_or_nothing(project, [(c.apply, c.revert) for c in self.commands])
 
     def revert(self, project: Project) -> None:
-        for cmd in reversed(self.commands):
-            cmd.revert(project)
+        _all_or_nothing(project, [(c.revert, c.apply) for c in reversed(self.commands)])
 
     def fids_touched(self) -> set[int]:
         return set().union(*(c.fids_touched() for c in self.commands)) if self.commands else set()
+
+
+Step = Callable[["Project"], None]
+
+
+def _all_or_nothing(project: Project, steps: list[tuple[Step, Step]]) -> None:
+    """Run each ``(do, undo)`` pair's ``do``; when one raises, run the ``undo`` of those
+    already done (newest first, as far as they go) and re-raise the first error."""
+    done: list[Step] = []
+    try:
+        for do, undo in steps:
+            do(project)
+            done.append(undo)
+    except Exception:
+        for undo in reversed(done):
+            try:
+                undo(project)
+            except Exception:  # keep taking back the rest; the first error wins
+                continue
+        raise

@@ -108,7 +108,6 @@ class VectorLayer(Layer):
         if gdf is None:
             gdf = self.schema.empty_frame(crs)
         self._gdf = self._normalise(gdf)
-        self.edit_buffer = None  # set by layers.edit.EditBuffer while editing
 
     def _normalise(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if not isinstance(gdf, gpd.GeoDataFrame):
@@ -302,7 +301,6 @@ class TableLayer(VectorLayer):
             df = pd.DataFrame({f.name: pd.Series([], dtype=f.dtype) for f in self.schema.fields})
             df.index = pd.Index([], dtype="int64", name="fid")
         self._gdf = self._normalise(df)
-        self.edit_buffer = None
 
     def _normalise(self, df: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(df, pd.DataFrame):

@@ -18,7 +18,7 @@ from layers.errors import ProjectError, T
 from layers.events import Emitter
 from layers.layer import Layer, RasterLayer, TableLayer, VectorLayer
 from layers.selection import Selection
-from layers.undo import EditBuffer, UndoStack
+from layers.undo import UndoStack
 
 DEFAULT_CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E (Yichang)
 
@@ -156,13 +156,6 @@ class Project:
     def apply(self, command):
         """Apply a command through the undo stack (the one way to change features)."""
         return self.undo.push(command)
-
-    def start_editing(self, name: str) -> EditBuffer:
-        layer = self.layer(name)
-        if not isinstance(layer, VectorLayer):  # vector and table layers
-            raise ProjectError(T("only vector layers can be edited", "只有矢量图层可以编辑"),
-                               f"layer '{name}'")
-        return EditBuffer.start(self, layer)
 
     # --- metadata, settings, standards ---------------------------------------------
     def set_metadata(self, **values: Any) -> None:

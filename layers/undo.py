@@ -1,28 +1,26 @@
-"""The GUI-free undo stack and the per-layer edit buffer.
+"""The GUI-free undo stack.
 
-``UndoStack`` is what the Qt shell wraps (QUndoStack-like API: push, undo,
-redo, clean state, macros, merging). ``EditBuffer`` gives a layer QGIS's edit
-session: start editing, change things, then commit (after a schema check of
-what changed) or roll back to the state editing started from.
+``UndoStack`` is what the Qt shell wraps (QUndoStack-like API: push, undo, redo,
+clean state, merging). A step whose undo (or redo) fails stays where it was: the
+stack is unchanged and the failure comes out as a bilingual :class:`EditError`.
+Several changes that must undo as one step are one
+:class:`~layers.commands.MacroCommand`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from layers.commands import Command, MacroCommand
-from layers.errors import EditError, T, ValidationError
+from layers.commands import Command
+from layers.errors import EditError, ProjectError, T
 from layers.events import Emitter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from layers.layer import VectorLayer
     from layers.project import Project
 
-
-def command_layers(cmd: Command) -> set[str]:
-    if isinstance(cmd, MacroCommand):
-        return set().union(*(command_layers(c) for c in cmd.commands)) if cmd.commands else set()
-    return {cmd.layer_id} if cmd.layer_id else set()
+_UNDO = T("undo", "撤销")
+_REDO = T("redo", "重做")
 
 
 class UndoStack:
@@ -31,7 +29,6 @@ class UndoStack:
         self._done: list[Command] = []
         self._undone: list[Command] = []
         self._clean_index: int | None = 0
-        self._macro: MacroCommand | None = None
         self.events = Emitter()
 
     # --- state ------------------------------------------------------------------
@@ -62,11 +59,10 @@ class UndoStack:
 
     # --- operations -----------------------------------------------------------------
     def push(self, cmd: Command) -> Command:
-        """Apply ``cmd`` and record it (merging with the previous one where allowed)."""
+        """Apply ``cmd`` and record it (merging with the previous one where allowed).
+
+        If applying fails nothing is recorded and the error propagates unchanged."""
         cmd.apply(self.project)
-        if self._macro is not None:
-            self._macro.commands.append(cmd)
-            return cmd
         self._record(cmd)
         return cmd
 
@@ -85,36 +81,25 @@ class UndoStack:
             self._undone.clear()
             if self._clean_index is not None and self._clean_index > len(self._done):
                 self._clean_index = None  # the saved state can no longer be reached
-        self._notify_buffers(cmd, "push")
         self.events.emit("changed", self)
 
     def undo(self) -> None:
+        """Revert the last step; if that fails the step stays on the stack."""
         if not self._done:
             return
-        cmd = self._done.pop()
-        cmd.revert(self.project)
-        self._undone.append(cmd)
-        self._notify_buffers(cmd, "undo")
+        cmd = self._done[-1]
+        _attempt(cmd, cmd.revert, self.project, _UNDO)
+        self._undone.append(self._done.pop())
         self.events.emit("changed", self)
 
     def redo(self) -> None:
+        """Re-apply the last undone step; if that fails it stays undone."""
         if not self._undone:
             return
-        cmd = self._undone.pop()
-        cmd.apply(self.project)
-        self._done.append(cmd)
-        self._notify_buffers(cmd, "redo")
+        cmd = self._undone[-1]
+        _attempt(cmd, cmd.apply, self.project, _REDO)
+        self._done.append(self._undone.pop())
         self.events.emit("changed", self)
-
-    def begin_macro(self, text: T) -> None:
-        if self._macro is not None:
-            raise EditError(T("an edit group is already open", "已有未结束的编辑组"), "undo stack")
-        self._macro = MacroCommand(text)
-
-    def end_macro(self) -> None:
-        macro, self._macro = self._macro, None
-        if macro is not None and macro.commands:
-            self._record(macro)
 
     def clear(self) -> None:
         self._done.clear()
@@ -122,87 +107,18 @@ class UndoStack:
         self._clean_index = 0
         self.events.emit("changed", self)
 
-    def drop_layer_commands(self, layer_id: str) -> None:
-        """Forget every command touching one layer (after its edits were committed
-        or rolled back). Commands on other layers are independent and stay."""
-        before = len(self._done)
-        keep_done = [c for c in self._done if layer_id not in command_layers(c)]
-        removed_below_clean = 0
-        if self._clean_index is not None:
-            removed_below_clean = sum(
-                1 for c in self._done[: self._clean_index] if layer_id in command_layers(c))
-        self._done = keep_done
-        self._undone = [c for c in self._undone if layer_id not in command_layers(c)]
-        if self._clean_index is not None:
-            self._clean_index -= removed_below_clean
-        if len(self._done) != before:
-            self.events.emit("changed", self)
 
-    def _notify_buffers(self, cmd: Command, how: str) -> None:
-        for layer_id in command_layers(cmd):
-            try:
-                layer = self.project.layer_by_id(layer_id)
-            except KeyError:
-                continue
-            buffer = getattr(layer, "edit_buffer", None)
-            if buffer is not None:
-                buffer._track(cmd, how)
-
-
-class EditBuffer:
-    """One layer's edit session: what changed since editing started."""
-
-    def __init__(self, project: Project, layer: VectorLayer) -> None:
-        self.project = project
-        self.layer = layer
-        self._snapshot = layer.gdf.copy()
-        self._commands: list[Command] = []
-
-    @classmethod
-    def start(cls, project: Project, layer: VectorLayer) -> EditBuffer:
-        if layer.edit_buffer is not None:
-            return layer.edit_buffer
-        layer.edit_buffer = cls(project, layer)
-        layer.events.emit("editing", layer, editing=True)
-        return layer.edit_buffer
-
-    def _track(self, cmd: Command, how: str) -> None:
-        if how == "undo":
-            if cmd in self._commands:
-                self._commands.remove(cmd)
-        elif cmd not in self._commands:
-            self._commands.append(cmd)
-
-    @property
-    def modified(self) -> bool:
-        return bool(self._commands)
-
-    def changed_fids(self) -> set[int]:
-        """Features added or changed (and still present) since editing started."""
-        touched = set().union(*(c.fids_touched() for c in self._commands)) if self._commands \
-            else set()
-        return {f for f in touched if f in self.layer.gdf.index}
-
-    def summary(self) -> dict[str, int]:
-        before = set(self._snapshot.index)
-        now = set(self.layer.gdf.index)
-        changed = {f for f in self.changed_fids() if f in before}
-        return {"added": len(now - before), "deleted": len(before - now), "changed": len(changed)}
-
-    def commit(self) -> None:
-        """Keep the edits, after checking every added or changed feature against the schema."""
-        issues = self.layer.validate(allowed=self.project.allowed_values,
-                                     fids=sorted(self.changed_fids()))
-        if issues:
-            raise ValidationError(issues)
-        self._finish()
-
-    def rollback(self) -> None:
-        """Discard every edit since editing started."""
-        self.layer._replace_data(self._snapshot)
-        self._finish()
-
-    def _finish(self) -> None:
-        self.project.undo.drop_layer_commands(self.layer.id)
-        self.layer.edit_buffer = None
-        self.layer.events.emit("editing", self.layer, editing=False)
+def _attempt(cmd: Command, step: Callable[[Project], None], project: Project, verb: T) -> None:
+    """Run ``cmd``'s apply or revert; any failure becomes an EditError naming the step."""
+    try:
+        step(project)
+    except Exception as exc:  # every failure must leave the stack usable
+        detail = {lang: exc.message(lang) if isinstance(exc, ProjectError) else str(exc) or
+                  type(exc).__name__ for lang in ("en", "zh")}
+        raise EditError(
+            T(f"cannot {verb.en} “{cmd.text.en}”: {detail['en']}",
+              f"无法{verb.zh}“{cmd.text.zh}”：{detail['zh']}"),
+            "undo stack",
+            T(f"the step stays where it was; fix the cause and {verb.en} again",
+              f"该步骤保持不变；排除原因后请再次{verb.zh}"),
+        ) from exc

@@ -1,4 +1,4 @@
-"""Edits are commands: exact undo/redo, merged drags, edit buffers with commit/rollback."""
+"""Edits are commands: exact undo/redo, merged drags, layer commands by id, failed undo kept."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import X0, Y0, tiny_communities
-from layers.commands import AddFeatures, ChangeAttributes, ChangeGeometry, DeleteFeatures
-from layers.errors import EditError, ValidationError
+from layers.commands import (
+    AddFeatures,
+    ChangeAttributes,
+    ChangeGeometry,
+    Command,
+    DeleteFeatures,
+    MacroCommand,
+    MoveLayer,
+    RemoveLayer,
+    RenameLayer,
+)
+from layers.errors import EditError, T, ValidationError
 from layers.layer import VectorLayer
 from layers.project import Project
 
@@ -78,40 +88,131 @@ def test_no_merge_across_a_save(project):
     assert project.undo.is_clean
 
 
-def test_edit_buffer_rollback_and_commit(project):
+class Boom(Command):
+    """A step that changes a name in ``log`` and fails on apply or revert when told to."""
+
+    def __init__(self, log: list[str], fail_on: str) -> None:
+        self.log = log
+        self.fail_on = fail_on
+        self.armed = False
+
+    def apply(self, project):
+        if self.armed and self.fail_on == "apply":
+            raise RuntimeError("disk gone")
+        self.log.append("boom")
+
+    def revert(self, project):
+        if self.armed and self.fail_on == "revert":
+            raise RuntimeError("disk gone")
+        self.log.remove("boom")
+
+
+def test_rename_then_undo_across_other_edits(project):
+    """Feature edits, a rename and a move interleaved undo and redo in order (what an
+    edit session's commit used to break: the rename vanished from the stack)."""
+    layer = project.layer("communities")
+    other = project.add_layer(VectorLayer("other", "communities", tiny_communities(2)))
+    before = layer.gdf.copy()
+    project.apply(ChangeAttributes(layer.id, {2: {"name": "改名"}}))
+    project.apply(RenameLayer(layer.id, "renamed"))
+    project.apply(MoveLayer(layer.id, 1))
+    project.apply(DeleteFeatures(layer.id, [1]))
+    assert project.names() == ["other", "renamed"] and len(project.undo) == 4
+    for _ in range(4):
+        project.undo.undo()
+    assert project.names() == ["communities", "other"] and other.name == "other"
+    assert_geodataframe_equal(layer.gdf, before)
+    for _ in range(4):
+        project.undo.redo()
+    assert project.names() == ["other", "renamed"] and 1 not in layer.gdf.index
+    assert layer.gdf.at[2, "name"] == "改名"
+
+
+def test_remove_and_move_layer_by_id_survive_a_rename(project):
+    layer = project.layer("communities")
+    project.add_layer(VectorLayer("other", "communities", tiny_communities(2)))
+    move = MoveLayer(layer.id, 1)
+    project.apply(move)
+    project.apply(RenameLayer(layer.id, "renamed"))
+    project.apply(RemoveLayer(layer.id))
+    assert project.names() == ["other"]
+    project.undo.undo()  # the layer comes back where it was, under its new name
+    assert project.names() == ["other", "renamed"]
+    project.undo.undo()
+    project.undo.undo()  # the move undone by id although the name changed since
+    assert project.names() == ["communities", "other"]
+    project.undo.redo()
+    project.undo.redo()
+    project.apply(MoveLayer(layer.id, 0))
+    assert project.names() == ["renamed", "other"]
+    with pytest.raises(EditError, match="no longer in the project"):
+        project.apply(RemoveLayer("no-such-id"))
+
+
+def test_a_revert_that_fails_keeps_the_command(project):
+    log: list[str] = []
+    layer = project.layer("communities")
+    project.apply(ChangeAttributes(layer.id, {1: {"name": "一"}}))
+    boom = project.apply(Boom(log, "revert"))
+    boom.armed = True
+    with pytest.raises(EditError) as err:
+        project.undo.undo()
+    assert "disk gone" in err.value.message("en") and "撤销" in err.value.message("zh")
+    assert len(project.undo) == 2 and project.undo.can_undo and not project.undo.can_redo
+    assert log == ["boom"]
+    boom.armed = False
+    project.undo.undo()  # once the cause is gone the same step undoes
+    project.undo.undo()
+    assert log == [] and layer.gdf.at[1, "name"] == "小区0"
+
+
+def test_a_redo_that_fails_keeps_the_command(project):
+    log: list[str] = []
+    boom = project.apply(Boom(log, "apply"))
+    project.undo.undo()
+    boom.armed = True
+    with pytest.raises(EditError) as err:
+        project.undo.redo()
+    assert "重做" in err.value.message("zh")
+    assert len(project.undo) == 0 and project.undo.can_redo and log == []
+    boom.armed = False
+    project.undo.redo()
+    assert log == ["boom"] and project.undo.can_undo
+
+
+def test_a_macro_that_fails_to_revert_halfway_leaves_the_project_as_it_was(project):
+    log: list[str] = []
+    layer = project.layer("communities")
+    boom = Boom(log, "revert")
+    macro = MacroCommand(T("three steps", "三步"), [
+        ChangeAttributes(layer.id, {1: {"name": "甲"}}),
+        boom,  # the second sub-command to be reverted
+        RenameLayer(layer.id, "renamed"),
+    ])
+    project.apply(macro)
+    after = layer.gdf.copy()
+    boom.armed = True
+    with pytest.raises(EditError):
+        project.undo.undo()
+    assert layer.name == "renamed" and log == ["boom"]  # the rename was re-applied
+    assert_geodataframe_equal(layer.gdf, after)
+    assert len(project.undo) == 1 and project.undo.undo_text("en") == "three steps"
+    boom.armed = False
+    project.undo.undo()
+    assert layer.name == "communities" and log == [] and layer.gdf.at[1, "name"] == "小区0"
+
+
+def test_a_macro_that_fails_to_apply_halfway_changes_nothing(project):
+    log: list[str] = []
     layer = project.layer("communities")
     before = layer.gdf.copy()
-    buffer = project.start_editing("communities")
-    project.apply(DeleteFeatures(layer.id, [1]))
-    project.apply(ChangeAttributes(layer.id, {2: {"name": "改名"}}))
-    assert buffer.summary() == {"added": 0, "deleted": 1, "changed": 1}
-    buffer.rollback()
+    boom = Boom(log, "apply")
+    boom.armed = True
+    with pytest.raises(RuntimeError):
+        project.apply(MacroCommand(T("two steps", "两步"), [
+            ChangeAttributes(layer.id, {1: {"name": "甲"}}), RenameLayer(layer.id, "x"), boom]))
     assert_geodataframe_equal(layer.gdf, before)
-    assert not project.undo.can_undo and layer.edit_buffer is None
-
-    buffer = project.start_editing("communities")
-    project.apply(AddFeatures(layer.id, _rows([None], [10], [shapely.box(X0, Y0, X0 + 1,
-                                                                          Y0 + 1)])))
-    with pytest.raises(ValidationError) as err:
-        buffer.commit()  # name is required
-    assert "name" in err.value.message("en") and "feature 5" in err.value.message("en")
-    assert layer.edit_buffer is buffer  # still editing, nothing lost
-    project.apply(ChangeAttributes(layer.id, {5: {"name": "补名"}}))
-    buffer.commit()
-    assert layer.edit_buffer is None and len(layer) == 5
-    assert not project.undo.can_undo  # committed edits leave the undo stack (as QGIS does)
-
-
-def test_edits_on_other_layers_survive_a_commit(project):
-    other = project.add_layer(VectorLayer("other", "communities", tiny_communities(2)))
-    layer = project.layer("communities")
-    project.start_editing("communities")
-    project.apply(ChangeAttributes(other.id, {1: {"name": "x"}}))
-    project.apply(ChangeAttributes(layer.id, {1: {"name": "y"}}))
-    layer.edit_buffer.commit()
-    assert len(project.undo) == 1
-    project.undo.undo()
-    assert other.gdf.loc[1, "name"] == "小区0"
+    assert layer.name == "communities" and not project.undo.can_undo
 
 
 @pytest.mark.parametrize("field,value,words", [

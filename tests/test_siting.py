@@ -179,12 +179,12 @@ def test_project_errors_are_bilingual():
         run_siting(project, "elder_care", "mclp", k=999)
     assert "999" in err.value.what.en and "999" in err.value.what.zh
     no_streets = build_sample_project("small", 0)
-    no_streets.apply(RemoveLayer("streets"))
+    no_streets.apply(RemoveLayer(no_streets.layer("streets").id))
     with pytest.raises(ProjectError) as err:
         run_siting(no_streets, "elder_care", "mclp", k=1)
     assert "streets" in err.value.what.en and "道路" in err.value.what.zh
     no_parcels = build_sample_project("small", 0)
-    no_parcels.apply(RemoveLayer("parcels"))
+    no_parcels.apply(RemoveLayer(no_parcels.layer("parcels").id))
     with pytest.raises(ProjectError) as err:
         run_siting(no_parcels, "elder_care", "mclp", k=1)
     assert "parcels" in err.value.what.en and "存量用地" in err.value.what.zh

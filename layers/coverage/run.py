@@ -95,7 +95,7 @@ def apply_results(project, result: CoverageResult) -> MacroCommand:
     names = project.names()
     for name in (RESULTS_LAYER, AREAS_LAYER):
         if name in names:
-            commands.append(RemoveLayer(name))
+            commands.append(RemoveLayer(project.layer(name).id))
     commands.append(AddLayer(TableLayer(RESULTS_LAYER, "coverage_results", result.table)))
     if result.areas is not None:
         areas = result.areas.copy()

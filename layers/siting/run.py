@@ -80,7 +80,7 @@ def apply_siting(project, run: SitingRun, parcels: str | None = None) -> MacroCo
     chosen.index = pd.Index(np.arange(1, len(chosen) + 1, dtype=np.int64), name="fid")
     commands = []
     if RESULT_LAYER in project.names():
-        commands.append(RemoveLayer(RESULT_LAYER))
+        commands.append(RemoveLayer(project.layer(RESULT_LAYER).id))
     commands.append(AddLayer(VectorLayer(RESULT_LAYER, "other", chosen, style=dict(RESULT_STYLE))))
     macro = MacroCommand(T("siting results", "选址结果"), commands)
     project.apply(macro)
