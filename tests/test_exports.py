@@ -255,7 +255,7 @@ def test_xlsx_has_a_sheet_per_layer_with_chinese_headers(export_project, tmp_pat
     assert [r[shanty] for r in rows[1:]] == ["是", "否", None]
     facility = list(book["设施"].values)[3]
     cell = book["设施"].cell(row=4, column=2)
-    assert facility[1].startswith("=HYPERLINK") and cell.data_type == "s"
+    assert facility[1].startswith("'=HYPERLINK") and cell.data_type == "s"
     coverage = list(book["覆盖结果"].values)
     assert "至最近设施距离 (m)" in coverage[0] and coverage[1][coverage[0].index(
         "至最近设施距离 (m)")] == pytest.approx(120.46)

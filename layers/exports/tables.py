@@ -4,13 +4,12 @@ Headers are the schema labels in Chinese or English; values are shown as a reade
 expects them (是/否, dates, rounded numbers). Conflicts layers use the conflict
 report's table (:func:`layers.pipelines.report.report_frame`) so the two agree.
 Every table layer of the project (coverage results, programme items, …) is exported
-the same generic way.
+the same generic way. Files are written by :func:`layers.exports.table_writer.write_table`
+(atomic; text that a spreadsheet would run as a formula is quoted).
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,9 +29,9 @@ from layers.exports.common import (
     safe_file_stem,
     select_layers,
 )
-from layers.store.atomic import atomic_target
+from layers.exports.table_writer import write_table
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_WORKBOOK = T("workbook", "工作簿")
 
 
 def table_frame(layer, lang: str) -> pd.DataFrame:
@@ -63,34 +62,13 @@ def tabular_layers(project, names: Sequence[str] | None = None) -> list:
 
 def write_xlsx(project, path: str | Path, names: Sequence[str] | None = None,
                lang: str = "zh") -> Path:
-    """All chosen layers' attributes in one workbook, a sheet per layer (atomic write)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
+    """All chosen layers' attributes in one workbook, a sheet per layer (atomic write;
+    text that a spreadsheet would run as a formula is quoted, see
+    :mod:`layers.exports.table_writer`)."""
     check_language(lang)
-    target = output_path(path, (".xlsx",), T("workbook", "工作簿"))
-    layers = tabular_layers(project, names)
-    book = Workbook(write_only=True)  # streams rows: the city's 165k rows in seconds
-    used: set[str] = set()
-
-    def cell(sheet, value):
-        if isinstance(value, str) and value.startswith("="):
-            text = WriteOnlyCell(sheet, value)
-            text.data_type = "s"  # text that looks like a formula stays text
-            return text
-        return None if _missing(value) else value
-
-    for layer in layers:
-        sheet = book.create_sheet(_sheet_name(layer.name, used))
-        sheet.freeze_panes = "A2"
-        frame = table_frame(layer, lang)
-        sheet.append(list(frame.columns))
-        for row in frame.itertuples(index=False):
-            sheet.append([cell(sheet, v) for v in row])
-    if not layers:
-        book.create_sheet("-")
-    _write(target, lambda tmp: book.save(tmp))
-    return target
+    target = output_path(path, (".xlsx",), _WORKBOOK)
+    frames = {layer.name: table_frame(layer, lang) for layer in tabular_layers(project, names)}
+    return write_table(frames, target, what=_WORKBOOK)
 
 
 def write_csv_folder(project, folder: str | Path, names: Sequence[str] | None = None,
@@ -110,55 +88,5 @@ def write_csv_folder(project, folder: str | Path, names: Sequence[str] | None = 
         while stem.lower() in used:
             stem, n = f"{base}_{n}", n + 1
         used.add(stem.lower())
-        frame = table_frame(layer, lang)
-        target = folder / f"{stem}.csv"
-        _write(target, lambda tmp, frame=frame: _csv(frame, tmp))
-        written.append(target)
+        written.append(write_table(table_frame(layer, lang), folder / f"{stem}.csv"))
     return written
-
-
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(frame.columns)
-        for row in frame.itertuples(index=False):
-            writer.writerow(["" if _missing(v) else _csv_cell(v) for v in row])
-
-
-def _csv_cell(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _is_number(value):
-        return "'" + value  # Excel would run it as a formula
-    return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "sheet"
-    candidate, n = base, 2
-    while candidate.lower() in used:
-        suffix = f" ({n})"
-        candidate, n = base[:31 - len(suffix)] + suffix, n + 1
-    used.add(candidate.lower())
-    return candidate
-
-
-def _write(target: Path, write) -> None:
-    try:
-        with atomic_target(target) as tmp:
-            write(tmp)
-    except OSError as exc:
-        raise ProjectError(T(f"cannot write the table ({exc.strerror})",
-                             f"无法写出表格（{exc.strerror}）"), str(target),
-                           T("choose a folder you can write to, and close the file in Excel",
-                             "请选择可写入的文件夹，并在 Excel 中关闭该文件")) from exc

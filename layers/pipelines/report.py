@@ -8,13 +8,14 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from layers.errors import ProjectError, T
+from layers.errors import T
 from layers.i18n import current_language
 from layers.kinds import CONFLICTS
 from layers.pipelines.conflicts import STATUS_LABELS, TYPE_LABELS
 
 REPORT_SUFFIXES = (".csv", ".xlsx")
 _YES_NO = {True: T("yes", "是"), False: T("no", "否")}
+_REPORT = T("report", "报告")
 
 
 def header(field_name: str, lang: str) -> str:
@@ -52,32 +53,14 @@ def report_frame(conflicts: gpd.GeoDataFrame, lang: str | None = None) -> pd.Dat
 def write_report(conflicts: gpd.GeoDataFrame, path: str | Path, lang: str | None = None) -> Path:
     """Write the conflicts as ``.csv`` (UTF-8 with BOM) or ``.xlsx``, chosen by the extension.
 
-    The file is replaced atomically: a failed write leaves the old file.
+    The file is replaced atomically: a failed write leaves the old file; text a
+    spreadsheet would run as a formula is quoted (:mod:`layers.exports.table_writer`).
 
     Examples
     --------
     >>> write_report(conflicts, "冲突清单.xlsx", lang="zh")  # doctest: +SKIP
     """
-    from layers.store.atomic import atomic_target
+    from layers.exports.table_writer import write_table
 
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in REPORT_SUFFIXES:
-        raise ProjectError(
-            T(f"cannot write a report as {suffix or 'a file without extension'}",
-              f"无法写出 {suffix or '无扩展名'} 格式的报告"),
-            str(target), T("name the file .csv or .xlsx", "请将文件命名为 .csv 或 .xlsx"))
-    table = report_frame(conflicts, lang)
-    try:
-        with atomic_target(target) as tmp:
-            if suffix == ".csv":
-                table.to_csv(tmp, index=False, encoding="utf-8-sig")
-            else:
-                sheet = CONFLICTS.label(lang or current_language())[:31]
-                table.to_excel(tmp, index=False, sheet_name=sheet, engine="openpyxl")
-    except OSError as exc:
-        raise ProjectError(T(f"cannot write the report ({exc.strerror})",
-                             f"无法写出报告（{exc.strerror}）"), str(target),
-                           T("choose a folder you can write to, and close the file in Excel",
-                             "请选择可写入的文件夹，并在 Excel 中关闭该文件")) from exc
-    return target
+    sheet = CONFLICTS.label(lang or current_language())[:31]
+    return write_table({sheet: report_frame(conflicts, lang)}, path, what=_REPORT)

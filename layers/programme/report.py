@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from layers.errors import ProjectError, T
+from layers.errors import T
 from layers.programme.funding import PAYER_LABELS, PAYERS, Split
 from layers.programme.ranking import Plan
 
 SUFFIXES = (".csv", ".xlsx")
+_PLAN = T("plan", "计划")
 PLAN_COLUMNS = ("rank", "fid", "precinct", "name", "names", "district", "score", "willingness",
                 "ready", "status", "cost_yuan", "in_plan", "reason", "cumulative_yuan", "explanation")
 
@@ -40,26 +41,12 @@ def provenance_frame(splits: dict[str, Split]) -> pd.DataFrame:
 
 
 def write_plan(plan: Plan, splits: dict[str, Split], path: str | Path, lang: str | None = None) -> Path:
-    """Write the plan (and, in .xlsx, funding and provenance sheets); atomic replace."""
-    from layers.store.atomic import atomic_target
+    """Write the plan (and, in .xlsx, funding and provenance sheets); atomic replace, and
+    text a spreadsheet would run as a formula is quoted (:mod:`layers.exports.table_writer`)."""
+    from layers.exports.table_writer import write_table
 
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ProjectError(T(f"cannot write a plan as {suffix or 'a file without extension'}",
-                             f"无法写出 {suffix or '无扩展名'} 格式的计划"),
-                           str(target), T("name the file .csv or .xlsx", "请将文件命名为 .csv 或 .xlsx"))
-    try:
-        with atomic_target(target) as tmp:
-            if suffix == ".csv":
-                plan_frame(plan).to_csv(tmp, index=False, encoding="utf-8-sig")
-            else:
-                with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                    plan_frame(plan).to_excel(xl, index=False, sheet_name="plan")
-                    funding_frame(splits, lang).to_excel(xl, index=False, sheet_name="funding")
-                    provenance_frame(splits).to_excel(xl, index=False, sheet_name="sources")
-    except OSError as exc:
-        raise ProjectError(T(f"cannot write the plan ({exc.strerror})", f"无法写出计划（{exc.strerror}）"),
-                           str(target), T("choose a folder you can write to, and close the file in Excel",
-                                          "请选择可写入的文件夹，并在 Excel 中关闭该文件")) from exc
-    return target
+    if Path(path).suffix.lower() == ".csv":
+        return write_table(plan_frame(plan), path, what=_PLAN)
+    frames = {"plan": plan_frame(plan), "funding": funding_frame(splits, lang),
+              "sources": provenance_frame(splits)}
+    return write_table(frames, path, what=_PLAN)

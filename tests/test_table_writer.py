@@ -1,0 +1,205 @@
+"""Every table the product writes goes through one writer that never writes a live formula."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from shapely.geometry import LineString
+
+from conftest import X0, Y0
+from layers.commands import ChangeAttributes, RenameLayer
+from layers.errors import ProjectError, T
+from layers.exports.table_writer import FORMULA_TRIGGERS, neutralise, write_table
+
+NASTY = ['=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)", "-2+3", "\tcmd", "\rcmd", "-5"]
+
+
+def _frame() -> pd.DataFrame:
+    n = len(NASTY)
+    return pd.DataFrame({
+        "name": NASTY,
+        "count": pd.array([-5, 0, 3, None, 1, 2, 7], dtype="Int64"),
+        "share": [-2.5, 0.25, np.nan, 1.0, -0.0, 3.0, 1e-9],
+        "ok": [True, False, True, True, False, True, np.True_],
+        "plain": ["东湖小区"] * n,
+    })
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _xlsx_cells(path: Path, sheet: str | None = None) -> list:
+    book = load_workbook(path)
+    return [cell for row in (book[sheet] if sheet else book.active).iter_rows() for cell in row]
+
+
+def _no_formulas(path: Path) -> None:
+    book = load_workbook(path)
+    formulas = [c.coordinate for s in book.worksheets for row in s.iter_rows() for c in row
+                if c.data_type == "f"]
+    assert formulas == []
+
+
+def test_csv_quotes_formula_text_and_keeps_numbers(tmp_path):
+    out = write_table(_frame(), tmp_path / "t.csv")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = _csv_rows(out)
+    assert rows[0] == ["name", "count", "share", "ok", "plain"]
+    assert [r[0] for r in rows[1:]] == ["'" + v for v in NASTY]
+    assert [r[1] for r in rows[1:]] == ["-5", "0", "3", "", "1", "2", "7"]  # numbers as written
+    assert [r[2] for r in rows[1:3]] == ["-2.5", "0.25"] and rows[3][2] == ""
+    assert {r[4] for r in rows[1:]} == {"东湖小区"}
+
+
+def test_xlsx_quotes_formula_text_and_keeps_numbers(tmp_path):
+    out = write_table({"表": _frame()}, tmp_path / "t.xlsx")
+    _no_formulas(out)
+    book = load_workbook(out)
+    assert book.sheetnames == ["表"]
+    rows = list(book["表"].values)
+    # XML reads a bare carriage return back as a line feed; the quote is what matters
+    assert [r[0] for r in rows[1:]] == ["'" + v.replace("\r", "\n") for v in NASTY]
+    assert [r[1] for r in rows[1:]] == [-5, 0, 3, None, 1, 2, 7]
+    assert rows[1][2] == -2.5 and rows[3][2] is None
+    assert book["表"]["B2"].data_type == "n" and book["表"]["C2"].data_type == "n"
+    assert rows[1][3] is True and rows[7][3] is True
+
+
+def test_headers_and_index_are_cells_too(tmp_path):
+    frame = pd.DataFrame({"=cmd|' /C calc'!A0": [1]}, index=pd.Index(["@x"], name="-id"))
+    rows = _csv_rows(write_table(frame, tmp_path / "h.csv", index=True))
+    assert rows == [["'-id", "'=cmd|' /C calc'!A0"], ["'@x", "1"]]
+    cells = _xlsx_cells(write_table(frame, tmp_path / "h.xlsx", index=True))
+    assert [c.value for c in cells] == ["'-id", "'=cmd|' /C calc'!A0", "'@x", 1]
+
+
+@pytest.mark.parametrize("value", [-5, -5.0, np.int64(-5), np.float64(-2.5), 0, None, True])
+def test_non_text_is_never_altered(value):
+    assert neutralise(value) is value
+
+
+@pytest.mark.parametrize("start", FORMULA_TRIGGERS)
+def test_every_trigger_is_quoted(start):
+    assert neutralise(start + "x") == "'" + start + "x"
+    assert neutralise("x" + start) == "x" + start  # only the first character matters
+
+
+def test_refusals_are_clear_and_leave_the_old_file(tmp_path):
+    with pytest.raises(ProjectError) as err:
+        write_table(_frame(), tmp_path / "t.txt")
+    assert ".txt" in err.value.message("en") and "格式" in err.value.message("zh")
+    with pytest.raises(ValueError, match="one table"):
+        write_table({"a": _frame(), "b": _frame()}, tmp_path / "t.csv")
+    target = tmp_path / "t.xlsx"
+    target.write_bytes(b"old")
+    folder_in_the_way = tmp_path / "dir.csv"
+    folder_in_the_way.mkdir()
+    with pytest.raises(ProjectError) as err:
+        write_table(_frame(), folder_in_the_way, what=T("plan", "计划"))
+    assert "cannot write the plan" in err.value.message("en") and "计划" in err.value.message("zh")
+    assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "dir.csv", "t.xlsx"]
+
+
+
+# --- the product's tables, through the functions the CLI calls -----------------------------
+def _conflicts_with_a_nasty_layer_name() -> gpd.GeoDataFrame:
+    from layers.pipelines import find_conflicts
+    from layers.project import Project
+    from tests.test_pipelines import _project
+
+    project: Project = _project()
+    project.apply(RenameLayer(project.layer("works").id, '=HYPERLINK("http://x","y")'))
+    conflicts = find_conflicts(project)
+    assert (conflicts["layer_a"].astype(str).str.startswith("=")
+            | conflicts["layer_b"].astype(str).str.startswith("=")).any()
+    return conflicts
+
+
+def test_conflict_report_csv_and_xlsx_hold_no_live_formula(tmp_path):
+    from layers.pipelines import write_report
+
+    conflicts = _conflicts_with_a_nasty_layer_name()
+    rows = _csv_rows(write_report(conflicts, tmp_path / "c.csv", lang="en"))
+    texts = [v for r in rows for v in r]
+    assert not any(v.startswith(FORMULA_TRIGGERS) for v in texts)
+    assert any(v.startswith("'=HYPERLINK") for v in texts)
+    xlsx = write_report(conflicts, tmp_path / "c.xlsx", lang="zh")
+    _no_formulas(xlsx)
+    cells = _xlsx_cells(xlsx)
+    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
+    assert any(c.data_type == "n" and isinstance(c.value, float) for c in cells)  # lengths
+
+
+def test_programme_plan_holds_no_live_formula(tmp_path):
+    from layers.programme import community_split, plan_year, set_catalogue_unit_cost
+    from layers.programme.items import add_item_command
+    from layers.programme.report import write_plan
+    from tests.test_programme import make_project
+
+    p = make_project([{"name": "=1+1"}, {"name": "@SUM(A1)"}, {"name": "-2+3"}])
+    set_catalogue_unit_cost(p, "roof_waterproofing", 100.0)
+    for fid in (1, 2, 3):
+        p.apply(add_item_command(p, fid, "roof_waterproofing", 1000))
+    plan = plan_year(p, 2025, None)
+    splits = {str(r.name): community_split(p, int(r.fid)) for r in plan.selected.itertuples()}
+    xlsx = write_plan(plan, splits, tmp_path / "plan.xlsx", "en")
+    _no_formulas(xlsx)
+    book = load_workbook(xlsx)
+    header = [c.value for c in book["plan"][1]]
+    names = [r[header.index("name")] for r in book["plan"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == ["'-2+3", "'=1+1", "'@SUM(A1)"]
+    funding = [r[0] for r in book["funding"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(funding) == ["'-2+3", "'=1+1", "'@SUM(A1)"]
+    costs = [r[header.index("cost_yuan")] for r in book["plan"].iter_rows(min_row=2, values_only=True)]
+    assert costs == [100_000, 100_000, 100_000]
+    rows = _csv_rows(write_plan(plan, splits, tmp_path / "plan.csv", "en"))
+    column = rows[0].index("name")
+    assert sorted(r[column] for r in rows[1:]) == ["'-2+3", "'=1+1", "'@SUM(A1)"]
+
+
+def test_attribute_tables_hold_no_live_formula(tmp_path):
+    from conftest import tiny_communities
+    from layers.exports import write_csv_folder, write_xlsx
+    from layers.layer import VectorLayer
+    from layers.project import Project
+
+    project = Project()
+    layer = project.add_layer(VectorLayer("=小区", "communities", tiny_communities(2)))
+    project.apply(ChangeAttributes(layer.id, {1: {"name": "+1+1"}}))
+    xlsx = write_xlsx(project, tmp_path / "t.xlsx", lang="zh")
+    _no_formulas(xlsx)
+    rows = list(load_workbook(xlsx)["=小区"].values)
+    assert rows[1][1] == "'+1+1" and rows[1][0] == 1 and rows[1][-2] == pytest.approx(X0 + 50)
+    (csv_path,) = write_csv_folder(project, tmp_path / "csv", lang="en")
+    assert _csv_rows(csv_path)[1][1] == "'+1+1"
+    assert float(_csv_rows(csv_path)[1][-1]) == pytest.approx(Y0 + 50)
+
+
+def test_coverage_results_csv_holds_no_live_formula(tmp_path):
+    """What ``precinct coverage --out x.csv`` writes: the results table with its fid column."""
+    from layers.coverage import compute_coverage
+    from layers.demo import build_sample_project
+
+    project = build_sample_project("small", 0)
+    communities = project.layer("communities")
+    first = int(communities.gdf.index[0])
+    project.apply(ChangeAttributes(communities.id, {first: {"name": "=HYPERLINK(\"http://x\")"}}))
+    result = compute_coverage(project, "elder_care", areas=False)
+    rows = _csv_rows(write_table(result.table, tmp_path / "coverage.csv", index=True))
+    assert rows[0][:3] == ["fid", "community_fid", "community"]
+    assert rows[1][2] == "'=HYPERLINK(\"http://x\")" and float(rows[1][5]) > 0
+    assert len(rows) == len(result.table) + 1
+
+
+def test_linestring_geometry_cells_are_text(tmp_path):
+    frame = pd.DataFrame({"shape": [LineString([(0, 0), (1, 1)])]})
+    assert _csv_rows(write_table(frame, tmp_path / "g.csv"))[1] == ["LINESTRING (0 0, 1 1)"]
