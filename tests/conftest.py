@@ -70,3 +70,10 @@ def project() -> Project:
     p = Project(metadata={"title": "test"})
     p.add_layer(VectorLayer("communities", "communities", tiny_communities()))
     return p
+
+
+def finish_job(qtbot, panel, started: bool = True, timeout: int = 60_000) -> bool:
+    """Wait until ``panel``'s background job has ended and its result was handled."""
+    if started:
+        qtbot.waitUntil(lambda: not panel.busy, timeout=timeout)
+    return started

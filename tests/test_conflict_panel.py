@@ -14,6 +14,7 @@ from PyQt5.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
 from app.panels.conflicts import COLUMNS, FID, RAW, ConflictPanel  # noqa: E402
 from app.window.main import MainWindow  # noqa: E402
+from conftest import finish_job  # noqa: E402
 from layers import i18n  # noqa: E402
 from layers.demo import build_sample_project  # noqa: E402
 
@@ -42,13 +43,13 @@ def _column_values(panel: ConflictPanel, name: str) -> list:
     return [panel.proxy.index(r, col).data(RAW) for r in range(panel.proxy.rowCount())]
 
 
-def test_menu_opens_the_panel_and_run_fills_the_table(window):
+def test_menu_opens_the_panel_and_run_fills_the_table(window, qtbot):
     win, panel = window
     titles = [a.text().replace("&", "") for a in win.menuBar().actions()]
     assert any(t.startswith(("Analysis", "分析")) for t in titles)
     assert win.findChild(ConflictPanel, "conflict_panel") is panel
     assert panel.model.rowCount() == 0
-    assert panel.run()
+    assert finish_job(qtbot, panel, panel.run())
     layer = win.project.layer("conflicts")
     assert panel.model.rowCount() == len(layer) > 10
     assert panel.proxy.rowCount() == len(layer)
@@ -57,9 +58,9 @@ def test_menu_opens_the_panel_and_run_fills_the_table(window):
     assert header in ("Type", "冲突类型")
 
 
-def test_sorting_and_filtering(window):
+def test_sorting_and_filtering(window, qtbot):
     win, panel = window
-    panel.run()
+    finish_job(qtbot, panel, panel.run())
     col = COLUMNS.index("length_m")
     panel.table.sortByColumn(col, Qt.DescendingOrder)
     values = [v for v in _column_values(panel, "length_m") if v is not None]
@@ -84,7 +85,7 @@ def test_sorting_and_filtering(window):
 
 def test_click_zooms_canvas_to_the_conflict(window, qtbot):
     win, panel = window
-    panel.run()
+    finish_job(qtbot, panel, panel.run())
     panel.type_combo.setCurrentIndex(panel.type_combo.findData("parallel"))
     index = panel.proxy.index(0, 0)
     rect = panel.table.visualRect(index)
@@ -98,9 +99,9 @@ def test_click_zooms_canvas_to_the_conflict(window, qtbot):
     assert geom.centroid.distance(shapely.Point(centre)) < 1.0
 
 
-def test_status_change_is_undoable(window):
+def test_status_change_is_undoable(window, qtbot):
     win, panel = window
-    panel.run()
+    finish_job(qtbot, panel, panel.run())
     layer = win.project.layer("conflicts")
     panel.table.selectRow(0)
     panel.table.selectRow(0)
@@ -126,7 +127,7 @@ def test_status_change_is_undoable(window):
     win.project.undo.undo()
     assert layer.gdf.at[fid, "status"] == "resolved"
     # a re-run keeps the decision
-    panel.run()
+    finish_job(qtbot, panel, panel.run())
     assert layer.gdf.set_index("conflict_id").loc[
         panel.model.layer.gdf.loc[panel.model.layer.gdf["status"] == "resolved", "conflict_id"].iloc[0],
         "status"] == "resolved"
@@ -135,9 +136,9 @@ def test_status_change_is_undoable(window):
     assert panel.proxy.rowCount() == 1
 
 
-def test_export_writes_the_filtered_rows(window, tmp_path, monkeypatch):
+def test_export_writes_the_filtered_rows(window, qtbot, tmp_path, monkeypatch):
     win, panel = window
-    panel.run()
+    finish_job(qtbot, panel, panel.run())
     panel.type_combo.setCurrentIndex(panel.type_combo.findData("clearance"))
     target = tmp_path / "冲突清单"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
@@ -156,7 +157,7 @@ def test_run_error_is_shown(qtbot, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "critical",
                         staticmethod(lambda parent, title, text: shown.append(text)))
-    assert not panel.run()
+    finish_job(qtbot, panel, panel.run())
     assert shown and "pipelines" in shown[0]
 
 

@@ -274,7 +274,7 @@ def test_rename_and_a_taken_name_is_refused(panel, monkeypatch):
     find_action(panel.context_menu(layer), "rename").trigger()
     assert layer.name == "主干道" and "主干道" in names(panel)
     shown = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _p, _t, text: shown.append(text)))
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda _p, _t, text: shown.append(text)))
     assert not panel.rename_layer(layer, "小区")
     assert layer.name == "主干道" and "exists already" in shown[0]
     panel.project.undo.undo()  # the rename is one undo step

@@ -111,7 +111,7 @@ def test_export_dialog_shows_a_problem(qtbot, project, tmp_path, monkeypatch):
     from app.dialogs.export import ExportDialog
 
     shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: shown.append(a[2]))
     dialog = ExportDialog(project)
     qtbot.addWidget(dialog)
     (tmp_path / "blocked").write_text("a file where a folder is needed")

@@ -12,6 +12,7 @@ pytest.importorskip("pytestqt", reason="pytest-qt is needed for the panel tests"
 
 
 from app.panels.precincts import PrecinctPanel  # noqa: E402
+from conftest import finish_job  # noqa: E402
 from layers.demo import build_sample_project  # noqa: E402
 from layers.precincts import communities_layer, community_adjacency  # noqa: E402
 
@@ -62,7 +63,7 @@ def test_auto_grouping_from_the_panel(qtbot):
     panel.ceiling.setValue(0)
     panel.within.setChecked(True)
     panel.seed.setValue(4)
-    assert panel.run_auto()
+    assert finish_job(qtbot, panel, panel.run_auto())
     assert panel.table.rowCount() > 0
     assert all(pop >= 2500 for pop in panel.stats["population"])
     assert all(panel.stats["contiguous"])

@@ -18,17 +18,18 @@ from PyQt5.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.canvas.map_sheet import SheetSpec, default_title, export_pdf, export_png, render_sheet_image
-from app.worker import run_with_progress
+from app.jobs import start_job
+from app.problems import show_problem
 from layers.errors import ProjectError, T
 from layers.exports import export_html, write_csv_folder, write_gpkg, write_xlsx
 from layers.i18n import current_language
+from layers.snapshot import snapshot_project
 
 FORMATS = (("html", ".html", T("Interactive map (HTML, offline)", "交互地图（HTML，离线可用）")),
            ("pdf", ".pdf", T("Map sheet (PDF)", "图纸（PDF）")),
@@ -152,13 +153,14 @@ class ExportDialog(QDialog):
         """Write every chosen format; a problem is shown and the dialog stays open."""
         lang, layers = self.lang.currentData(), self.chosen_layers()
         spec = self.spec()
+        frozen = snapshot_project(self.project)  # the person may go on editing meanwhile
         writers = {
-            "html": lambda p: export_html(self.project, p, layers, spec.title, lang),
-            "pdf": lambda p: export_pdf(self.project, p, spec),
-            "png": lambda p: export_png(self.project, p, spec),
-            "gpkg": lambda p: write_gpkg(self.project, p, layers, lang),
-            "xlsx": lambda p: write_xlsx(self.project, p, layers, lang),
-            "csv": lambda p: write_csv_folder(self.project, p, layers, lang),
+            "html": lambda p: export_html(frozen, p, layers, spec.title, lang),
+            "pdf": lambda p: export_pdf(frozen, p, spec),
+            "png": lambda p: export_png(frozen, p, spec),
+            "gpkg": lambda p: write_gpkg(frozen, p, layers, lang),
+            "xlsx": lambda p: write_xlsx(frozen, p, layers, lang),
+            "csv": lambda p: write_csv_folder(frozen, p, layers, lang),
         }
         targets = self.targets()
 
@@ -175,9 +177,9 @@ class ExportDialog(QDialog):
             self.written.update(written)
             self.accept()
 
-        def failed(exc: ProjectError) -> None:
-            QMessageBox.warning(self, T("Export failed", "导出失败")(), exc.message())
+        def failed(exc: BaseException) -> None:
+            show_problem(self, exc, T("Export failed", "导出失败")())
 
         # a city-sized HTML or PDF takes seconds: write off the GUI thread, with Cancel
-        self.task = run_with_progress(self, T("Exporting…", "正在导出…")(), work, done, failed)
+        self.task = start_job(self, T("Exporting…", "正在导出…")(), work, done, on_failed=failed)
         return self.task

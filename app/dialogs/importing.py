@@ -19,7 +19,6 @@ from PyQt5.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
@@ -28,6 +27,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from app.problems import guarded, show_problem
 from layers.chinese_offsets import suggest_offset
 from layers.errors import ProjectError, T
 from layers.importing import Source, auto_map, import_layer, read_source
@@ -161,11 +161,9 @@ class ImportDialog(QDialog):
 
     def load(self, path: str | Path, layer: str | None = None) -> bool:
         """Read the file for preview and mapping; False (after a message) if it cannot be read."""
-        try:
-            source = read_source(path, layer=layer, encoding=self.encoding_combo.currentText(),
-                                 kind=self.kind)
-        except ProjectError as exc:
-            self._error(exc)
+        ok, source = guarded(self, read_source, path, layer=layer,
+                             encoding=self.encoding_combo.currentText(), kind=self.kind)
+        if not ok:
             return False
         self.source = source
         self.path_edit.setText(str(path))
@@ -189,20 +187,20 @@ class ImportDialog(QDialog):
         if self.source is None:
             return
         name = self.name_edit.text().strip() or None
-        try:
-            if self.layer_combo.currentText() and self.layer_combo.currentText() != self.source.layer:
-                self.reload()
-            self.report = import_layer(self.project, self.source.path, self.kind, layer_name=name,
-                                       mapping=self.mapping(), coords=self.coords, source=self.source)
-        except ProjectError as exc:
-            self._error(exc)
+        if self.layer_combo.currentText() and self.layer_combo.currentText() != self.source.layer:
+            self.reload()
+        ok, report = guarded(self, import_layer, self.project, self.source.path, self.kind,
+                             layer_name=name, mapping=self.mapping(), coords=self.coords,
+                             source=self.source)
+        if not ok:
             return
+        self.report = report
         self.report_view.setPlainText("\n".join(self.report.lines()))
         self.accept()
 
     # --- helpers ------------------------------------------------------------------------
     def _error(self, exc: ProjectError) -> None:
-        QMessageBox.critical(self, TITLE(), exc.message())
+        show_problem(self, exc, TITLE())
 
     def _show_suggestion(self) -> None:
         src = self.source

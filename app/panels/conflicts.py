@@ -10,16 +10,13 @@ import pandas as pd
 from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PyQt5.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
-    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
     QStyledItemDelegate,
     QTableView,
@@ -27,9 +24,10 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from app.event_bridge import EventBridge
+from app.panels.base import Panel
+from app.problems import apply_command, guarded
 from layers.commands import ChangeAttributes
-from layers.errors import ProjectError, T
+from layers.errors import T
 from layers.i18n import current_language
 from layers.kinds import CONFLICT_STATUS, CONFLICT_TYPES, CONFLICTS
 from layers.pipelines import (
@@ -40,10 +38,12 @@ from layers.pipelines import (
     write_report,
 )
 from layers.pipelines.conflicts import LAYER_NAME
+from layers.snapshot import snapshot_project
 
 TITLE = T("Pipeline conflicts", "管线冲突")
 TEXTS = {
     "run": T("Run", "运行"), "export": T("Export…", "导出…"),
+    "running": T("Finding pipeline conflicts…", "正在查找管线冲突…"),
     "all_types": T("All types", "全部类型"), "all_status": T("All statuses", "全部状态"),
     "search": T("Search…", "搜索…"), "set_status": T("Set status", "设置状态"),
     "zoom": T("Zoom to conflict", "缩放至冲突"),
@@ -148,9 +148,9 @@ class ConflictTableModel(QAbstractTableModel):
             return False
         changes = {int(f): {"status": status} for f in fids
                    if self.layer.gdf.at[int(f), "status"] != status}
-        if changes:
-            self.project.apply(ChangeAttributes(self.layer.id, changes))
-        return True
+        if not changes:
+            return True
+        return apply_command(None, self.project, ChangeAttributes(self.layer.id, changes))
 
 
 class ConflictFilter(QSortFilterProxyModel):
@@ -208,20 +208,18 @@ class StatusDelegate(QStyledItemDelegate):
         model.setData(index, editor.currentData(), Qt.EditRole)
 
 
-class ConflictPanel(QDockWidget):
+class ConflictPanel(Panel):
     """Dock with the conflicts table, its filters and the Run / Export buttons."""
 
+    TITLE = TITLE
+    OBJECT_NAME = "conflict_panel"
 
-    def __init__(self, canvas=None, parent: QWidget | None = None) -> None:
-        super().__init__(TITLE(), parent)
-        self.setObjectName("conflict_panel")
-        self.canvas = canvas
-        self.project = None
+    def __init__(self, window=None, canvas=None) -> None:
+        super().__init__(window, canvas)
         self.model = ConflictTableModel(self)
         self.proxy = ConflictFilter(self)
         self.proxy.setSourceModel(self.model)
         self._build()
-        self._bridge = EventBridge(self._handle_event, self)
 
     # --- building ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -272,19 +270,13 @@ class ConflictPanel(QDockWidget):
         self.proxy.layoutChanged.connect(self._update_count)
 
     # --- project wiring ---------------------------------------------------------------
-    def set_project(self, project) -> None:
-        self.detach()
-        self.project = project
-        if project is not None:
-            project.events.connect(self._bridge.forward)
+    def subscriptions(self, project) -> list:
+        return [project.events]
+
+    def on_project(self, project) -> None:
         self._show_layer()
 
-    def detach(self) -> None:
-        if self.project is not None:
-            self.project.events.disconnect(self._bridge.forward)
-
-
-    def _handle_event(self, event) -> None:
+    def on_event(self, event) -> None:
         if event.type in ("layer_added", "layer_removed"):
             self._show_layer()
         elif event.type == "layer_changed" and event.info.get("layer") is self.model.layer:
@@ -322,18 +314,22 @@ class ConflictPanel(QDockWidget):
 
     # --- actions ----------------------------------------------------------------------
     def run(self) -> bool:
-        """Find the project's conflicts and put them in its conflicts layer (undoable)."""
-        if self.project is None:
+        """Find the conflicts of a snapshot of the pipelines off the GUI thread; they replace
+        the project's conflicts layer as one undo step (a person's statuses are kept)."""
+        if self.project is None or self.busy:
             return False
-        QApplication.setOverrideCursor(Qt.WaitCursor)
-        try:
-            update_conflicts_layer(self.project, find_conflicts(self.project))
-        except ProjectError as exc:
-            QApplication.restoreOverrideCursor()
-            QMessageBox.critical(self, TEXTS["error"](), exc.message())
+        frozen = snapshot_project(self.project)
+
+        def done(found) -> None:
+            if guarded(self, update_conflicts_layer, self.project, found)[0]:
+                self._show_layer()
+
+        job = self.start_job(TEXTS["running"](),
+                             lambda progress, cancelled: find_conflicts(frozen), done)
+        if job is None:
             return False
-        QApplication.restoreOverrideCursor()
-        self._show_layer()
+        self.run_button.setEnabled(False)
+        job.finished.connect(lambda: self.run_button.setEnabled(True))
         return True
 
     def selected_fids(self) -> list[int]:
@@ -388,9 +384,4 @@ class ConflictPanel(QDockWidget):
             return False
         if not path.lower().endswith((".csv", ".xlsx")):
             path += ".xlsx" if "xlsx" in chosen else ".csv"
-        try:
-            write_report(self.visible_conflicts(), path, current_language())
-        except ProjectError as exc:
-            QMessageBox.critical(self, TEXTS["error"](), exc.message())
-            return False
-        return True
+        return guarded(self, write_report, self.visible_conflicts(), path, current_language())[0]

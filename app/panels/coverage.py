@@ -11,13 +11,11 @@ from PyQt5.QtGui import QColor, QPainter, QPen
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDockWidget,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -27,11 +25,12 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from app.worker import Task
-from layers.coverage import CoverageCancelled, apply_results, compute_coverage
+from app.panels.base import Panel
+from layers.coverage import CoverageCancelled, compute_coverage, coverage_command
 from layers.coverage.options import DEFAULT_SERVICES
 from layers.errors import T
 from layers.i18n import current_language
+from layers.snapshot import snapshot_project
 from layers.standards import service_keys
 
 TITLE = T("Life-circle coverage", "生活圈覆盖分析")
@@ -49,6 +48,8 @@ TEXTS = {
     "error": T("Precinct Planner — problem", "片区规划 — 出现问题"),
     "idle": T("Choose services and levels, then Run.", "请选择服务和层级，然后点击“运行”。"),
     "cancelled": T("Cancelled.", "已取消。"),
+    "dropped": T("The project changed while coverage ran; the results were not added.",
+                 "分析期间项目已更换，结果未加入。"),
 }
 SERVICE_COLOURS = ("#d73027", "#4575b4", "#fdae61", "#1a9850", "#762a83", "#8c510a")
 MIN_ZOOM_M = 150.0
@@ -58,20 +59,6 @@ GAP_FIELDS = ("community", "service", "nearest_m", "required_m", "population", "
 def _share(value) -> str:
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) \
         else f"{100 * float(value):.1f}%"
-
-
-class CoverageWorker(Task):
-    """Runs :func:`compute_coverage` off the GUI thread; the results join the project
-    back on the GUI thread (the panel does that when ``done`` arrives)."""
-
-    def __init__(self, project, services, levels, mode, parent=None) -> None:
-        def work(progress, cancelled):
-            result = compute_coverage(project, services, levels, mode, progress=progress, cancel=cancelled)
-            if cancelled():
-                raise CoverageCancelled()
-            return result
-
-        super().__init__(work, parent)
 
 
 class CoverageChart(QWidget):
@@ -121,20 +108,17 @@ class CoverageChart(QWidget):
         painter.end()
 
 
-class CoveragePanel(QDockWidget):
+class CoveragePanel(Panel):
     """Dock: services, levels, mode, Run/Cancel, coverage table and chart, gap list."""
 
-    def __init__(self, main_window=None, parent: QWidget | None = None, canvas=None) -> None:
-        super().__init__(TITLE(), parent if parent is not None else (
-            main_window if isinstance(main_window, QWidget) else None))
-        self.setObjectName("coverage_panel")
-        self.main_window = main_window
-        self.canvas = canvas if canvas is not None else getattr(main_window, "canvas", None)
-        self.project = getattr(main_window, "project", None)
+    TITLE = TITLE
+    OBJECT_NAME = "coverage_panel"
+
+    def __init__(self, window=None, canvas=None) -> None:
+        super().__init__(window, canvas)
         self.result = None
-        self.worker: CoverageWorker | None = None
         self._build()
-        self.set_project(self.project)
+        self.set_project(getattr(window, "project", None))
 
     # --- building ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -188,8 +172,7 @@ class CoveragePanel(QDockWidget):
         layout.addWidget(self.gaps, 1)
         self.setWidget(body)
 
-    def set_project(self, project) -> None:
-        self.project = project
+    def on_project(self, project) -> None:
         self.services.clear()
         if project is None:
             return
@@ -210,23 +193,34 @@ class CoveragePanel(QDockWidget):
 
     # --- running ----------------------------------------------------------------------
     def run(self) -> bool:
-        """Start a run in a worker thread; False when one is running or nothing to run."""
-        if self.project is None or (self.worker is not None and self.worker.isRunning()):
+        """Start a run off the GUI thread on a snapshot of the project; False when one is
+        running or there is no project. The results join the project they were computed
+        for, as one undo step — or are dropped if another project was opened meanwhile."""
+        if self.project is None or self.busy:
             return False
-        self.worker = CoverageWorker(self.project, self.chosen_services(), self.levels.text(),
-                                     self.mode.currentData(), self)
-        self.worker.progressed.connect(self._on_progress)
-        self.worker.done.connect(self._on_done)
-        self.worker.failed.connect(self._on_failed)
+        frozen = snapshot_project(self.project)
+        services, levels, mode = self.chosen_services(), self.levels.text(), self.mode.currentData()
+
+        def work(progress, cancelled):
+            result = compute_coverage(frozen, services, levels, mode, progress=progress,
+                                      cancel=cancelled)
+            if cancelled():
+                raise CoverageCancelled()
+            return result
+
+        job = self.start_job(TITLE(), work, self._on_done, on_failed=self._on_failed,
+                             on_cancelled=self._on_cancelled, on_dropped=self._on_dropped,
+                             dialog=False)
+        job.progressed.connect(self._on_progress)
+        job.finished.connect(self._finish)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
-        self.worker.start()
         return True
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        if self.busy:
+            self.job.cancel()
 
     def _finish(self) -> None:
         self.run_button.setEnabled(True)
@@ -236,18 +230,25 @@ class CoveragePanel(QDockWidget):
         self.progress.setValue(int(100 * fraction))
         self.status.setText(text)
 
+    def _on_cancelled(self) -> None:
+        self._finish()
+        self.status.setText(TEXTS["cancelled"]())
+
+    def _on_dropped(self, _result) -> None:
+        self._finish()
+        self.status.setText(TEXTS["dropped"]())
+
     def _on_failed(self, exc) -> None:
         self._finish()
         if isinstance(exc, CoverageCancelled):
-            self.status.setText(TEXTS["cancelled"]())
+            self._on_cancelled()
             return
-        self.status.setText(exc.message())
-        QMessageBox.critical(self, TEXTS["error"](), exc.message())
+        self.status.setText(self.report(exc))
 
     def _on_done(self, result) -> None:
         self._finish()
-        apply_results(self.project, result)
-        self.show_result(result)
+        if self.apply(lambda: coverage_command(self.project, result)):
+            self.show_result(result)
 
     # --- showing ----------------------------------------------------------------------
     def show_result(self, result) -> None:

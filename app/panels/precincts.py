@@ -14,12 +14,10 @@ from PyQt5.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -28,8 +26,9 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from app.event_bridge import EventBridge
-from layers.errors import ProjectError, T
+from app.panels.base import Panel
+from app.problems import guarded
+from layers.errors import T
 from layers.i18n import current_language
 from layers.precincts import (
     Limits,
@@ -67,19 +66,19 @@ COLUMNS = ("precinct", "communities", "population", "households", "pop60", "pop0
            "old", "missing", "warnings")
 
 
-class PrecinctPanel(QDockWidget):
+class PrecinctPanel(Panel):
     """Dock: precinct statistics table, community list, assign, automatic grouping, undo."""
 
-    def __init__(self, canvas=None, parent: QWidget | None = None) -> None:
-        super().__init__(TITLE(), parent)
-        self.setObjectName("precinct_panel")
-        self.canvas = canvas
-        self.project = None
+    TITLE = TITLE
+    OBJECT_NAME = "precinct_panel"
+
+    def __init__(self, window=None, canvas=None) -> None:
+        super().__init__(window, canvas)
+        canvas = self.canvas
         self.stats = None
         self.adjacency = None
         self._syncing = False
         self._previous_tool = None
-        self._bridge = EventBridge(self._on_selection, self)
         self._build()
         self.brush = None
         if canvas is not None:
@@ -153,21 +152,21 @@ class PrecinctPanel(QDockWidget):
         self.setWidget(body)
 
     # --- project ----------------------------------------------------------------------
-    def set_project(self, project) -> None:
-        if self.project is not None:
-            self.project.undo.events.disconnect(self._on_undo_changed)
-            self.project.selection.events.disconnect(self._bridge.forward)
-        self.project = project
+    def subscriptions(self, project) -> list:
+        return [project.selection.events, project.undo.events]
+
+    def on_project(self, project) -> None:
         if project is not None:
-            project.selection.events.connect(self._bridge.forward)
             limits = Limits.from_standards(project.standards())
             self.floor.setValue(int(limits.minimum or 0))
             self.ceiling.setValue(int(limits.maximum or 0))
-            project.undo.events.connect(self._on_undo_changed)
         self.refresh()
 
-    def _on_undo_changed(self, _event=None) -> None:
-        self.refresh()
+    def on_event(self, event) -> None:
+        if event.type == "selection":
+            self._on_selection(event)
+        elif event.type == "changed":  # an edit, undo or redo
+            self.refresh()
 
     def limits(self) -> Limits:
         ceiling = self.ceiling.value()
@@ -309,37 +308,46 @@ class PrecinctPanel(QDockWidget):
     def assign_selected(self) -> bool:
         if self.project is None:
             return False
-        try:
-            assign(self.project, self.selected_fids(), self.name.currentText())
-        except ProjectError as exc:
-            self._error(exc)
-            return False
-        return True
+        fids, name = self.selected_fids(), self.name.currentText()
+        return guarded(self, assign, self.project, fids, name)[0]
 
     def run_auto(self) -> bool:
-        if self.project is None:
+        """Group the communities off the GUI thread (on a copy of the communities); the
+        grouping replaces the unlocked precincts as one undo step when it is done."""
+        if self.project is None or self.busy or self.adjacency is None:
             return False
-        try:
-            comm = communities_layer(self.project).gdf
-            _, locked = locked_precincts(self.project)
-            limits = self.limits()
-            result = group_communities(comm, self.adjacency, limits.minimum, limits.maximum,
-                                       within="subdistrict" if self.within.isChecked() else None,
-                                       locked_fids=locked, seed=self.seed.value())
-            apply_grouping(self.project, result, self.adjacency.gap_m)
-        except ProjectError as exc:
-            self._error(exc)
+        ok, inputs = guarded(self, self._grouping_inputs)
+        if not ok:
             return False
-        self.status.setText(TEXTS["grouped"]().format(k=result.n_regions,
-                                                     u=len(result.unassigned())))
+        comm, locked, limits, within, seed = inputs
+        adjacency = self.adjacency
+
+        def work(progress, cancelled):
+            return group_communities(comm, adjacency, limits.minimum, limits.maximum,
+                                     within=within, locked_fids=locked, seed=seed)
+
+        def done(result) -> None:
+            if guarded(self, apply_grouping, self.project, result, adjacency.gap_m)[0]:
+                self.status.setText(TEXTS["grouped"]().format(k=result.n_regions,
+                                                             u=len(result.unassigned())))
+
+        job = self.start_job(TEXTS["auto"](), work, done)
+        if job is None:
+            return False
+        self.auto_button.setEnabled(False)
+        job.finished.connect(lambda: self.auto_button.setEnabled(True))
         return True
+
+    def _grouping_inputs(self) -> tuple:
+        comm = communities_layer(self.project).gdf.copy()
+        _, locked = locked_precincts(self.project)
+        return (comm, locked, self.limits(),
+                "subdistrict" if self.within.isChecked() else None, self.seed.value())
 
     def undo(self) -> None:
         if self.project is not None:
             self.project.undo.undo()
 
-    def _error(self, exc: ProjectError) -> None:
-        QMessageBox.critical(self, TEXTS["error"](), exc.message())
 
 
 def _spin(parent: QWidget, value: int) -> QSpinBox:

@@ -12,13 +12,11 @@ from PyQt5.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDockWidget,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -29,7 +27,8 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from app.event_bridge import EventBridge
+from app.panels.base import Panel
+from app.problems import guarded
 from layers.commands import ChangeAttributes
 from layers.errors import ProjectError, T
 from layers.programme import (
@@ -116,17 +115,16 @@ class FundingChart(QWidget):
         painter.end()
 
 
-class ProgrammePanel(QDockWidget):
+class ProgrammePanel(Panel):
     """Dock with one tab per part of the programme for the chosen community."""
 
+    TITLE = TITLE
+    OBJECT_NAME = "programme_panel"
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(TITLE(), parent)
-        self.setObjectName("programme_panel")
-        self.project = None
+    def __init__(self, window=None, canvas=None) -> None:
+        super().__init__(window, canvas)
         self._filling = False
         self._build()
-        self._bridge = EventBridge(lambda _e: self.refresh(), self)
 
     # --- building ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -237,14 +235,16 @@ class ProgrammePanel(QDockWidget):
         self.setWidget(body)
 
     # --- project wiring ---------------------------------------------------------------
-    def set_project(self, project) -> None:
-        if self.project is not None:
-            self.project.events.disconnect(self._bridge.forward)
-        self.project = project
+    def subscriptions(self, project) -> list:
+        return [project.events]
+
+    def on_event(self, event) -> None:
+        self.refresh()
+
+    def on_project(self, project) -> None:
         self.community_combo.blockSignals(True)
         self.community_combo.clear()
         if project is not None:
-            project.events.connect(self._bridge.forward)
             try:
                 gdf = communities_layer(project).gdf
             except ProjectError:
@@ -263,12 +263,7 @@ class ProgrammePanel(QDockWidget):
         self.community_combo.setCurrentIndex(self.community_combo.findData(int(fid)))
 
     def _guard(self, action) -> bool:
-        try:
-            action()
-        except ProjectError as exc:
-            QMessageBox.critical(self, TX["error"](), exc.message())
-            return False
-        return True
+        return guarded(self, action)[0]
 
     def refresh(self) -> None:
         if self.project is None or self.fid() is None or self._filling:
@@ -342,15 +337,15 @@ class ProgrammePanel(QDockWidget):
             field = "quantity" if item.column() == 4 else "unit_cost_yuan"
             raw = item.text().replace(",", "").strip()
             change = {field: None if raw in ("", "—") else raw}
-        if not self._guard(lambda: self.project.apply(ChangeAttributes(layer.id, {row_fid: change}))):
+        if not self.apply(ChangeAttributes(layer.id, {row_fid: change})):
             self.refresh()
 
     def prefill(self) -> bool:
-        command = prefill_command(self.project, [self.fid()])
-        if command is not None:
-            self.project.apply(command)
+        ok, command = guarded(self, prefill_command, self.project, [self.fid()])
+        if ok and command is not None:
+            ok = self.apply(command)
         self.refresh()
-        return command is not None
+        return ok and command is not None
 
     def _fill_ranking(self) -> None:
         for term, w in weights(self.project.standards()).items():

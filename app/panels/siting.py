@@ -10,13 +10,11 @@ from __future__ import annotations
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (
     QComboBox,
-    QDockWidget,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -25,8 +23,11 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from layers.errors import ProjectError, T
+from app.panels.base import Panel
+from app.problems import guarded
+from layers.errors import T
 from layers.i18n import current_language
+from layers.snapshot import snapshot_project
 
 TITLE = T("Siting", "设施选址")
 TX = {
@@ -53,11 +54,12 @@ TX = {
 SERVICES = ("elder_care", "childcare", "meal_point")
 
 
-class SitingPanel(QDockWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(TITLE(), parent)
-        self.setObjectName("siting_panel")
-        self.project = None
+class SitingPanel(Panel):
+    TITLE = TITLE
+    OBJECT_NAME = "siting_panel"
+
+    def __init__(self, window=None, canvas=None) -> None:
+        super().__init__(window, canvas)
         self.run = None
         self.whatif = None
         body = QWidget(self)
@@ -105,8 +107,7 @@ class SitingPanel(QDockWidget):
         self.parcels.itemChanged.connect(self._toggle_parcel)
 
     # --- project ----------------------------------------------------------------
-    def set_project(self, project) -> None:
-        self.project = project
+    def on_project(self, project) -> None:
         self.run = None
         self.whatif = None
         self.service.blockSignals(True)
@@ -139,23 +140,20 @@ class SitingPanel(QDockWidget):
         self.parcels.blockSignals(False)
 
     # --- actions ------------------------------------------------------------------
-    def _fail(self, exc: ProjectError) -> None:
-        QMessageBox.warning(self, TX["error"](), exc.message())
-
     def run_now(self):
-        """Solve off the GUI thread (an exact MCLP on a city takes seconds, with a progress
-        dialog and Cancel); the table fills when it is done. Returns the task."""
-        from app.worker import run_with_progress
+        """Solve off the GUI thread on a snapshot (an exact MCLP on a city takes seconds,
+        with a progress dialog and Cancel); the table fills when it is done. Returns the job."""
         from layers.siting import run_siting
 
-        project, service = self.project, self.service.currentData()
+        if self.project is None:
+            return None
+        frozen, service = snapshot_project(self.project), self.service.currentData()
         objective, k, weight = self.objective.currentData(), self.count.value(), self.weight.currentData()
         self.run = None
-        self.task = run_with_progress(
-            self, TX["running"](),
-            lambda progress, cancelled: run_siting(project, service, objective, k=k, weight=weight),
-            self.show_run, self._fail)
-        return self.task
+        return self.start_job(
+            TX["running"](),
+            lambda progress, cancelled: run_siting(frozen, service, objective, k=k, weight=weight),
+            self.show_run)
 
     def show_run(self, run) -> None:
         self.run = run
@@ -177,10 +175,10 @@ class SitingPanel(QDockWidget):
         self.apply_button.setEnabled(len(table) > 0)
 
     def apply_now(self) -> None:
-        from layers.siting import apply_siting
+        from layers.siting.run import siting_command
 
         if self.run is not None:
-            apply_siting(self.project, self.run)
+            self.apply(lambda: siting_command(self.project, self.run))
 
     def _reset_whatif(self) -> None:
         self.whatif = None
@@ -190,15 +188,16 @@ class SitingPanel(QDockWidget):
     def _toggle_parcel(self, item: QListWidgetItem) -> None:
         from layers.siting.whatif import SitingWhatIf
 
-        try:
+        def place():
             if self.whatif is None:
                 self.whatif = SitingWhatIf(self.project, self.service.currentData(),
                                            self.weight.currentData())
             fid = int(item.data(Qt.UserRole))
-            change = (self.whatif.place(fid) if item.checkState() == Qt.Checked
-                      else self.whatif.remove(fid))
-        except ProjectError as exc:
-            self._fail(exc)
+            return (self.whatif.place(fid) if item.checkState() == Qt.Checked
+                    else self.whatif.remove(fid))
+
+        ok, change = guarded(self, place)
+        if not ok:
             return
         self.whatif_label.setText(TX["whatif_result"].format(
             n=len(change.placed), before=change.share_before, after=change.share_after,

@@ -8,7 +8,6 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDockWidget,
     QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
@@ -20,8 +19,9 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from app.worker import Task
-from layers.errors import ProjectError, T
+from app.panels.base import Panel
+from layers.errors import T
+from layers.snapshot import snapshot_layer
 
 TITLE = T("Topology check", "拓扑检查")
 TEXTS = {
@@ -38,14 +38,13 @@ HEADERS = (T("Problem", "问题"), T("Communities", "小区"), T("Area m²", "�
 ISSUE = Qt.UserRole
 
 
-class TopologyPanel(QDockWidget):
-    def __init__(self, canvas=None, parent=None) -> None:
-        super().__init__(TITLE(), parent)
-        self.setObjectName("topology_panel")
-        self.canvas = canvas
-        self.project = None
+class TopologyPanel(Panel):
+    TITLE = TITLE
+    OBJECT_NAME = "topology_panel"
+
+    def __init__(self, window=None, canvas=None) -> None:
+        super().__init__(window, canvas)
         self.issues: list = []
-        self.task: Task | None = None
         body = QWidget(self)
         layout = QVBoxLayout(body)
         row = QHBoxLayout()
@@ -85,8 +84,15 @@ class TopologyPanel(QDockWidget):
         self.setWidget(body)
 
     # --- project ----------------------------------------------------------------------
-    def set_project(self, project) -> None:
-        self.project = project
+    def subscriptions(self, project) -> list:
+        return [project.events]
+
+    def on_event(self, event) -> None:
+        if event.type in ("layer_added", "layer_removed") or (
+                event.type == "layer_changed" and event.info.get("change") == "name"):
+            self.on_project(self.project)
+
+    def on_project(self, project) -> None:
         self.layer_box.clear()
         self.issues = []
         self.table.setRowCount(0)
@@ -102,24 +108,32 @@ class TopologyPanel(QDockWidget):
 
     def layer(self):
         layer_id = self.layer_box.currentData()
-        return None if layer_id is None else self.project.layer_by_id(layer_id)
+        if layer_id is None or self.project is None:
+            return None
+        try:
+            return self.project.layer_by_id(layer_id)
+        except KeyError:  # removed meanwhile
+            return None
 
     # --- checking ---------------------------------------------------------------------
     def run(self) -> bool:
-        """Start the check in a worker thread; ``self.task`` finishes with the results."""
+        """Check a snapshot of the layer off the GUI thread; the table fills when done."""
         layer = self.layer()
-        if layer is None or (self.task is not None and self.task.isRunning()):
+        if layer is None or self.busy:
             return False
         from layers.editing import check_topology
 
-        tolerance = self.tolerance.value()
-        self.task = Task(lambda progress, cancelled: check_topology(layer, tolerance), self)
-        self.task.done.connect(self.show_issues)
-        self.task.failed.connect(lambda exc: self.status.setText(exc.message()))
+        frozen, tolerance = snapshot_layer(layer), self.tolerance.value()
+
+        def failed(exc) -> None:
+            self.status.setText(self.report(exc))
+
+        job = self.start_job(TEXTS["running"](),
+                             lambda progress, cancelled: check_topology(frozen, tolerance),
+                             self.show_issues, on_failed=failed, dialog=False)
         self.run_button.setEnabled(False)
-        self.task.finished.connect(lambda: self.run_button.setEnabled(True))
+        job.finished.connect(lambda: self.run_button.setEnabled(True))
         self.status.setText(TEXTS["running"]())
-        self.task.start()
         return True
 
     def show_issues(self, issues) -> None:
@@ -172,10 +186,7 @@ class TopologyPanel(QDockWidget):
             return False
         fid = int(self.give_to.currentData() if give_to is None else give_to)
         build = fix_overlap_command if issue.kind == "overlap" else fix_gap_command
-        try:
-            self.project.apply(build(self.project, layer.id, issue, fid))
-        except ProjectError as exc:
-            self.status.setText(exc.message())
+        if not self.apply(lambda: build(self.project, layer.id, issue, fid)):
             return False
         from layers.editing import check_topology
 

@@ -7,7 +7,7 @@ import sys
 
 from PyQt5.QtWidgets import QApplication, QMessageBox
 
-from layers.errors import ProjectError, T
+from layers.errors import T
 from layers.i18n import set_language
 
 NO_SAMPLE = T("The sample city could not be opened; starting with an empty project.",
@@ -29,15 +29,16 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
     if lang:
         set_language(lang)
 
-    from app.window.main import MainWindow, load_project_interactively, show_error
+    from app.problems import install_exception_hooks, show_problem
+    from app.window.main import MainWindow, load_project_interactively
     from layers.project import Project
     from layers.resources import sample_project_path
 
     target = path if path is not None else str(sample_project_path())
     try:
         project = load_project_interactively(target)
-    except ProjectError as exc:  # e.g. the recovery check itself failed
-        show_error(None, exc)
+    except Exception as exc:  # noqa: BLE001 - e.g. the recovery check itself failed
+        show_problem(None, exc)
         project = None
     if project is not None and path is None:
         project.path = None  # the bundled sample is a template: Save asks where to write
@@ -47,6 +48,11 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
         QMessageBox.information(None, "Precinct Planner", NO_SAMPLE())
         project = Project()
     window = MainWindow(project)
+    # an exception escaping a slot is shown and logged; it never ends the app
+    install_exception_hooks(lambda: window)
+    from app.jobs import stop_jobs
+
+    app.aboutToQuit.connect(stop_jobs)
     window.show()
     if screenshot is not None:
         app.processEvents()

@@ -21,6 +21,7 @@ from app.canvas.view import MapCanvas
 from app.panels.attributes.table import AttributeTableDock
 from app.panels.identify import IdentifyDock
 from app.panels.layer_tree.panel import LayerPanel
+from app.problems import guarded
 from app.window.files import RecentFiles, language_menu
 from app.window.texts import (  # noqa: F401 (PANELS is read by tests and docs)
     ABOUT_TEXT,
@@ -40,7 +41,6 @@ from app.window.texts import (  # noqa: F401 (PANELS is read by tests and docs)
 from app.window.tools import TEXTS, WindowTools
 from app.window.undo_actions import UndoActions
 from layers import __version__
-from layers.errors import ProjectError
 from layers.i18n import current_language
 from layers.project import Project
 
@@ -56,10 +56,6 @@ def project_title(project: Project, lang: str | None = None) -> str:
     return project.path.stem if project.path else UNTITLED(lang)
 
 
-def show_error(parent: QWidget | None, exc: ProjectError) -> None:
-    QMessageBox.critical(parent, ERROR_TITLE(), exc.message())
-
-
 def load_project_interactively(path: str | Path, parent: QWidget | None = None) -> Project | None:
     """Open a project, offering a newer recovery file; errors are shown, None returned."""
     from layers.store import find_recovery, open_project
@@ -72,11 +68,7 @@ def load_project_interactively(path: str | Path, parent: QWidget | None = None) 
                                       QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         if answer == QMessageBox.Yes:
             target = recovery
-    try:
-        return open_project(target)
-    except ProjectError as exc:
-        show_error(parent, exc)
-        return None
+    return guarded(parent, open_project, target)[1]
 
 
 class MainWindow(QMainWindow):
@@ -228,11 +220,8 @@ class MainWindow(QMainWindow):
 
         if self.project is None or self.project.undo.is_clean:
             return None
-        try:
-            return autosave(self.project)
-        except ProjectError as exc:
-            self.statusBar().showMessage(exc.message(), 8000)
-            return None
+        return guarded(self, autosave, self.project,
+                       say=lambda text: self.statusBar().showMessage(text, 8000))[1]
 
     def _update_title(self) -> None:
         dirty = "" if self.project is None or self.project.undo.is_clean else "*"
@@ -302,10 +291,7 @@ class MainWindow(QMainWindow):
     def _save_to(self, path: Path) -> bool:
         from layers.store import save_project
 
-        try:
-            save_project(self.project, path)
-        except ProjectError as exc:
-            show_error(self, exc)
+        if not guarded(self, save_project, self.project, path)[0]:
             return False
         self._update_title()
         self.recent.add(path)
@@ -317,9 +303,8 @@ class MainWindow(QMainWindow):
         if key not in self.panels:
             import importlib
 
-            module, name, wants_canvas = PANELS[key]
-            cls = getattr(importlib.import_module(module), name)
-            panel = cls(self.canvas, self) if wants_canvas else cls(self)
+            module, name = PANELS[key]
+            panel = getattr(importlib.import_module(module), name)(self, self.canvas)
             self.addDockWidget(Qt.RightDockWidgetArea, panel)
             panel.set_project(self.project)
             self.panels[key] = panel
@@ -380,6 +365,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosave_timer.stop()
+        from app.jobs import stop_jobs
+
+        stop_jobs(self)  # work started here ends before its window goes
         self.canvas.detach()
         self.layer_panel.detach()
         self.attribute_table.detach()

@@ -43,14 +43,14 @@ MENU = {
     "language": T("&Language (applies on restart)", "界面语言(&L)（重启后生效）"),
     "attributes": T("&Attribute table", "属性表(&A)"),
 }
-# analysis docks: menu key → (module, class, whether it takes the canvas)
+# analysis docks: menu key → (module, class); each is built as cls(window, canvas)
 PANELS = {
-    "conflicts": ("app.panels.conflicts", "ConflictPanel", True),
-    "coverage": ("app.panels.coverage", "CoveragePanel", False),
-    "programme": ("app.panels.programme", "ProgrammePanel", False),
-    "siting": ("app.panels.siting", "SitingPanel", False),
-    "precincts": ("app.panels.precincts", "PrecinctPanel", True),
-    "topology": ("app.panels.topology", "TopologyPanel", True),
+    "conflicts": ("app.panels.conflicts", "ConflictPanel"),
+    "coverage": ("app.panels.coverage", "CoveragePanel"),
+    "programme": ("app.panels.programme", "ProgrammePanel"),
+    "siting": ("app.panels.siting", "SitingPanel"),
+    "precincts": ("app.panels.precincts", "PrecinctPanel"),
+    "topology": ("app.panels.topology", "TopologyPanel"),
 }
 STATUS = {
     "xy": T("x {x:,.1f}  y {y:,.1f} m", "X {x:,.1f}  Y {y:,.1f} 米"),

@@ -20,7 +20,8 @@ from app.canvas.map_tools import (
     VertexTool,
     ZoomBoxTool,
 )
-from layers.errors import ProjectError, T
+from app.problems import apply_command
+from layers.errors import T
 
 TEXTS = {
     "tools": T("Map tools", "地图工具"), "edit": T("&Edit", "编辑(&E)"),
@@ -180,10 +181,9 @@ class WindowTools:
         form.setObjectName("feature_form")
 
         def add() -> None:
-            try:
-                project.apply(add_feature_command(project, layer.id, geometry, form.values()))
-            except ProjectError as exc:
-                self.window.show_problem(exc.message())
+            apply_command(self.window, project,
+                          lambda: add_feature_command(project, layer.id, geometry, form.values()),
+                          say=self.window.show_problem)
 
         form.accepted.connect(add)
         form.open()
@@ -200,12 +200,7 @@ class WindowTools:
         return layer, sorted(project.selection.fids(layer.id))
 
     def _apply(self, build) -> bool:
-        try:
-            self.window.project.apply(build())
-        except ProjectError as exc:
-            self.window.show_problem(exc.message())
-            return False
-        return True
+        return apply_command(self.window, self.window.project, build, say=self.window.show_problem)
 
     def delete_selected(self) -> bool:
         from layers.editing import delete_command

@@ -16,8 +16,10 @@ from layers.coverage.run import (
     apply_results,
     compute_coverage,
     coverage,
+    coverage_command,
 )
 from layers.coverage.whatif import CoverageSession
 
 __all__ = ["AREAS_LAYER", "RESULTS_LAYER", "CoverageCancelled", "CoverageOptions", "CoverageResult",
-           "CoverageSession", "apply_results", "compute_coverage", "coverage", "resolve_options"]
+           "CoverageSession", "apply_results", "compute_coverage", "coverage", "coverage_command",
+           "resolve_options"]

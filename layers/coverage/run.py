@@ -88,6 +88,13 @@ def compute_coverage(project, services=None, levels=None, mode: str = "network",
 def apply_results(project, result: CoverageResult) -> MacroCommand:
     """Put the results table (and the service areas) into the project, replacing those of
     an earlier run, as one undoable step."""
+    macro = coverage_command(project, result)
+    project.apply(macro)
+    return macro
+
+
+def coverage_command(project, result: CoverageResult) -> MacroCommand:
+    """The one command that puts ``result`` into ``project`` (not yet applied)."""
     from layers.layer import TableLayer, VectorLayer
     from styles import default_style
 
@@ -102,6 +109,4 @@ def apply_results(project, result: CoverageResult) -> MacroCommand:
         areas.index = pd.Index(range(1, len(areas) + 1), name="fid")
         commands.append(AddLayer(VectorLayer(AREAS_LAYER, "service_areas", areas,
                                              style=default_style("service_areas"), opacity=0.6)))
-    macro = MacroCommand(T("coverage results", "覆盖分析结果"), commands)
-    project.apply(macro)
-    return macro
+    return MacroCommand(T("coverage results", "覆盖分析结果"), commands)

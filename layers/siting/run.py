@@ -68,6 +68,13 @@ def run_siting(project, service: str = "elder_care", objective: str = "mclp", k:
 def apply_siting(project, run: SitingRun, parcels: str | None = None) -> MacroCommand:
     """Put the chosen parcels into the project as the ``siting_results`` layer (replacing
     an earlier one), as one undoable step."""
+    macro = siting_command(project, run, parcels)
+    project.apply(macro)
+    return macro
+
+
+def siting_command(project, run: SitingRun, parcels: str | None = None) -> MacroCommand:
+    """The one command that adds ``run``'s chosen parcels to ``project`` (not yet applied)."""
     from layers.layer import VectorLayer
 
     frame = parcels_frame(project, parcels)
@@ -82,6 +89,4 @@ def apply_siting(project, run: SitingRun, parcels: str | None = None) -> MacroCo
     if RESULT_LAYER in project.names():
         commands.append(RemoveLayer(project.layer(RESULT_LAYER).id))
     commands.append(AddLayer(VectorLayer(RESULT_LAYER, "other", chosen, style=dict(RESULT_STYLE))))
-    macro = MacroCommand(T("siting results", "选址结果"), commands)
-    project.apply(macro)
-    return macro
+    return MacroCommand(T("siting results", "选址结果"), commands)

@@ -32,8 +32,8 @@ from app.field_values import (
     same_value,
 )
 from app.panels.attributes.filter import Column, parse, row_mask, search_texts
+from app.problems import guarded
 from layers.commands import ChangeAttributes
-from layers.errors import ProjectError
 
 RAW = Qt.UserRole  # the stored value (key, number, bool) behind a displayed text
 FID = Qt.UserRole + 1
@@ -260,14 +260,14 @@ class AttributeTableModel(QAbstractTableModel):
         """Check a typed-in value and apply it as one undoable step; False if refused."""
         if self.project is None or self.layer is None:
             return False
-        try:
+        def change() -> None:
             converted, problems = check_values(self.project, self.layer, fid, {name: value})
             if problems:
                 raise problems[name]
             if not same_value(converted[name], self.layer.gdf.at[fid, name]):
                 self.project.apply(ChangeAttributes(self.layer.id, {fid: {name: converted[name]}}))
-        except ProjectError as exc:
-            self.problem.emit(exc.message())
+
+        if not guarded(None, change, say=self.problem.emit)[0]:
             return False
         self.problem.emit("")
         return True

@@ -11,7 +11,8 @@ from __future__ import annotations
 from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import QAction, QColorDialog, QInputDialog, QMenu
 
-from layers.errors import ProjectError, T
+from app.problems import guarded
+from layers.errors import T
 from layers.layer import RasterLayer
 from styles import effective_style
 from styles.choices import (
@@ -161,12 +162,9 @@ def _style_menu(menu: QMenu, panel, layer) -> None:
 
 
 def _apply(panel, layer, build) -> None:
-    try:
-        style = build()
-    except ProjectError as exc:
-        panel._error(exc)
-        return
-    panel.set_layer_style(layer, style)
+    ok, style = guarded(panel, build)
+    if ok:
+        panel.set_layer_style(layer, style)
 
 
 def _ask_single(panel, layer) -> None:

@@ -15,13 +15,13 @@ from PyQt5.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QHeaderView,
-    QMessageBox,
     QTreeWidget,
     QTreeWidgetItem,
     QWidget,
 )
 
 from app.event_bridge import EventBridge
+from app.problems import apply_command, guarded, show_problem
 from layers.commands import MoveLayer, RemoveLayer, RenameLayer
 from layers.errors import ProjectError, T
 from layers.layer import RasterLayer
@@ -335,8 +335,8 @@ class LayerPanel(QDockWidget):
             return
         to_row = max(0, min(to_row, n - 1))
         if to_row != from_row:  # undoable; the tree shows the top layer first
-            name = self.project.layers[n - 1 - from_row].name
-            self.project.apply(MoveLayer(name, n - 1 - to_row))
+            layer = self.project.layers[n - 1 - from_row]
+            apply_command(self, self.project, MoveLayer(layer.id, n - 1 - to_row))
 
     def move_layer_by(self, layer, steps: int) -> None:
         """Move a layer ``steps`` rows up the tree (negative: down); drawn later = on top."""
@@ -355,20 +355,16 @@ class LayerPanel(QDockWidget):
     def rename_layer(self, layer, name: str) -> bool:
         """Rename; a name used by another layer (or an empty one) is refused with a message."""
         name = str(name).strip()
-        try:
-            if self.project is None:
-                layer.name = name
-            elif name != layer.name:
-                self.project.apply(RenameLayer(layer.id, name))  # undoable
-        except ProjectError as exc:
-            self._error(exc)
-            return False
-        return True
+        if self.project is None:
+            return guarded(self, setattr, layer, "name", name)[0]
+        if name == layer.name:
+            return True
+        return apply_command(self, self.project, RenameLayer(layer.id, name))  # undoable
 
     def remove_layer(self, layer) -> None:
         """Remove through the undo stack (Edit ▸ Undo brings it back)."""
         if self.project is not None:
-            self.project.apply(RemoveLayer(layer.name))
+            apply_command(self, self.project, RemoveLayer(layer.id))
 
     def context_menu(self, layer):
         """The menu of actions on ``layer`` (built fresh each time)."""
@@ -383,4 +379,4 @@ class LayerPanel(QDockWidget):
             self.context_menu(layer).exec_(self.tree.viewport().mapToGlobal(pos))
 
     def _error(self, exc: ProjectError) -> None:
-        QMessageBox.warning(self, ERROR_TITLE(), exc.message())
+        show_problem(self, exc)

@@ -16,7 +16,7 @@ pytest.importorskip("pytestqt", reason="pytest-qt drives the widgets")
 from PyQt5.QtCore import Qt  # noqa: E402
 from PyQt5.QtWidgets import QProgressDialog, QPushButton, QWidget  # noqa: E402
 
-from app.worker import run_with_progress  # noqa: E402
+from app.jobs import run_with_progress  # noqa: E402
 from layers.errors import ProjectError, T  # noqa: E402
 
 
