@@ -77,8 +77,13 @@ def compute_coverage(project, services=None, levels=None, mode: str = "network",
 
     Examples
     --------
-    >>> result = compute_coverage(project, levels="300,500,1000")  # doctest: +SKIP
-    >>> result.summary.query("unit_type == 'city'")  # doctest: +SKIP
+    >>> from layers.demo import example_project
+    >>> result = compute_coverage(example_project(), "elder_care", levels="300,500,1000")
+    >>> result.table[["community", "nearest_m", "covered"]].values.tolist()
+    [['东湖', 65.0, True], ['西湖', 185.0, True], ['南湖', 1065.0, False]]
+    >>> city = result.summary.query("unit_type == 'city'")
+    >>> city["level_m"].tolist(), city["population_covered"].tolist()
+    ([300.0, 500.0, 1000.0], [1400, 1400, 1400])
     """
     options = resolve_options(project.standards(), services, levels, mode, **params)
     inputs = inputs_from_project(project, communities, facilities, streets, gates, options.statuses)

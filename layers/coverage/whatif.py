@@ -46,9 +46,15 @@ class CoverageSession:
 
     Examples
     --------
-    >>> session = CoverageSession(project)  # doctest: +SKIP
-    >>> session.move_facility(12, shapely.Point(528100, 3397200))  # doctest: +SKIP
-    >>> session.summary().query("unit_type == 'city'")  # doctest: +SKIP
+    >>> import shapely
+    >>> from layers.demo import example_project
+    >>> session = CoverageSession(example_project(), "elder_care")
+    >>> session.table()["covered"].tolist()  # 东湖, 西湖 near the station; 南湖 1 km away
+    [True, True, False]
+    >>> session.move_facility(1, shapely.Point(528_950, 3_396_995))  # to 南湖's end
+    True
+    >>> session.table()["covered"].tolist(), session.table()["nearest_m"].round(1).tolist()
+    ([False, False, True], [965.0, 845.0, 165.0])
     """
 
     def __init__(self, project, services=None, levels=None, *, communities: str | None = None,

@@ -58,7 +58,14 @@ def write_report(conflicts: gpd.GeoDataFrame, path: str | Path, lang: str | None
 
     Examples
     --------
-    >>> write_report(conflicts, "冲突清单.xlsx", lang="zh")  # doctest: +SKIP
+    >>> import tempfile
+    >>> import geopandas as gpd, shapely
+    >>> conflicts = gpd.GeoDataFrame(
+    ...     {"conflict_id": ["C1"], "conflict_type": ["clearance"], "length_m": [3.456]},
+    ...     geometry=[shapely.LineString([(0, 0), (5, 0)])], crs="EPSG:4546")
+    >>> out = write_report(conflicts, Path(tempfile.mkdtemp()) / "冲突清单.csv", lang="zh")
+    >>> out.read_text(encoding="utf-8-sig").splitlines()
+    ['冲突编号,冲突类型,长度 (m),X (m),Y (m)', 'C1,净距不足,3.46,0.0,0.0']
     """
     from layers.exports.table_writer import write_table
 

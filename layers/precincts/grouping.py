@@ -121,8 +121,13 @@ def group_communities(communities: gpd.GeoDataFrame, adj: Adjacency, floor: floa
 
     Example
     -------
-    >>> result = group_communities(gdf, community_adjacency(gdf), floor=5000)  # doctest: +SKIP
-    >>> result.labels.value_counts()  # doctest: +SKIP
+    >>> import geopandas as gpd, shapely
+    >>> from layers.precincts.adjacency import community_adjacency
+    >>> row = [shapely.box(120 * i, 0, 120 * i + 100, 100) for i in range(4)]  # 20 m apart
+    >>> gdf = gpd.GeoDataFrame({"population": [3000] * 4}, geometry=row, crs="EPSG:4546")
+    >>> result = group_communities(gdf, community_adjacency(gdf, gap_m=40), floor=5000)
+    >>> result.labels.tolist()  # two precincts of two neighbours, 6000 residents each
+    [1, 1, 0, 0]
     """
     _check(communities, adj, weight, floor, ceiling, within)
     started = time.perf_counter()

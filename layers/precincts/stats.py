@@ -77,7 +77,12 @@ def precinct_stats(project, adj: Adjacency | None = None, limits: Limits | None 
 
     Example
     -------
-    >>> precinct_stats(project).loc["片区001", "population"]  # doctest: +SKIP
+    >>> from layers.demo import example_project
+    >>> stats = precinct_stats(example_project())
+    >>> int(stats.loc["片区A", "population"]), bool(stats.loc["片区A", "contiguous"])
+    (1400, True)
+    >>> stats.loc["片区B", "warnings"]  # one community of 500 residents is too few
+    ['below_minimum']
     """
     comm = communities_layer(project).gdf
     gap = default_gap_m(project.standards()) if gap_m is None else gap_m

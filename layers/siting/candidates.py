@@ -133,8 +133,15 @@ def assess_candidates(parcels: gpd.GeoDataFrame, service: str, std,
 
     Examples
     --------
-    >>> table = assess_candidates(parcels, "elder_care", project.standards())  # doctest: +SKIP
-    >>> table[table["candidate"]].index.tolist()  # doctest: +SKIP
+    >>> import geopandas as gpd, shapely
+    >>> from layers.standards import load_standards
+    >>> parcels = gpd.GeoDataFrame(
+    ...     {"name": ["粮站", "空地"], "parcel_type": ["public_building", "idle_land"],
+    ...      "availability": ["available", "occupied"], "floor_area_m2": [450.0, None]},
+    ...     geometry=[shapely.box(0, 0, 30, 20), shapely.box(100, 0, 160, 60)], crs="EPSG:4546")
+    >>> table = assess_candidates(parcels, "elder_care", load_standards())
+    >>> table[["area_m2", "availability", "candidate"]].values.tolist()
+    [[600.0, 'available', True], [3600.0, 'occupied', False]]
     """
     params = params or siting_parameters(std, [service])
     n = len(parcels)

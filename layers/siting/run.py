@@ -50,8 +50,13 @@ def run_siting(project, service: str = "elder_care", objective: str = "mclp", k:
 
     Examples
     --------
-    >>> run = run_siting(project, "elder_care", "mclp", k=3, weight="60plus")  # doctest: +SKIP
-    >>> run.result.table, run.before_after()  # doctest: +SKIP
+    >>> from layers.demo import example_project
+    >>> run = run_siting(example_project(), "elder_care", "mclp", k=1, weight="60plus")
+    >>> run.result.table["name"].tolist()  # the idle parcel beside 南湖
+    ['空地']
+    >>> after = run.before_after()
+    >>> after["communities_before"], after["communities_after"], after["share_after"]
+    (2, 3, 1.0)
     """
     std = project.standards()
     frame = parcels_frame(project, parcels)

@@ -265,8 +265,23 @@ def solve_siting(m: CoverageMatrix, objective: str = "mclp", k: int | None = Non
 
     Examples
     --------
-    >>> result = solve_siting(matrix, "mclp", k=3, weight="60plus")  # doctest: +SKIP
-    >>> result.table[["parcel_fid", "residents_new"]]  # doctest: +SKIP
+    Parcel 11 reaches communities 1 and 2, parcel 12 reaches 2 and 3; with one site
+    for the most residents over 60, parcel 11 wins (50 + 120 > 120 + 30):
+
+    >>> import numpy as np, pandas as pd
+    >>> from scipy.sparse import csr_matrix
+    >>> from layers.siting.matrix import CoverageMatrix
+    >>> communities = pd.DataFrame({"population": [500, 300, 200], "pop_60plus": [50, 120, 30]},
+    ...                            index=pd.Index([1, 2, 3], name="fid"))
+    >>> covers = csr_matrix(np.array([[1, 1, 0], [0, 1, 1]], dtype=bool))
+    >>> matrix = CoverageMatrix("elder_care", 300.0, np.array([11, 12]), communities, covers,
+    ...                         existing_covered=np.zeros(3, bool), existing_nearest_m=np.full(3, np.nan),
+    ...                         testable=np.ones(3, bool), candidate_snapped=np.ones(2, bool))
+    >>> result = solve_siting(matrix, "mclp", k=1, weight="60plus")
+    >>> result.table["parcel_fid"].tolist(), result.table["weighted_new"].tolist()
+    ([11], [170.0])
+    >>> result.share_after()  # of the residents over 60: 170 of 200
+    0.85
     """
     if objective not in OBJECTIVES:
         raise _bad("--objective", f"unknown objective {objective!r}", f"未知的目标 {objective!r}",

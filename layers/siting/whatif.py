@@ -36,8 +36,14 @@ class SitingWhatIf:
 
     Examples
     --------
-    >>> w = SitingWhatIf(project, "elder_care")  # doctest: +SKIP
-    >>> w.place(3).residents_new  # doctest: +SKIP
+    >>> from layers.demo import example_project
+    >>> w = SitingWhatIf(example_project(), "elder_care")
+    >>> change = w.place(2)  # the idle parcel beside 南湖
+    >>> change.newly_covered, change.residents_new, change.share_after
+    ([3], 500.0, 1.0)
+    >>> _ = w.place(1)
+    >>> w.remove(2).residents_new  # parcel 1 alone, 500 m from 南湖, reaches nobody new
+    0.0
     """
 
     def __init__(self, project, service: str, weight: str | None = None, *,
