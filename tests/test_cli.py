@@ -110,3 +110,18 @@ def test_precinct_without_arguments_opens_the_sample_city(tmp_path):
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
                for y in range(0, image.height(), 7)}
     assert len(colours) > 50  # a drawn map, not a blank window
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """A bug or library error inside a subcommand: exit 1 with one line, no traceback."""
+    from app.cli import main as cli
+
+    def broken(args):
+        raise RuntimeError("GEOSException: TopologyException: side location conflict\nmore")
+
+    monkeypatch.setitem(cli.SUBCOMMANDS, "info", (cli.SUBCOMMANDS["info"][0], broken,
+                                                  cli.SUBCOMMANDS["info"][2]))
+    assert cli.main(["info", "x.gpkg", "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "RuntimeError: GEOSException" in err and "--debug" in err

@@ -400,7 +400,7 @@ def test_report_csv_has_bom_and_chinese_headers_and_xlsx_opens(tmp_path):
 
 
 def test_cli_conflicts_json_save_and_errors(tmp_path, capsys):
-    from app.cli import main
+    from app.cli.main import main
     from layers.store import open_project, save_project
 
     path = tmp_path / "pipes.gpkg"

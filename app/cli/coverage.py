@@ -37,11 +37,9 @@ def run(args: argparse.Namespace) -> int:
         if not str(args.out).lower().endswith(".csv"):
             raise ProjectError(T("the results file must be .csv", "结果文件必须为 .csv"), str(args.out),
                                T("add .csv to the file name", "请在文件名后加 .csv"))
-        try:
-            result.table.to_csv(args.out, encoding="utf-8-sig")
-        except OSError as exc:
-            raise ProjectError(T("cannot write the results file", "无法写出结果文件"), str(args.out),
-                               T("choose a folder you may write to", "请选择可写入的文件夹")) from exc
+        from layers.exports.table_writer import write_table
+
+        write_table(result.table, args.out, index=True)  # names like "=…" stay text
     if args.save:
         apply_results(project, result)
         save_project(project, args.project)

@@ -22,6 +22,8 @@ from app.cli.output import emit
 from layers.errors import ProjectError, T
 from layers.i18n import current_language, set_language
 
+UNEXPECTED = T("unexpected problem ({what}); run again with --debug for the details and "
+              "report it", "发生意外问题（{what}）；请加 --debug 重新运行查看详情并报告")
 Handler = Callable[[argparse.Namespace], int]
 SUBCOMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, T]] = {}
 
@@ -203,6 +205,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug or a library error: one line, not a traceback
+        if args.debug:
+            traceback.print_exc()
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        text = UNEXPECTED.format(what=f"{type(exc).__name__}: {first}")
+        if args.json:
+            print(json.dumps({"error": text("en"), "error_zh": text("zh")}, ensure_ascii=False))
+        print(f"precinct {args.command}: {text(current_language())}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
