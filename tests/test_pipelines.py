@@ -16,6 +16,7 @@ from shapely.geometry import LineString, box
 from conftest import X0, Y0, shared_data
 from layers.commands import ChangeAttributes
 from layers.errors import ProjectError
+from layers.exports.reports import write_report
 from layers.kinds import CONFLICTS
 from layers.layer import VectorLayer
 from layers.pipelines import (
@@ -29,7 +30,6 @@ from layers.pipelines import (
     parallel_runs,
     under_communities,
     update_conflicts_layer,
-    write_report,
 )
 from layers.project import Project
 from layers.standards import load_standards

@@ -125,7 +125,7 @@ def _conflicts_with_a_nasty_layer_name() -> gpd.GeoDataFrame:
 
 
 def test_conflict_report_csv_and_xlsx_hold_no_live_formula(tmp_path):
-    from layers.pipelines import write_report
+    from layers.exports.reports import write_report
 
     conflicts = _conflicts_with_a_nasty_layer_name()
     rows = _csv_rows(write_report(conflicts, tmp_path / "c.csv", lang="en"))
@@ -140,9 +140,9 @@ def test_conflict_report_csv_and_xlsx_hold_no_live_formula(tmp_path):
 
 
 def test_programme_plan_holds_no_live_formula(tmp_path):
+    from layers.exports.reports import write_plan
     from layers.programme import community_split, plan_year, set_catalogue_unit_cost
     from layers.programme.items import add_item_command
-    from layers.programme.report import write_plan
     from tests.test_programme import make_project
 
     p = make_project([{"name": "=1+1"}, {"name": "@SUM(A1)"}, {"name": "-2+3"}])

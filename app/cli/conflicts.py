@@ -22,12 +22,12 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app.cli.output import emit, records
+    from layers.exports.reports import write_report
     from layers.pipelines import (
         TYPE_LABELS,
         counts_by_type,
         find_conflicts,
         update_conflicts_layer,
-        write_report,
     )
     from layers.store import open_project, save_project
 

@@ -25,9 +25,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app.cli.output import emit
+    from layers.exports.reports import write_plan
     from layers.i18n import current_language
     from layers.programme import community_split, eligibility, plan_year, precinct_splits
-    from layers.programme.report import write_plan
     from layers.store import open_project
 
     if args.budget is not None and not args.budget >= 0:

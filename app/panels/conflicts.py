@@ -28,6 +28,7 @@ from app.panels.base import Panel
 from app.problems import apply_command, guarded
 from layers.commands import ChangeAttributes
 from layers.errors import T
+from layers.exports.reports import write_report
 from layers.i18n import current_language
 from layers.kinds import CONFLICT_STATUS, CONFLICT_TYPES, CONFLICTS
 from layers.pipelines import (
@@ -35,7 +36,6 @@ from layers.pipelines import (
     TYPE_LABELS,
     find_conflicts,
     update_conflicts_layer,
-    write_report,
 )
 from layers.pipelines.conflicts import LAYER_NAME
 from layers.snapshot import snapshot_project

@@ -24,11 +24,10 @@ from layers.pipelines.pairs import (
     parallel_runs,
     require_projected,
 )
-from layers.pipelines.report import write_report
 
 __all__ = [
     "STATUS_LABELS", "TYPE_LABELS", "clearance_violations", "conflict_id", "counts_by_type",
     "crossing_pairs", "dig_once_groups", "find_conflicts", "max_confirmed_clearance",
     "near_pairs", "overlap_lengths", "parallel_runs", "require_projected", "required_clearance",
-    "under_communities", "update_conflicts_layer", "vertical_check", "write_report",
+    "under_communities", "update_conflicts_layer", "vertical_check",
 ]

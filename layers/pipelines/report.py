@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -15,7 +13,6 @@ from layers.pipelines.conflicts import STATUS_LABELS, TYPE_LABELS
 
 REPORT_SUFFIXES = (".csv", ".xlsx")
 _YES_NO = {True: T("yes", "是"), False: T("no", "否")}
-_REPORT = T("report", "报告")
 
 
 def header(field_name: str, lang: str) -> str:
@@ -48,26 +45,3 @@ def report_frame(conflicts: gpd.GeoDataFrame, lang: str | None = None) -> pd.Dat
         out["X (m)"] = [round(float(v), 2) if v == v else None for v in shapely.get_x(points)]
         out["Y (m)"] = [round(float(v), 2) if v == v else None for v in shapely.get_y(points)]
     return out.reset_index(drop=True)
-
-
-def write_report(conflicts: gpd.GeoDataFrame, path: str | Path, lang: str | None = None) -> Path:
-    """Write the conflicts as ``.csv`` (UTF-8 with BOM) or ``.xlsx``, chosen by the extension.
-
-    The file is replaced atomically: a failed write leaves the old file; text a
-    spreadsheet would run as a formula is quoted (:mod:`layers.exports.table_writer`).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> import geopandas as gpd, shapely
-    >>> conflicts = gpd.GeoDataFrame(
-    ...     {"conflict_id": ["C1"], "conflict_type": ["clearance"], "length_m": [3.456]},
-    ...     geometry=[shapely.LineString([(0, 0), (5, 0)])], crs="EPSG:4546")
-    >>> out = write_report(conflicts, Path(tempfile.mkdtemp()) / "冲突清单.csv", lang="zh")
-    >>> out.read_text(encoding="utf-8-sig").splitlines()
-    ['冲突编号,冲突类型,长度 (m),X (m),Y (m)', 'C1,净距不足,3.46,0.0,0.0']
-    """
-    from layers.exports.table_writer import write_table
-
-    sheet = CONFLICTS.label(lang or current_language())[:31]
-    return write_table({sheet: report_frame(conflicts, lang)}, path, what=_REPORT)
