@@ -346,7 +346,7 @@ class PrecinctPanel(Panel):
 
     def undo(self) -> None:
         if self.project is not None:
-            self.project.undo.undo()
+            guarded(self, self.project.undo.undo)
 
 
 

@@ -16,6 +16,7 @@ from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction
 
 from app.event_bridge import EventBridge
+from app.problems import guarded
 from layers.errors import T
 
 UNDO, REDO = T("&Undo", "撤销(&U)"), T("&Redo", "重做(&R)")
@@ -52,12 +53,13 @@ class UndoActions(QObject):
         self._refresh()
 
     def undo(self) -> None:
+        """Undo the last step; a step that cannot be undone stays, and the reason is shown."""
         if self.stack is not None:
-            self.stack.undo()
+            guarded(self.parent(), self.stack.undo)
 
     def redo(self) -> None:
         if self.stack is not None:
-            self.stack.redo()
+            guarded(self.parent(), self.stack.redo)
 
     def _refresh(self, _event=None) -> None:
         stack = self.stack
