@@ -143,39 +143,32 @@ def start_job(parent: QWidget, title: str, work: Callable, on_done: Callable[[An
         box.deleteLater()
 
     def settled(handler):
+        """Close the dialog, then: cancelled → on_cancelled; else the handler; on_settled last."""
         def run(value) -> None:
             from PyQt5 import sip
 
+            close_box()
             if sip.isdeleted(parent):
                 return  # its window was closed meanwhile
             try:
-                handler(value)
+                if job.is_cancelled:
+                    if on_cancelled is not None:
+                        on_cancelled()
+                else:
+                    handler(value)
             finally:
                 if on_settled is not None:
                     on_settled()
         return run
 
     def finished(result) -> None:
-        close_box()
-        if job.is_cancelled:
-            if on_cancelled is not None:
-                on_cancelled()
-            return
         if project is not None and current() is not project:
             (on_dropped or (lambda _r: _say_dropped(parent, title)))(result)
             return
         on_done(result)
 
     def failed(exc) -> None:
-        close_box()
-        if job.is_cancelled:
-            if on_cancelled is not None:
-                on_cancelled()
-            return
-        if on_failed is not None:
-            on_failed(exc)
-        else:
-            show_problem(parent, exc)
+        (on_failed or (lambda e: show_problem(parent, e)))(exc)
 
     job.done.connect(settled(finished))
     job.failed.connect(settled(failed))
