@@ -325,6 +325,7 @@ class RenameLayer(Command):
 
     def apply(self, project: Project) -> None:
         layer = _layer(project, self.layer_id)
+        _refuse_unstorable_name(layer, self.name)
         _refuse_taken_name(project, layer, self.name)
         self.old = layer.name
         layer.name = self.name
@@ -334,6 +335,17 @@ class RenameLayer(Command):
         layer = _layer(project, self.layer_id)
         _refuse_taken_name(project, layer, self.old)
         layer.name = self.old
+
+
+def _refuse_unstorable_name(layer: Layer, name: str) -> None:
+    """A name the project file cannot hold (empty, too long, a NUL) is refused now, not at save."""
+    from layers.store.limits import MAX_NAME_CHARS, layer_name_problem
+
+    problem = layer_name_problem(name)
+    if problem is not None:
+        raise EditError(problem, f"layer '{layer.name}'",
+                        T(f"choose a name of 1 to {MAX_NAME_CHARS} characters",
+                          f"请换一个 1 到 {MAX_NAME_CHARS} 个字符的名称"))
 
 
 def _refuse_taken_name(project: Project, layer: Layer, name: str) -> None:

@@ -27,6 +27,7 @@ from layers.importing.read import Source, read_source
 from layers.importing.repair import Repair, check_geometries, repair_geometries, total_bounds
 from layers.kinds import RASTER_KINDS, schema_for
 from layers.layer import RasterLayer, VectorLayer
+from layers.store.limits import fit_columns
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".vrt", ".asc")
 MAX_TEXT = 10_000
@@ -294,6 +295,7 @@ def prepare_import(project, source: Source, kind: str, layer_name: str | None = 
     used = _check_mapping(mapping if mapping is not None else auto_map(source.columns, kind), source, kind)
     report.mapping = used
     rows = build_attributes(frame, source, kind, used, existing is None, project, report, defaults)
+    rows = fit_columns(rows, _where(source), report.notes)  # names and count the project file can hold
     report.imported_count = len(rows)
     # geometries were checked and repaired above: validate the attributes only
     attributes_only = dataclasses.replace(schema, geometry=None, fields=tuple(
