@@ -59,6 +59,20 @@ class ProjectFileError(ProjectError):
     """A project file that cannot be opened or saved."""
 
 
+class ProjectChangedOnDisk(ProjectFileError):
+    """Saving would overwrite changes another program (or window) saved to the same file
+    since this project was opened or last saved. The caller may reload, overwrite
+    (``save_project(..., overwrite=True)``) or save under another name."""
+
+    def __init__(self, what: T | None = None, where: str = "", fix: T | None = None) -> None:
+        super().__init__(
+            what or T("the project file was changed by another program since it was opened",
+                      "项目文件在打开后已被其他程序修改"),
+            where,
+            fix or T("reload it, overwrite it, or save under another name (Save As)",
+                     "请重新载入、覆盖保存，或另存为其他文件"))
+
+
 class StandardsError(ProjectError):
     """A standards table or a per-project override that is not usable."""
 

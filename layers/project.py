@@ -7,9 +7,10 @@ layer's events; storage lives behind :mod:`layers.store`.
 from __future__ import annotations
 
 import datetime as _dt
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyproj import CRS
 
@@ -19,6 +20,9 @@ from layers.events import Emitter
 from layers.layer import Layer, RasterLayer, TableLayer, VectorLayer
 from layers.selection import Selection
 from layers.undo import UndoStack
+
+if TYPE_CHECKING:  # pragma: no cover
+    from layers.store.guard import FileStamp
 
 DEFAULT_CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E (Yichang)
 
@@ -46,6 +50,11 @@ class Project:
         self.undo = UndoStack(self)
         self.selection = Selection()
         self.path: Path | None = None
+        #: the version of ``path`` on disk when opened or last saved (None: not known);
+        #: a save refuses to overwrite a different version unless told to
+        self.file_stamp: FileStamp | None = None
+        #: names this project's own recovery file while it has never been saved
+        self.recovery_id: str = uuid.uuid4().hex[:16]
         self._standards = None
 
     # --- layers ------------------------------------------------------------------

@@ -10,10 +10,11 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layers.errors import ProjectFileError, T
+from layers.errors import ProjectChangedOnDisk, ProjectFileError, T
 
 if TYPE_CHECKING:  # pragma: no cover
     from layers.project import Project
+    from layers.store.guard import FileStamp
 
 
 class ProjectStore(ABC):
@@ -26,8 +27,12 @@ class ProjectStore(ABC):
         """Read the project; raise ProjectFileError with a clear message if it cannot."""
 
     @abstractmethod
-    def save(self, project: Project) -> None:
-        """Write the project so that a crash leaves the old or the new one, never a mix."""
+    def save(self, project: Project, overwrite: bool = False) -> FileStamp | None:
+        """Write the project so that a crash leaves the old or the new one, never a mix.
+
+        Unless ``overwrite``, refuse with :class:`ProjectChangedOnDisk` when the stored
+        project changed since ``project`` read or wrote it. Returns the new version's stamp.
+        """
 
     @abstractmethod
     def exists(self) -> bool:
@@ -53,23 +58,45 @@ def open_project(location: str | Path) -> Project:
     return project
 
 
-def save_project(project: Project, location: str | Path | None = None) -> None:
-    """Save atomically to ``location`` (default: where the project came from)."""
+def save_project(project: Project, location: str | Path | None = None,
+                 overwrite: bool = False) -> None:
+    """Save atomically to ``location`` (default: where the project came from).
+
+    Raises :class:`ProjectChangedOnDisk` when another program saved the project's own file
+    since it was opened or last saved; ``overwrite=True`` saves over it anyway. Afterwards
+    ``project.path`` is the file and ``project.file_stamp`` its version; the recovery file
+    is gone.
+    """
     target = location if location is not None else project.path
     if target is None:
         raise ProjectFileError(
             T("the project has no file yet", "项目尚未保存为文件"), "save",
             T("choose a file name with Save As", "请使用“另存为”选择文件名"))
-    store_for(target).save(project)
+    from layers.store.gpkg import TRANSIENT_METADATA
+    from layers.store.recovery import discard_recovery, discard_recovery_file, recovery_file_for
+
+    previous_recovery = recovery_file_for(project)
+    stamp = store_for(target).save(project, overwrite=overwrite)
     project.path = Path(target)
-    project.metadata.pop("opened_as_import", None)
+    project.file_stamp = stamp
+    for key in TRANSIENT_METADATA:
+        project.metadata.pop(key, None)
     project.undo.set_clean()
-    from layers.store.recovery import discard_recovery
-
     discard_recovery(Path(target))
+    discard_recovery_file(previous_recovery)  # e.g. untitled-<id>.recovery.gpkg
 
 
-from layers.store.recovery import autosave, find_recovery, recovery_path  # noqa: E402
+from layers.store.recovery import (  # noqa: E402
+    RecoveryInfo,
+    autosave,
+    discard_recovery,
+    discard_recovery_file,
+    find_recovery,
+    list_recoverable,
+    recovery_file_for,
+    recovery_path,
+)
 
 __all__ = ["ProjectStore", "store_for", "open_project", "save_project", "autosave",
-           "find_recovery", "recovery_path"]
+           "find_recovery", "recovery_path", "recovery_file_for", "list_recoverable",
+           "RecoveryInfo", "discard_recovery", "discard_recovery_file", "ProjectChangedOnDisk"]

@@ -4,33 +4,43 @@ Tables we add (registered in ``gpkg_contents`` as attribute tables, so the
 file stays a valid GeoPackage that QGIS and ogrinfo open):
 
 ``precinct_project``  key/value: format, format_version, crs, metadata, settings
+                      (and, in a recovery file, what it recovers)
 ``precinct_layers``   one row per layer: order, id, name, kind, type, table,
                       style (JSON), visibility, opacity, column dtypes
 ``precinct_rasters``  raster layers as GeoTIFF bytes (lossless)
+
+Reading lives in :mod:`.read`; what names and sizes the file can hold in :mod:`.limits`.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
+import os
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pandas as pd
 import pyogrio
 
 from layers.errors import ProjectFileError, T
 from layers.layer import RasterLayer, TableLayer, VectorLayer
 from layers.store import ProjectStore
-from layers.store.atomic import atomic_target
+from layers.store.atomic import atomic_target, real_target
+from layers.store.guard import CheckedReplace, FileStamp, check_unchanged
+from layers.store.limits import RESERVED_TABLE_PREFIXES, identifier_for, layer_problems
+from layers.store.problems import check_not_read_only, save_error
+from layers.store.read import FORMAT, FORMAT_VERSION, read_project
 
-FORMAT = "precinct-planner"
-FORMAT_VERSION = 1
-SQLITE_MAGIC = b"SQLite format 3\x00"
+if TYPE_CHECKING:  # pragma: no cover
+    from layers.project import Project
+
 # GeoPackage 1.2: read without warnings by older GDAL/QGIS as well as new ones
 GPKG_OPTIONS = {"VERSION": "1.2"}
+#: metadata keys that describe how this session opened the project, never saved
+TRANSIENT_METADATA = ("opened_from_recovery", "opened_as_import")
 
 
 class GpkgStore(ProjectStore):
@@ -42,138 +52,115 @@ class GpkgStore(ProjectStore):
         return self.path.exists()
 
     # --- saving -----------------------------------------------------------------
-    def save(self, project, recovery_of: Path | None = None) -> None:
+    def save(self, project: Project, overwrite: bool = False, *, recovery: bool = False,
+             recovery_of: Path | None = None) -> FileStamp | None:
+        """Write ``project`` atomically; return the new file's stamp.
+
+        Refuses (ProjectFileError) a name not ending in .gpkg, a read-only file, a layer
+        the file cannot hold, and — unless ``overwrite`` — a file another program saved
+        since ``project`` was opened or saved (:class:`ProjectChangedOnDisk`).
+        ``recovery``: write a recovery file of ``project`` (saved at ``recovery_of``).
+        """
         if self.path.suffix.lower() != ".gpkg":
             raise ProjectFileError(
                 T("a project file must end in .gpkg", "项目文件扩展名必须为 .gpkg"), str(self.path),
                 T("choose a file name ending in .gpkg", "请选择以 .gpkg 结尾的文件名"))
         try:
-            with atomic_target(self.path) as tmp:
-                self._write(project, tmp, recovery_of)
+            target = real_target(self.path)
+            check_not_read_only(target, self.path)
+            self._check_writable(project)
+            expected = None if overwrite else _expected_stamp(project, target)
+            check_unchanged(target, expected, str(self.path))
+            replace = CheckedReplace(expected, str(self.path))
+            with atomic_target(target, replace=replace) as tmp:
+                self._write(project, tmp, _recovery_meta(project, recovery_of) if recovery else {})
+            return replace.stamp
         except ProjectFileError:
             raise
-        except (OSError, sqlite3.Error, pyogrio.errors.DataSourceError,
-                pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
-            raise ProjectFileError(
-                T(f"the project could not be saved ({exc})", f"项目保存失败（{exc}）"),
-                str(self.path),
-                T("check the folder is writable and the disk has room; the previous file is "
-                  "unchanged", "请检查文件夹可写且磁盘空间充足；原文件未被改动")) from exc
+        except Exception as exc:
+            raise save_error(exc, self.path) from exc
 
-    def _write(self, project, tmp: Path, recovery_of: Path | None) -> None:
+    def _check_writable(self, project: Project) -> None:
+        """The last check before anything is written: every layer fits the file."""
+        for layer in project.layers:
+            problem = layer_problems(layer)
+            if problem is not None:
+                raise ProjectFileError(problem[0], f"{self.path}, layer {layer.name!r}", problem[1])
+
+    def _write(self, project: Project, tmp: Path, extra_meta: dict[str, str]) -> None:
         rows: list[tuple] = []
         rasters: list[tuple[str, bytes]] = []
         used: set[str] = set()
+        identifiers: set[str] = set()
         for position, layer in enumerate(project.layers):
             table = _table_name(layer.name, used, position)
             used.add(table)
-            dtypes: list[list[str]] = []
-            if isinstance(layer, TableLayer):
-                dtypes = _write_rows(layer, tmp, table)
-            elif isinstance(layer, VectorLayer):
-                dtypes = _write_vector(layer, tmp, table)
-            else:
-                rasters.append((table, _raster_bytes(layer)))
+            try:
+                dtypes = self._write_layer(layer, tmp, table, identifier_for(layer.name, identifiers),
+                                           rasters)
+            except ProjectFileError:
+                raise
+            except Exception as exc:
+                raise save_error(exc, self.path, layer.name) from exc
             rows.append((position, layer.id, layer.name, layer.kind, layer.layer_type, table,
                          json.dumps(layer.style, ensure_ascii=False), int(layer.visible),
                          float(layer.opacity), json.dumps(dtypes)))
+        metadata = {k: v for k, v in project.metadata.items() if k not in TRANSIENT_METADATA}
         meta = {
             "format": FORMAT,
             "format_version": str(FORMAT_VERSION),
             "crs": _crs_text(project.crs),
-            "metadata": json.dumps(project.metadata, ensure_ascii=False, default=str),
+            "metadata": json.dumps(metadata, ensure_ascii=False, default=str),
             "settings": json.dumps(project.settings, ensure_ascii=False, default=str),
+            **extra_meta,
         }
-        if recovery_of is not None:
-            meta["recovery_of"] = str(recovery_of)
         _write_table(tmp, "precinct_project",
                      pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
         columns = ["position", "id", "name", "kind", "layer_type", "table_name", "style",
                    "visible", "opacity", "dtypes"]
         _write_table(tmp, "precinct_layers", pd.DataFrame(rows, columns=columns))
-        con = sqlite3.connect(tmp)
-        try:
-            con.execute("CREATE TABLE precinct_rasters (table_name TEXT PRIMARY KEY, "
-                        "geotiff BLOB)")
-            con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
-                        "VALUES ('precinct_rasters', 'attributes', 'precinct_rasters')")
-            con.executemany("INSERT INTO precinct_rasters VALUES (?, ?)", rasters)
-            con.commit()
-        finally:
-            con.close()
+        _write_rasters(tmp, rasters)
+
+    @staticmethod
+    def _write_layer(layer: Any, tmp: Path, table: str, identifier: str,
+                     rasters: list[tuple[str, bytes]]) -> list[list[str]]:
+        if isinstance(layer, TableLayer):
+            return _write_rows(layer, tmp, table, identifier)
+        if isinstance(layer, VectorLayer):
+            return _write_vector(layer, tmp, table, identifier)
+        rasters.append((table, _raster_bytes(layer)))
+        return []
 
     # --- loading ----------------------------------------------------------------
-    def load(self):
-        _check_is_gpkg(self.path)
-        try:
-            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        except sqlite3.Error as exc:  # pragma: no cover - connect is lazy in sqlite
-            raise _damaged(self.path, exc) from exc
-        try:
-            tables = {r[0] for r in con.execute(
-                "SELECT name FROM sqlite_master WHERE type='table'")}
-            if "gpkg_contents" not in tables:
-                raise ProjectFileError(
-                    T("this SQLite database is not a GeoPackage (it has no gpkg_contents table)",
-                      "该 SQLite 数据库不是 GeoPackage（缺少 gpkg_contents 表）"),
-                    str(self.path),
-                    T("open a .gpkg project, or import the data from its own format",
-                      "请打开 .gpkg 项目文件，或按原格式导入数据"))
-            if "precinct_project" not in tables:
-                con.close()
-                return _open_foreign(self.path)
-            meta = dict(con.execute("SELECT key, value FROM precinct_project"))
-            layer_rows = con.execute(
-                "SELECT position, id, name, kind, layer_type, table_name, style, visible, "
-                "opacity, dtypes FROM precinct_layers ORDER BY position").fetchall()
-            rasters = dict(con.execute("SELECT table_name, geotiff FROM precinct_rasters"))
-        except sqlite3.DatabaseError as exc:
-            raise _damaged(self.path, exc) from exc
-        finally:
-            con.close()
-        return _build_project(self.path, meta, layer_rows, rasters)
+    def load(self) -> Project:
+        return read_project(self.path)
 
 
-def _build_project(path: Path, meta: dict, layer_rows: list, rasters: dict):
-    from layers.project import Project
-
-    if meta.get("format") != FORMAT:
-        raise ProjectFileError(T("the file's project table is not Precinct Planner's",
-                                 "文件中的项目表不属于片区规划"), str(path))
-    version = int(meta.get("format_version", "0"))
-    if version > FORMAT_VERSION:
-        raise ProjectFileError(
-            T(f"the project was saved by a newer Precinct Planner (format {version})",
-              f"该项目由更新版本的片区规划保存（格式版本 {version}）"),
-            str(path), T("update Precinct Planner to open it", "请升级片区规划后再打开"))
-    project = Project(crs=meta["crs"], metadata=json.loads(meta.get("metadata") or "{}"),
-                      settings=json.loads(meta.get("settings") or "{}"))
-    for (_pos, layer_id, name, kind, layer_type, table, style, visible, opacity,
-         dtypes) in layer_rows:
-        common = dict(style=json.loads(style or "{}"), visible=bool(visible),
-                      opacity=float(opacity), layer_id=layer_id)
-        try:
-            if layer_type == "raster":
-                layer = _read_raster(name, kind, rasters[table], common)
-            elif layer_type == "table":
-                layer = TableLayer(name, kind, _read_rows(path, table, json.loads(dtypes or "[]")),
-                                   **common)
-            else:
-                gdf = _read_vector(path, table, json.loads(dtypes or "[]"))
-                layer = VectorLayer(name, kind, gdf, **common)
-        except (pyogrio.errors.DataSourceError, KeyError, sqlite3.DatabaseError) as exc:
-            raise _damaged(path, exc, where=f"layer '{name}' (table {table})") from exc
-        project.add_layer(layer)
-    project.path = None if meta.get("recovery_of") else path
-    if meta.get("recovery_of"):
-        project.path = Path(meta["recovery_of"])
-        project.metadata["opened_from_recovery"] = str(path)
-    project.undo.set_clean()
-    return project
+def _expected_stamp(project: Project, target: Path) -> FileStamp | None:
+    """The version of ``target`` this project last read or wrote, if it is its own file."""
+    if project.path is None or project.file_stamp is None:
+        return None
+    return project.file_stamp if real_target(Path(project.path)) == target else None
 
 
-# --- vector tables ---------------------------------------------------------------
-def _write_vector(layer: VectorLayer, tmp: Path, table: str) -> list[list[str]]:
+def _recovery_meta(project: Project, recovery_of: Path | None) -> dict[str, str]:
+    stamp = project.file_stamp if recovery_of is not None else None
+    return {
+        "recovery": "1",
+        "recovery_of": str(recovery_of) if recovery_of is not None else "",
+        "recovery_of_stamp": stamp.to_text() if stamp is not None else "",
+        "recovery_id": str(project.recovery_id),
+        "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "writer_pid": str(os.getpid()),
+    }
+
+
+# --- writing tables ---------------------------------------------------------------
+def _first(tmp: Path) -> dict[str, Any]:
+    return {"append": tmp.exists(), **({} if tmp.exists() else {"dataset_options": GPKG_OPTIONS})}
+
+
+def _write_vector(layer: VectorLayer, tmp: Path, table: str, identifier: str) -> list[list[str]]:
     gdf = layer.gdf
     types = set(gdf.geometry.geom_type.dropna().unique())
     if len(types) == 1:
@@ -183,79 +170,39 @@ def _write_vector(layer: VectorLayer, tmp: Path, table: str) -> list[list[str]]:
             layer.schema.geometry or "", "Unknown")
     else:
         geometry_type = "Unknown"
-    frame = gdf.reset_index()
     pyogrio.write_dataframe(
-        frame, tmp, layer=table, driver="GPKG", geometry_type=geometry_type,
+        gdf.reset_index(), tmp, layer=table, driver="GPKG", geometry_type=geometry_type,
         promote_to_multi=False,
-        layer_options={"FID": "fid", "IDENTIFIER": layer.name, "SPATIAL_INDEX": "YES"},
-        append=tmp.exists(),
-        **({} if tmp.exists() else {"dataset_options": GPKG_OPTIONS}),
-    )
+        layer_options={"FID": "fid", "IDENTIFIER": identifier, "SPATIAL_INDEX": "YES"},
+        **_first(tmp))
     return [[str(col), str(gdf[col].dtype)] for col in gdf.columns if col != "geometry"]
 
 
-def _write_rows(layer: TableLayer, tmp: Path, table: str) -> list[list[str]]:
+def _write_rows(layer: TableLayer, tmp: Path, table: str, identifier: str) -> list[list[str]]:
     """A table layer as a GeoPackage attribute table (fid kept)."""
     df = layer.df
     pyogrio.write_dataframe(df.reset_index(), tmp, layer=table, driver="GPKG",
-                            append=tmp.exists(),
-                            layer_options={"FID": "fid", "IDENTIFIER": layer.name},
-                            **({} if tmp.exists() else {"dataset_options": GPKG_OPTIONS}))
+                            layer_options={"FID": "fid", "IDENTIFIER": identifier}, **_first(tmp))
     return [[str(col), str(df[col].dtype)] for col in df.columns]
-
-
-def _read_rows(path: Path, table: str, dtypes: list[list[str]]) -> pd.DataFrame:
-    df = pyogrio.read_dataframe(path, layer=table, fid_as_index=True, read_geometry=False)
-    df = pd.DataFrame(df)
-    df.index = df.index.astype("int64")
-    df.index.name = "fid"
-    for col, dtype in dtypes:
-        if col not in df.columns:
-            df[col] = pd.Series([None] * len(df), index=df.index)
-        df[col] = _restore_dtype(df[col], dtype)
-    order = [c for c, _ in dtypes]
-    return df[order + [c for c in df.columns if c not in order]].sort_index()
 
 
 def _write_table(tmp: Path, table: str, frame: pd.DataFrame) -> None:
     """An attribute (non-spatial) table, registered in gpkg_contents by GDAL."""
-    pyogrio.write_dataframe(frame, tmp, layer=table, driver="GPKG", append=tmp.exists(),
-                            **({} if tmp.exists() else {"dataset_options": GPKG_OPTIONS}))
+    pyogrio.write_dataframe(frame, tmp, layer=table, driver="GPKG", **_first(tmp))
 
 
-def _read_vector(path: Path, table: str, dtypes: list[list[str]]) -> gpd.GeoDataFrame:
-    gdf = pyogrio.read_dataframe(path, layer=table, fid_as_index=True)
-    gdf.index = gdf.index.astype("int64")
-    gdf.index.name = "fid"
-    order = [c for c, _ in dtypes]
-    for col, dtype in dtypes:
-        if col not in gdf.columns:
-            gdf[col] = pd.Series([None] * len(gdf), index=gdf.index)
-        gdf[col] = _restore_dtype(gdf[col], dtype)
-    extra = [c for c in gdf.columns if c not in order and c != gdf.geometry.name]
-    gdf = gdf[order + extra + [gdf.geometry.name]]
-    if gdf.geometry.name != "geometry":
-        gdf = gdf.rename_geometry("geometry")
-    return gdf.sort_index()
-
-
-def _restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
-    if dtype == "str":
-        return series.astype("str")
-    if dtype in ("Int64", "Int32", "boolean"):
-        return pd.to_numeric(series, errors="coerce").astype(dtype) if dtype != "boolean" \
-            else series.map(lambda v: pd.NA if pd.isna(v) else bool(v)).astype("boolean")
-    if dtype.startswith("datetime64"):
-        return pd.to_datetime(series).astype(dtype)
-    if dtype == "object":
-        return series.astype(object)
+def _write_rasters(tmp: Path, rasters: list[tuple[str, bytes]]) -> None:
+    con = sqlite3.connect(tmp)
     try:
-        return series.astype(dtype)
-    except (TypeError, ValueError):
-        return series
+        con.execute("CREATE TABLE precinct_rasters (table_name TEXT PRIMARY KEY, geotiff BLOB)")
+        con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+                    "VALUES ('precinct_rasters', 'attributes', 'precinct_rasters')")
+        con.executemany("INSERT INTO precinct_rasters VALUES (?, ?)", rasters)
+        con.commit()
+    finally:
+        con.close()
 
 
-# --- rasters -----------------------------------------------------------------------
 def _raster_bytes(layer: RasterLayer) -> bytes:
     from rasterio.io import MemoryFile
 
@@ -269,138 +216,11 @@ def _raster_bytes(layer: RasterLayer) -> bytes:
         return bytes(mem.read())
 
 
-def _read_raster(name: str, kind: str, blob: bytes, common: dict) -> RasterLayer:
-    from rasterio.io import MemoryFile
-
-    with MemoryFile(blob) as mem, mem.open() as src:
-        return RasterLayer(name, kind, src.read(), src.transform,
-                           src.crs.to_wkt() if src.crs else None, src.nodata, **common)
-
-
-# --- a GeoPackage from elsewhere --------------------------------------------------------
-def _open_foreign(path: Path):
-    """Open another program's GeoPackage: its vector tables become layers to import."""
-    from layers.project import Project
-
-    try:
-        listing = pyogrio.list_layers(path)
-    except pyogrio.errors.DataSourceError as exc:
-        raise _damaged(path, exc) from exc
-    frames = []
-    for table, geometry_type in listing:
-        if geometry_type is None:
-            continue  # attribute-only table
-        try:
-            gdf = pyogrio.read_dataframe(path, layer=table, fid_as_index=True)
-        except pyogrio.errors.DataSourceError as exc:
-            raise _damaged(path, exc, where=f"table {table}") from exc
-        if gdf.crs is None:
-            raise ProjectFileError(
-                T(f"table {table!r} has no coordinate reference system",
-                  f"表 {table!r} 没有坐标参考系"),
-                str(path),
-                T("assign a CRS in the source program, or import the table and declare it",
-                  "请在源软件中指定坐标系，或导入时声明坐标系"))
-        gdf.index.name = "fid"
-        frames.append((str(table), gdf))
-    crs, note = _crs_for_foreign(frames)
-    project = Project(crs=crs, metadata={"title": path.stem, "opened_as_import": str(path),
-                                         **({"crs_note": note} if note else {})})
-    for table, gdf in frames:
-        project.add_layer(VectorLayer(project.unique_name(table), "other", gdf))
-    project.path = None  # saving must not overwrite the other program's file by surprise
-    project.undo.set_clean()
-    return project
-
-
-def _crs_for_foreign(frames: list) -> tuple[Any, str]:
-    """Project CRS for foreign data: its own projected CRS; else the default (EPSG:4546)
-    when the data lie in its area of use; else the data's UTM zone, so nothing is measured
-    in a projection meant for somewhere else."""
-    from layers.project import DEFAULT_CRS
-
-    projected = [g.crs for _, g in frames if g.crs.is_projected]
-    if projected:
-        return projected[0], ""
-    if not frames:
-        return DEFAULT_CRS, ""
-    bounds = [g.to_crs("EPSG:4326").total_bounds for _, g in frames if len(g)]
-    if not bounds:
-        return DEFAULT_CRS, ""
-    west = min(b[0] for b in bounds)
-    south = min(b[1] for b in bounds)
-    east = max(b[2] for b in bounds)
-    north = max(b[3] for b in bounds)
-    from pyproj import CRS
-
-    area = CRS.from_user_input(DEFAULT_CRS).area_of_use
-    if area.west <= west and east <= area.east and area.south <= south and north <= area.north:
-        return DEFAULT_CRS, ""
-    first = next(g for _, g in frames if len(g))
-    utm = first.estimate_utm_crs()
-    return utm, (f"data lie outside {DEFAULT_CRS}'s area of use; opened in "
-                 f"{utm.to_string()} ({utm.name})")
-
-
-# --- checks and helpers -------------------------------------------------------------
-def _check_is_gpkg(path: Path) -> None:
-    if not path.exists():
-        raise ProjectFileError(T("the project file does not exist", "项目文件不存在"), str(path),
-                               T("check the path, or create one with 'precinct demo'",
-                                 "请检查路径，或用 precinct demo 生成示例项目"))
-    if path.is_dir():
-        raise ProjectFileError(T("this is a folder, not a project file", "这是文件夹，不是项目文件"),
-                               str(path), T("choose a .gpkg file", "请选择 .gpkg 文件"))
-    with open(path, "rb") as fh:
-        header = fh.read(100)
-    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
-        kind = _guess_format(path, header)
-        raise ProjectFileError(
-            T(f"this is not a GeoPackage project{kind[0]}", f"这不是 GeoPackage 项目文件{kind[1]}"),
-            str(path),
-            T("open a .gpkg project; bring other data in with Import (precinct import)",
-              "请打开 .gpkg 项目；其他数据请用“导入”（precinct import）"))
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    page_count = int.from_bytes(header[28:32], "big")
-    size = path.stat().st_size
-    if page_count and size < page_size * page_count:
-        raise ProjectFileError(
-            T(f"the project file is truncated ({size} of {page_size * page_count} bytes)",
-              f"项目文件不完整（{size} / {page_size * page_count} 字节）"),
-            str(path),
-            T("restore it from a backup or from its recovery file (.recovery.gpkg)",
-              "请从备份或恢复文件（.recovery.gpkg）还原"))
-
-
-def _guess_format(path: Path, header: bytes) -> tuple[str, str]:
-    if not header:
-        return (" (the file is empty)", "（文件为空）")
-    head = header.lstrip()[:1]
-    if head in (b"{", b"["):
-        return (" (it looks like GeoJSON)", "（看起来是 GeoJSON）")
-    if header[:4] == b"PK\x03\x04":
-        return (" (it is a ZIP archive)", "（这是 ZIP 压缩包）")
-    if header[:4] in (b"\x00\x00\x27\x0a",):
-        return (" (it is a shapefile)", "（这是 Shapefile）")
-    if header[:2] in (b"II", b"MM"):
-        return (" (it looks like a TIFF image)", "（看起来是 TIFF 图像）")
-    if path.suffix.lower() == ".gpkg":
-        return (" (its content is not SQLite)", "（内容不是 SQLite 数据库）")
-    return ("", "")
-
-
-def _damaged(path: Path, exc: Exception, where: str = "") -> ProjectFileError:
-    return ProjectFileError(
-        T(f"the project file is damaged ({exc})", f"项目文件已损坏（{exc}）"),
-        f"{path}{', ' + where if where else ''}",
-        T("restore it from a backup or from its recovery file (.recovery.gpkg)",
-          "请从备份或恢复文件（.recovery.gpkg）还原"))
-
-
+# --- helpers ------------------------------------------------------------------------
 def _table_name(name: str, used: set[str], position: int) -> str:
+    """A plain SQL table name for a layer (its real name is kept in precinct_layers)."""
     base = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
-    if not base or not base[0].isalpha() or base.startswith(("gpkg", "rtree", "precinct")):
+    if not base or not base[0].isalpha() or base.startswith(RESERVED_TABLE_PREFIXES):
         base = f"layer_{position + 1}" + (f"_{base}" if base else "")
     candidate, n = base, 2
     while candidate in used:

@@ -1,0 +1,70 @@
+"""A layer's table in the file back to a frame, with the column types it was saved with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from layers.layer import RasterLayer
+
+
+def read_rows(path: Path, table: str, dtypes: list[list[str]]) -> pd.DataFrame:
+    """An attribute table (a TableLayer's rows), indexed by fid."""
+    df = pyogrio.read_dataframe(path, layer=table, fid_as_index=True, read_geometry=False)
+    df = pd.DataFrame(df)
+    df.index = df.index.astype("int64")
+    df.index.name = "fid"
+    for col, dtype in dtypes:
+        if col not in df.columns:
+            df[col] = pd.Series([None] * len(df), index=df.index)
+        df[col] = restore_dtype(df[col], dtype)
+    order = [c for c, _ in dtypes]
+    return df[order + [c for c in df.columns if c not in order]].sort_index()
+
+
+def read_vector(path: Path, table: str, dtypes: list[list[str]]) -> gpd.GeoDataFrame:
+    """A feature table, indexed by fid, its geometry column called ``geometry``."""
+    gdf = pyogrio.read_dataframe(path, layer=table, fid_as_index=True)
+    gdf.index = gdf.index.astype("int64")
+    gdf.index.name = "fid"
+    order = [c for c, _ in dtypes]
+    for col, dtype in dtypes:
+        if col not in gdf.columns:
+            gdf[col] = pd.Series([None] * len(gdf), index=gdf.index)
+        gdf[col] = restore_dtype(gdf[col], dtype)
+    extra = [c for c in gdf.columns if c not in order and c != gdf.geometry.name]
+    gdf = gdf[order + extra + [gdf.geometry.name]]
+    if gdf.geometry.name != "geometry":
+        gdf = gdf.rename_geometry("geometry")
+    return gdf.sort_index()
+
+
+def restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
+    """``series`` as ``dtype`` again (GeoPackage knows fewer types than pandas)."""
+    if not dtype:
+        return series
+    if dtype == "str":
+        return series.astype("str")
+    if dtype in ("Int64", "Int32", "boolean"):
+        return pd.to_numeric(series, errors="coerce").astype(dtype) if dtype != "boolean" \
+            else series.map(lambda v: pd.NA if pd.isna(v) else bool(v)).astype("boolean")
+    if dtype.startswith("datetime64"):
+        return pd.to_datetime(series).astype(dtype)
+    if dtype == "object":
+        return series.astype(object)
+    try:
+        return series.astype(dtype)
+    except (TypeError, ValueError):
+        return series
+
+
+def read_raster(name: str, kind: str, blob: bytes, common: dict) -> RasterLayer:
+    """A raster layer from the GeoTIFF bytes it was saved as."""
+    from rasterio.io import MemoryFile
+
+    with MemoryFile(blob) as mem, mem.open() as src:
+        return RasterLayer(name, kind, src.read(), src.transform,
+                           src.crs.to_wkt() if src.crs else None, src.nodata, **common)
