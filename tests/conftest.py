@@ -9,6 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PRECINCT_LANG", "en")
 # the app's settings (recent files, language) go to a throw-away folder, not the user's
 os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="precinct-config-")
+# recovery files of untitled projects and the problem log: a throw-away folder too
+os.environ["XDG_DATA_HOME"] = __import__("tempfile").mkdtemp(prefix="precinct-data-")
+os.environ.setdefault("PRECINCT_LOG_DIR", __import__("tempfile").mkdtemp(prefix="precinct-log-"))
 
 import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
@@ -63,6 +66,20 @@ def no_unexpected_modal_dialogs(monkeypatch):
 
     for name in ("question", "critical", "information", "warning", "about"):
         monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
+
+    def refuse_box(box, *args):
+        raise AssertionError(f"unexpected modal dialog: {box.windowTitle()}: {box.text()}")
+
+    import app.dialogs.recovery
+    import app.problems
+    import app.window.saving
+
+    monkeypatch.setattr(app.problems, "present", refuse_box)
+    monkeypatch.setattr(app.window.saving, "choose", refuse_box)
+    def refuse_dialog(dialog):
+        raise AssertionError(f"unexpected modal dialog: {dialog.windowTitle()}")
+
+    monkeypatch.setattr(app.dialogs.recovery, "ask", refuse_dialog)
 
 
 @pytest.fixture

@@ -29,6 +29,12 @@ def saved_language() -> str | None:
     return value if value in LANGUAGES else None
 
 
+def recent_paths() -> list[str]:
+    """Recently opened or saved projects, newest first."""
+    value = settings().value("recent_files", [], type=list)
+    return [str(p) for p in value if p]
+
+
 class RecentFiles:
     """The list of recently opened or saved projects, newest first."""
 
@@ -37,8 +43,7 @@ class RecentFiles:
         self.menu = None
 
     def paths(self) -> list[str]:
-        value = settings().value("recent_files", [], type=list)
-        return [str(p) for p in value if p]
+        return recent_paths()
 
     def add(self, path) -> None:
         text = str(Path(path).resolve())

@@ -23,7 +23,8 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Precinct Planner")
     app.setOrganizationName("precinct-planner")
-    from app.window.files import saved_language
+    from app.dialogs.recovery import offer_recovery
+    from app.window.files import recent_paths, saved_language
 
     lang = lang or (None if os.environ.get("PRECINCT_LANG") else saved_language())
     if lang:
@@ -34,14 +35,18 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
     from layers.project import Project
     from layers.resources import sample_project_path
 
+    # unsaved work from an earlier session comes first (not for a one-off screenshot)
+    recovered = None if screenshot is not None else offer_recovery(None, recent_paths())
     target = path if path is not None else str(sample_project_path())
-    try:
-        project = load_project_interactively(target)
-    except Exception as exc:  # noqa: BLE001 - e.g. the recovery check itself failed
-        show_problem(None, exc)
-        project = None
-    if project is not None and path is None:
-        project.path = None  # the bundled sample is a template: Save asks where to write
+    project = recovered
+    if project is None:
+        try:
+            project = load_project_interactively(target)
+        except Exception as exc:  # noqa: BLE001 - e.g. the recovery check itself failed
+            show_problem(None, exc)
+            project = None
+        if project is not None and path is None:
+            project.path = None  # the bundled sample is a template: Save asks where to write
     if project is None:
         if path is not None:
             return 1  # the message box has told the person what is wrong

@@ -289,9 +289,9 @@ class MainWindow(QMainWindow):
         return self._save_to(target)
 
     def _save_to(self, path: Path) -> bool:
-        from layers.store import save_project
+        from app.window.saving import save_to
 
-        if not guarded(self, save_project, self.project, path)[0]:
+        if not save_to(self, path):
             return False
         self._update_title()
         self.recent.add(path)
