@@ -137,3 +137,23 @@ def test_an_exception_in_a_slot_does_not_end_the_process(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "SHOWN:" in result.stdout and "KeyError" in result.stdout
     assert "a bug in a slot" in (tmp_path / problems.LOG_NAME).read_text(encoding="utf-8")
+
+
+def test_the_problem_box_speaks_chinese_buttons_included(qtbot, boxes, monkeypatch):
+    from PyQt5.QtWidgets import QApplication
+
+    from app.window.translations import install_qt_translations
+    from layers import i18n
+
+    built = []
+    monkeypatch.setattr(problems, "present", lambda box: built.append(
+        [b.text() for b in box.buttons()]))
+    old = i18n.current_language()
+    try:
+        i18n.set_language("zh")
+        assert install_qt_translations(QApplication.instance(), "zh")
+        problems.show_problem(None, OSError(28, "No space left on device"))
+    finally:
+        install_qt_translations(QApplication.instance(), "en")
+        i18n.set_language(old)
+    assert "确定" in built[0] and any("详" in text for text in built[0])

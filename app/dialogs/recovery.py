@@ -54,12 +54,12 @@ def when(saved: _dt.datetime, lang: str | None = None) -> str:
 
 
 def describe(info, lang: str | None = None) -> str:
+    """Two lines: the title and when; then what it recovers (and whether it is in use)."""
     title = info.title or UNTITLED(lang)
+    first = " · ".join([title, when(info.saved, lang), LAYERS.format(n=info.layer_count)(lang)])
     origin = OF.format(path=str(info.recovery_of))(lang) if info.recovery_of else NEVER_SAVED(lang)
-    parts = [title, origin, when(info.saved, lang), LAYERS.format(n=info.layer_count)(lang)]
-    if info.in_use:
-        parts.append(IN_USE(lang))
-    return " · ".join(parts)
+    second = "    " + origin + (f" · {IN_USE(lang)}" if info.in_use else "")
+    return f"{first}\n{second}"
 
 
 class RecoveryDialog(QDialog):
@@ -76,6 +76,8 @@ class RecoveryDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.list = QListWidget(self)
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
         for info in self.infos:
             item = QListWidgetItem(describe(info))
             item.setData(Qt.UserRole, str(info.path))

@@ -29,6 +29,10 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
     lang = lang or (None if os.environ.get("PRECINCT_LANG") else saved_language())
     if lang:
         set_language(lang)
+    from app.window.translations import install_qt_translations
+    from layers.i18n import current_language
+
+    install_qt_translations(app, current_language())
 
     from app.problems import install_exception_hooks, show_problem
     from app.window.main import MainWindow, load_project_interactively
