@@ -315,6 +315,27 @@ class MoveLayer(Command):
         project.move_layer(_layer(project, self.layer_id).name, self.old)
 
 
+class SetProjectCRS(Command):
+    """Give a project that has no layer yet its CRS (e.g. from the first imported data)."""
+
+    text = T("set the project CRS", "设定项目坐标系")
+
+    def __init__(self, crs: Any) -> None:
+        self.crs = crs
+        self.old: Any = None
+        self.was_auto: Any = None
+
+    def apply(self, project: Project) -> None:
+        self.old = project.crs
+        self.was_auto = project.metadata.pop("crs_auto", None)
+        project.set_crs(self.crs)
+
+    def revert(self, project: Project) -> None:
+        project.set_crs(self.old)
+        if self.was_auto is not None:
+            project.metadata["crs_auto"] = self.was_auto
+
+
 class RenameLayer(Command):
     text = T("rename layer", "重命名图层")
 

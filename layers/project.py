@@ -161,6 +161,17 @@ class Project:
             self.selection.prune(event.source)
         self.events.emit("layer_changed", self, layer=event.source, change=event.type)
 
+    def set_crs(self, crs: Any) -> None:
+        """Change the CRS of a project that holds no layer yet (a projected CRS only)."""
+        if self._layers:
+            raise ProjectError(
+                T("the CRS of a project with layers cannot change", "已有图层的项目不能更改坐标系"),
+                "project CRS",
+                T("start a new project in the wanted CRS and import the layers into it",
+                  "请以所需坐标系新建项目，再导入图层"))
+        self.crs = _projected_crs(crs)
+        self.events.emit("crs", self)
+
     # --- editing -----------------------------------------------------------------
     def apply(self, command):
         """Apply a command through the undo stack (the one way to change features)."""

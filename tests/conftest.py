@@ -80,6 +80,9 @@ def no_unexpected_modal_dialogs(monkeypatch):
         raise AssertionError(f"unexpected modal dialog: {dialog.windowTitle()}")
 
     monkeypatch.setattr(app.dialogs.recovery, "ask", refuse_dialog)
+    import app.dialogs.new_project
+
+    monkeypatch.setattr(app.dialogs.new_project, "ask", refuse_dialog)
 
 
 @pytest.fixture

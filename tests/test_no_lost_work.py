@@ -82,6 +82,9 @@ def test_file_new_during_coverage_leaves_the_new_project_without_results(qtbot, 
     assert panel.run()
     assert started.wait(10)
     assert seen["input"] is not old  # the worker reads a snapshot, never the live project
+    import app.dialogs.new_project as new_project
+
+    monkeypatch.setattr(new_project, "ask", lambda dialog: dialog.accept_if_valid() or True)
     assert window.new_project()
     release.set()
     finish_job(qtbot, panel)

@@ -130,6 +130,7 @@ from app.cli import conflicts as cli_conflicts  # noqa: E402  (a module per subc
 from app.cli import coverage as cli_coverage  # noqa: E402
 from app.cli import export as cli_export  # noqa: E402
 from app.cli import importing as cli_import  # noqa: E402
+from app.cli import new as cli_new  # noqa: E402
 from app.cli import precincts as cli_precincts  # noqa: E402
 from app.cli import programme as cli_programme  # noqa: E402
 from app.cli import siting as cli_siting  # noqa: E402
@@ -138,6 +139,7 @@ SUBCOMMANDS["gui"] = (_configure_gui, _run_gui, T("open the desktop app", "打�
 SUBCOMMANDS["demo"] = (_configure_demo, _run_demo,
                        T("write a synthetic sample city project", "生成虚构示例城区项目"))
 SUBCOMMANDS["info"] = (_configure_info, _run_info, T("describe a project", "显示项目信息"))
+SUBCOMMANDS["new"] = (cli_new.configure, cli_new.run, cli_new.HELP)
 SUBCOMMANDS["import"] = (cli_import.configure, cli_import.run, cli_import.HELP)
 SUBCOMMANDS["export"] = (cli_export.configure, cli_export.run, cli_export.HELP)
 SUBCOMMANDS["precincts"] = (cli_precincts.configure, cli_precincts.run, cli_precincts.HELP)

@@ -240,10 +240,16 @@ class MainWindow(QMainWindow):
         self.identify_dock.show_hits(hits)
 
     def new_project(self) -> bool:
-        """File → New: an empty project in the default CRS (asks about unsaved changes)."""
+        """File → New: an empty project; its CRS from the first imported data (CGCS2000 3-degree
+        zone) or given in the dialog (asks about unsaved changes first)."""
         if not self.confirm_discard():
             return False
-        self.set_project(Project())
+        from app.dialogs import new_project
+
+        dialog = new_project.NewProjectDialog(self)
+        if not new_project.ask(dialog):
+            return False
+        self.set_project(dialog.project)
         return True
 
     def _show_cursor(self, x: float, y: float) -> None:

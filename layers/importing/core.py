@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.commands import AddFeatures, AddLayer, Command
+from layers.commands import AddFeatures, AddLayer, Command, MacroCommand, SetProjectCRS
 from layers.errors import ProjectError, T
 from layers.importing.georef import Georef, resolve
 from layers.importing.mapping import auto_map, convert_column
@@ -289,7 +289,8 @@ def prepare_import(project, source: Source, kind: str, layer_name: str | None = 
     if checks is None or not checks.applies_to(np.asarray(source.frame.geometry.values, dtype=object)):
         checks = check_geometries(np.asarray(source.frame.geometry.values, dtype=object))
     frame, report.repairs = repair_geometries(source.frame, schema.geometry, kind, _where(source), checks)
-    frame, geo = resolve(frame, source.declared_crs, coords, project, source.columns, source.name,
+    target, zone = _placed(project, frame, source, coords)
+    frame, geo = resolve(frame, source.declared_crs, coords, target, source.columns, source.name,
                          _where(source), bounds=total_bounds(frame, checks, report.repairs))
     _fill_georef(report, geo, project)
     used = _check_mapping(mapping if mapping is not None else auto_map(source.columns, kind), source, kind)
@@ -304,12 +305,30 @@ def prepare_import(project, source: Source, kind: str, layer_name: str | None = 
         layer = VectorLayer(name, kind, rows)
         issues = attributes_only.validate(layer.gdf, name, allowed=project.allowed_values)
         report.command = AddLayer(layer)
+        if zone is not None:  # the project's first data chose its CRS: one undo takes both back
+            report.command = MacroCommand(report.command.text, [SetProjectCRS(zone), AddLayer(layer)])
+            report.notes.append(T(f"project CRS set to {zone} (CGCS2000 3-degree zone of the data)",
+                                  f"项目坐标系已按数据所在的 CGCS2000 3 度带设为 {zone}"))
     else:
         report.command = AddFeatures(existing.id, rows)
         issues = attributes_only.validate(schema.coerce(rows), name, allowed=project.allowed_values)
     report.issue_count = len(issues)
     report.issues = [i.message() for i in issues[:10]]
     return report
+
+
+def _placed(project, frame, source: Source, coords: str):
+    """The project to place the data in, and the zone when the project takes its CRS from
+    this, its first data (File → New or ``precinct new`` with the CRS left to the data)."""
+    if len(project) or not project.metadata.get("crs_auto"):
+        return project, None
+    from layers.crs_zones import zone_of_first_data
+    from layers.project import Project
+
+    zone = zone_of_first_data(frame, source.declared_crs, coords)
+    if zone is None:
+        return project, None
+    return Project(crs=zone), zone
 
 
 def _fill_georef(report: ImportReport, geo: Georef, project) -> None:
