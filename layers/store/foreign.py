@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pyogrio
 
 from layers.errors import ProjectFileError, T
+from layers.gpkg_views import refuse_view, runaway_views, skipped_note
 from layers.layer import VectorLayer
 from layers.store.limits import writable_columns
 from layers.store.problems import damaged
@@ -26,9 +27,10 @@ def open_foreign(path: Path) -> Project:
     except pyogrio.errors.DataSourceError as exc:
         raise damaged(path, exc) from exc
     frames = []
+    endless = runaway_views(path, [str(t) for t, g in listing if g is not None])
     for table, geometry_type in listing:
-        if geometry_type is None:
-            continue  # attribute-only table
+        if geometry_type is None or table in endless:
+            continue  # attribute-only table, or a view that never finishes (layers.gpkg_views)
         try:
             gdf = pyogrio.read_dataframe(path, layer=table, fid_as_index=True)
         except pyogrio.errors.DataSourceError as exc:
@@ -43,9 +45,14 @@ def open_foreign(path: Path) -> Project:
         gdf.index.name = "fid"
         renames, _notes = writable_columns(c for c in gdf.columns if c != gdf.geometry.name)
         frames.append((str(table), gdf.rename(columns=renames) if renames else gdf))
+    if endless and not frames:
+        refused = refuse_view(path, *next(iter(endless.items())))
+        raise ProjectFileError(refused.what, refused.where, refused.fix)
     crs, note = crs_for_foreign(frames)
+    skipped = "; ".join(skipped_note(view, why).en for view, why in endless.items())
     project = Project(crs=crs, metadata={"title": path.stem, "opened_as_import": str(path),
-                                         **({"crs_note": note} if note else {})})
+                                         **({"crs_note": note} if note else {}),
+                                         **({"views_skipped": skipped} if skipped else {})})
     for table, gdf in frames:
         project.add_layer(VectorLayer(project.unique_name(table), "other", gdf))
     project.path = None
