@@ -24,9 +24,10 @@ from layers.errors import ProjectError, T
 from layers.importing.georef import Georef, resolve
 from layers.importing.mapping import auto_map, convert_column
 from layers.importing.read import Source, read_source
+from layers.importing.read_raster import read_raster
 from layers.importing.repair import Repair, check_geometries, repair_geometries, total_bounds
 from layers.kinds import RASTER_KINDS, schema_for
-from layers.layer import RasterLayer, VectorLayer
+from layers.layer import VectorLayer
 from layers.store.limits import fit_columns
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".vrt", ".asc")
@@ -348,8 +349,8 @@ def _fill_georef(report: ImportReport, geo: Georef, project) -> None:
 
 
 def _import_raster(project, path: Path, kind: str, layer_name: str | None) -> ImportReport:
-    layer = RasterLayer.from_file(path, project.unique_name(layer_name or path.stem),
-                                  kind if kind in RASTER_KINDS else "basemap")
+    layer = read_raster(path, project.unique_name(layer_name or path.stem),
+                        kind if kind in RASTER_KINDS else "basemap")
     report = ImportReport(path.name, layer.kind, layer.name, "raster", read_count=1, imported_count=1)
     report.crs_used = str(layer.crs.to_string()) if layer.crs else "?"
     report.command = AddLayer(layer)

@@ -20,6 +20,7 @@ from pyproj import CRS, Transformer
 
 from layers import chinese_offsets
 from layers.errors import ProjectError, T
+from layers.importing.crs_check import check_crs, proj_failed
 
 OFFSET_SYSTEMS = ("wgs84", "gcj02", "bd09")
 MAX_DISTANCE_KM = 200.0
@@ -154,10 +155,26 @@ _MEASURE = object()
 def resolve(frame: gpd.GeoDataFrame, declared: CRS | None, coords: str, project,
             source_columns: list[str], source_name: str, where: str,
             bounds: Any = _MEASURE) -> tuple[gpd.GeoDataFrame, Georef]:
-    """The frame in the project CRS, and what was decided; ProjectError if the numbers cannot be right.
+    """The frame in the project CRS, and what was decided; ProjectError if the numbers cannot be right
+    (or a coordinate system cannot be the Earth's, or PROJ cannot convert between them).
 
     ``bounds``: the frame's total bounds when already known (None: nothing finite to bound)."""
+    from pyproj.exceptions import CRSError, ProjError
+
+    try:
+        return _resolve(frame, declared, coords, project, source_columns, source_name, where, bounds)
+    except (ProjError, CRSError) as exc:
+        source = declared.name if declared is not None else coords
+        raise proj_failed(exc, where, source, CRS.from_user_input(project.crs).name) from exc
+
+
+def _resolve(frame: gpd.GeoDataFrame, declared: CRS | None, coords: str, project,
+             source_columns: list[str], source_name: str, where: str,
+             bounds: Any) -> tuple[gpd.GeoDataFrame, Georef]:
     offset, explicit = parse_coords(coords)
+    check_crs(explicit, where, "--coords")
+    if explicit is None:  # a CRS given overrides the file's, however broken
+        check_crs(declared, where)
     b = _bounds(frame) if bounds is _MEASURE else bounds
     notes: list[T] = []
     assumed = False

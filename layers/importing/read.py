@@ -23,7 +23,11 @@ import pyogrio
 from pyproj import CRS
 
 from layers.errors import ProjectError, T
+from layers.gpkg_views import readable_layer
+from layers.importing.access import check_source_file, os_error, read_head
+from layers.importing.crs_check import unreadable_crs
 from layers.importing.encoding import decode_text_file, normalise_codec, shapefile_encoding
+from layers.importing.limits import check_source_width, check_width, csv_width
 from layers.importing.read_arrow import _NotUtf8, _read_arrow, _unparsed_note
 from layers.importing.repair import GeometryChecks
 
@@ -113,21 +117,13 @@ def read_source(path: str | Path, layer: str | None = None, encoding: str = "aut
     ['adcode', 'name']
     """
     path = Path(path)
-    if not path.exists():
-        raise ProjectError(T(f"the file {path.name} does not exist", f"文件 {path.name} 不存在"),
-                           str(path), T("check the path and file name", "请检查路径和文件名"))
-    if path.is_dir():
-        raise ProjectError(T(f"{path.name} is a folder, not a file", f"{path.name} 是文件夹而不是文件"),
-                           str(path), T("choose the data file inside it (e.g. the .shp)",
-                                        "请选择其中的数据文件（如 .shp）"))
+    check_source_file(path)  # missing, a folder, a pipe, unreadable, empty
     suffix = path.suffix.lower()
     fmt = TABLE_SUFFIXES.get(suffix) or VECTOR_SUFFIXES.get(suffix) or "GIS file"
-    if path.stat().st_size == 0:
-        raise ProjectError(T(f"{path.name} is empty (0 bytes)", f"{path.name} 是空文件（0 字节）"),
-                           str(path), T("copy the file again from its source", "请从来源重新拷贝该文件"))
     named = suffix
     suffix, fmt = _sniff(path, suffix, fmt)
     try:
+        check_source_width(path, suffix, layer)  # a header wider than a layer: refused at once
         if suffix in TABLE_SUFFIXES:
             source = _read_table(path, fmt, layer, encoding)
         else:
@@ -135,9 +131,14 @@ def read_source(path: str | Path, layer: str | None = None, encoding: str = "aut
         if suffix != named:
             source.notes.insert(0, T(f"the file is {fmt} although its name ends in {named}",
                                      f"文件扩展名为 {named}，但内容为 {fmt}"))
+        check_width(len(source.columns), path)
         return source
     except ProjectError:
         raise
+    except OSError as exc:  # a part that cannot be opened (permission, a lock, a disk error)
+        raise os_error(path, exc) from exc
+    except pyogrio.errors.CRSError as exc:  # e.g. a .prj with an impossible ellipsoid
+        raise unreadable_crs(path, layer, exc) from exc
     except Exception as exc:  # a foreign file: GDAL, pandas and zipfile raise many kinds
         raise _cannot_read(path, fmt, str(exc)) from exc
 
@@ -147,8 +148,7 @@ SHAPE_MAGIC = b"\x00\x00\x27\x0a"
 
 def _sniff(path: Path, suffix: str, fmt: str) -> tuple[str, str]:
     """Go by the content where the extension lies (a GeoJSON saved as .csv, a .shp renamed)."""
-    with path.open("rb") as fh:
-        head = fh.read(64)
+    head = read_head(path, 64)
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(SHAPE_MAGIC) and suffix != ".shp":
         raise ProjectError(
@@ -217,7 +217,8 @@ def _read_vector(path: Path, fmt: str, layer: str | None, encoding: str,
         raise ProjectError(
             T(f"{path.name} is only the attribute table of a shapefile", f"{path.name} 只是 Shapefile 的属性表"),
             str(path), T("choose the .shp file with the same name", "请选择同名的 .shp 文件"))
-    layers = [str(row[0]) for row in pyogrio.list_layers(gdal_path)]
+    listing = pyogrio.list_layers(gdal_path)
+    layers = [str(row[0]) for row in listing]
     if not layers:
         raise ProjectError(T(f"{path.name} contains no layers", f"{path.name} 中没有图层"), str(path),
                            T("check the file in QGIS or export it again", "请在 QGIS 中检查或重新导出"))
@@ -231,10 +232,13 @@ def _read_vector(path: Path, fmt: str, layer: str | None, encoding: str,
             T(f"{path.name} has no layer {layer!r}", f"{path.name} 中没有图层 {layer!r}"), str(path),
             T(f"choose one of: {', '.join(layers)}", f"请选择：{'、'.join(layers)}"))
     chosen = layer or layers[0]
+    if fmt == "GeoPackage" and suffix != ".zip":  # a view can be endless: probed first
+        chosen = readable_layer(path, layers, layer, notes, {str(r[0]) for r in listing if r[1]})
     if len(layers) > 1 and layer is None:
+        others = [name for name in layers if name != chosen][:5]
         notes.append(T(f"the file has {len(layers)} layers; read {chosen!r} (others: "
-                       f"{', '.join(layers[1:6])})",
-                       f"文件含 {len(layers)} 个图层，已读取 {chosen!r}（其余：{'、'.join(layers[1:6])}）"))
+                       f"{', '.join(others)})",
+                       f"文件含 {len(layers)} 个图层，已读取 {chosen!r}（其余：{'、'.join(others)}）"))
     kwargs: dict[str, Any] = {"layer": chosen}
     used_encoding = None
     if encoding != "auto":
@@ -338,6 +342,7 @@ def _read_table(path: Path, fmt: str, sheet: str | None, encoding: str) -> Sourc
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = ","
+        check_width(csv_width(text, delimiter) - 2, path)  # before parsing: lon and lat are not fields
         table = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=object,
                             skipinitialspace=True)
     table.columns = [str(c).strip() for c in table.columns]
