@@ -4,18 +4,26 @@
 (file, target kind, coords, and what must happen: ``refuse`` = a ProjectError,
 ``repair`` = imported with what was changed in the report, ``either``).
 Run ``python tests/bad_inputs.py OUTDIR`` to look at the files.
+
+The hostile ones (issue 14) are meant to hang or blow up an importer: a GeoPackage
+view without end, a table with 60,000 columns, polygons whose repair grows
+quadratically, impossible ellipsoids, garbage rasters, pipes and folders where a
+file is expected. Each must finish in seconds.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sqlite3
 import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 
@@ -69,6 +77,166 @@ def _truncate(path: Path, keep: float = 0.5) -> Path:
     data = path.read_bytes()
     path.write_bytes(data[: max(1, int(len(data) * keep))])
     return path
+
+
+# --- hostile files (issue 14) ----------------------------------------------------------
+ENDLESS = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)"
+
+
+def _register_view(con: sqlite3.Connection, name: str, sql: str) -> None:
+    """A view made a point layer of the GeoPackage (listed in gpkg_contents)."""
+    con.execute(f"CREATE VIEW {name} AS {sql}")
+    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+                "VALUES (?, 'features', ?, 4546)", (name, name))
+    con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', 4546, 0, 0)", (name,))
+
+
+def view_gpkg(path: Path, keep_table: bool = True, circular: bool = False) -> Path:
+    """A GeoPackage of points whose layer 'loop' is a view without end (or, ``circular``,
+    views 'loop' and 'loop2' defined through each other)."""
+    points = gpd.GeoDataFrame({"name": ["养老院", "卫生站"]}, geometry=[
+        shapely.Point(X0, Y0), shapely.Point(X0 + 300, Y0)], crs="EPSG:4546")
+    points.to_file(path, layer="pts", engine="pyogrio")
+    con = sqlite3.connect(path)
+    with con:
+        row = con.execute("SELECT * FROM gpkg_contents WHERE table_name = 'pts'").fetchone()
+        con.execute("DELETE FROM gpkg_contents WHERE table_name = 'pts'")
+        if circular:
+            con.execute("CREATE VIEW loop2 AS SELECT * FROM loop")
+            _register_view(con, "loop", "SELECT * FROM loop2")
+        else:
+            _register_view(con, "loop", f"{ENDLESS} SELECT n AS fid, p.geom AS geom, p.name AS name "
+                                        "FROM r, pts AS p WHERE p.fid = 1")
+        if keep_table:  # listed after the view (GDAL lists layers in gpkg_contents order)
+            con.execute(f"INSERT INTO gpkg_contents VALUES ({', '.join('?' * len(row))})", row)
+        else:  # the table stays, unlisted, as the view's source
+            con.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'pts'")
+    con.close()
+    return path
+
+
+def wide_csv(path: Path, columns: int) -> Path:
+    names = ["name", "lon", "lat"] + [f"c{i}" for i in range(columns - 3)]
+    row = ["站点", "111.29", "30.70"] + ["1"] * (columns - 3)
+    path.write_text(",".join(names) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    return path
+
+
+def coil(n: int, loops: int = 8, radius: float = 400.0) -> shapely.Polygon:
+    """A ring traced as a coil of small loops (n vertices, a crossing every few): how a
+    scribbled boundary looks. Repairs in about linear time."""
+    t = np.arange(n) / n * 2 * np.pi
+    phase = t * n / loops
+    wobble = 2 * np.pi * radius / n * loops * 0.8
+    r = radius + wobble * np.cos(phase)
+    x = X0 + r * np.cos(t) - wobble * np.sin(phase) * np.sin(t)
+    y = Y0 + r * np.sin(t) + wobble * np.sin(phase) * np.cos(t)
+    return shapely.Polygon(np.c_[x, y])
+
+
+def zigzag(n: int, radius: float = 400.0) -> shapely.Polygon:
+    """A ring whose edges jump back and forth across their neighbours: every edge box
+    overlaps thousands of others. Refused as too complex to repair."""
+    i = np.arange(n)
+    step = 2 * np.pi / n
+    theta = i * step + np.where(i % 2, 1.6, -1.6) * step
+    r = radius * (1 + 0.05 * np.where((i // 2) % 2, 1, -1))
+    return shapely.Polygon(np.c_[X0 + r * np.cos(theta), Y0 + r * np.sin(theta)])
+
+
+def scribble(n: int) -> shapely.Polygon:
+    """n random vertices in a 300 m square: crossings grow with n²."""
+    xy = np.random.default_rng(7).random((n, 2)) * 300
+    return shapely.Polygon(xy + [X0, Y0])
+
+
+def polygon_gpkg(path: Path, geom: shapely.Polygon) -> Path:
+    gdf = gpd.GeoDataFrame({"name": ["小区"]}, geometry=[geom], crs="EPSG:4546")
+    pyogrio.write_dataframe(gdf, path)
+    return path
+
+
+def prj_shapefile(folder: Path, axis: str, inverse_flattening: str) -> Path:
+    """A shapefile near the project whose .prj declares the given ellipsoid."""
+    path = _shapefile(folder, "c", _boxes())
+    prj = path.with_suffix(".prj").read_text(encoding="ascii")
+    start = prj.index("SPHEROID[")
+    end = prj.index("]", start)
+    path.with_suffix(".prj").write_text(
+        prj[:start] + f'SPHEROID["odd",{axis},{inverse_flattening}' + prj[end:], encoding="ascii")
+    return path
+
+
+def huge_tiff(path: Path) -> Path:
+    """A valid little GeoTIFF whose header then claims 60,000 × 60,000 cells."""
+    import struct
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=16, height=16, count=1, dtype="uint8",
+                       crs="EPSG:4546", transform=from_origin(X0, Y0, 10, 10)) as dst:
+        dst.write(np.ones((1, 16, 16), dtype="uint8"))
+    data = bytearray(path.read_bytes())
+    (ifd,) = struct.unpack("<I", data[4:8])
+    (count,) = struct.unpack("<H", data[ifd:ifd + 2])
+    for k in range(count):
+        entry = ifd + 2 + 12 * k
+        tag, kind = struct.unpack("<HH", data[entry:entry + 4])
+        if tag in (256, 257):  # ImageWidth, ImageLength
+            data[entry + 8:entry + 12] = struct.pack("<HH", 60_000, 0) if kind == 3 else \
+                struct.pack("<I", 60_000)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _hostile(folder: Path, add) -> None:
+    """The files of issue 14: each must be refused (or repaired) in seconds."""
+    add("GeoPackage whose only layer is an endless view",
+        view_gpkg(folder / "endless_view.gpkg", keep_table=False), "facilities", "refuse")
+    add("GeoPackage with an endless view listed first",
+        view_gpkg(folder / "endless_first.gpkg"), "facilities", "repair")
+    add("GeoPackage view defined through itself",
+        view_gpkg(folder / "circular_view.gpkg", keep_table=False, circular=True), "facilities", "refuse")
+    add("CSV with 60,000 columns", wide_csv(folder / "wide.csv", 60_000), "facilities", "refuse")
+    p = folder / "wide.xlsx"
+    gpd.pd.DataFrame([[111.29, 30.70] + [1] * 2_998],
+                     columns=["lon", "lat"] + [f"c{i}" for i in range(2_998)]).to_excel(p, index=False)
+    add("XLSX with 3,000 columns", p, "facilities", "refuse")
+    add("self-intersecting polygon of 100,000 vertices", polygon_gpkg(
+        folder / "coil.gpkg", coil(100_000)), "communities", "repair")
+    add("dense zigzag polygon of 200,000 vertices", polygon_gpkg(
+        folder / "zigzag.gpkg", zigzag(200_000)), "communities", "refuse")
+    add("scribbled polygon of 3,000 random vertices", polygon_gpkg(
+        folder / "scribble.gpkg", scribble(3_000)), "communities", "refuse")
+    for n, (name, axis, inverse) in enumerate((("a 1e-9 m ellipsoid", "1e-9", "298.257"),
+                                               ("a 1e30 m ellipsoid", "1e30", "298.257"),
+                                               ("a negative inverse flattening", "6378137.0", "-298.257"),
+                                               ("an inverse flattening of 0.5", "6378137.0", "0.5"))):
+        sub = folder / f"odd_prj_{n}"
+        sub.mkdir()
+        add(f".prj with {name}", prj_shapefile(sub, axis, inverse), "communities", "refuse")
+    (folder / "garbage.tif").write_bytes(np.random.default_rng(1).bytes(200_000))
+    add("garbage .tif", folder / "garbage.tif", "basemap", "refuse")
+    (folder / "tiff_head.tif").write_bytes(b"II*\x00" + np.random.default_rng(2).bytes(50_000))
+    add("random bytes after a TIFF header", folder / "tiff_head.tif", "basemap", "refuse")
+    (folder / "garbage.vrt").write_bytes(b'<VRTDataset rasterXSize="\xb3\xd4' + bytes(range(256)))
+    add("binary garbage named .vrt", folder / "garbage.vrt", "basemap", "refuse")
+    add("GeoTIFF header claiming 60,000 x 60,000 cells", huge_tiff(folder / "huge.tif"), "basemap",
+        "refuse")
+    (folder / "folder.shp").mkdir()
+    add("a folder named .shp", folder / "folder.shp", "communities", "refuse")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "pipe.csv")
+        add("a pipe named .csv", folder / "pipe.csv", "facilities", "refuse")
+        os.mkfifo(folder / "pipe.tif")
+        add("a pipe named .tif", folder / "pipe.tif", "basemap", "refuse")
+        os.mkfifo(folder / "pipe_source.tif")
+        (folder / "pipe.vrt").write_text(
+            '<VRTDataset rasterXSize="4" rasterYSize="4"><VRTRasterBand dataType="Byte" band="1">'
+            '<SimpleSource><SourceFilename relativeToVRT="1">pipe_source.tif</SourceFilename>'
+            '</SimpleSource></VRTRasterBand></VRTDataset>', encoding="utf-8")
+        add("a VRT reading a pipe", folder / "pipe.vrt", "basemap", "refuse")
 
 
 def make_corpus(folder: Path) -> list[Case]:  # noqa: PLR0915 - one line per case reads best
@@ -217,6 +385,7 @@ def make_corpus(folder: Path) -> list[Case]:  # noqa: PLR0915 - one line per cas
     (folder / "bad_numbers.csv").write_text(
         "name,lon,lat\na,111.29,30.70\nb,abc,30.7\nc,inf,30.7\n", encoding="utf-8")
     add("CSV with unreadable coordinates", folder / "bad_numbers.csv", "facilities", "repair")
+    _hostile(folder, add)
     return cases
 
 
