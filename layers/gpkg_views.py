@@ -145,3 +145,22 @@ def readable_layer(path: Path, layers: list[str], requested: str | None, notes: 
             return name
         passed.append((name, why))
     raise refuse_view(path, *passed[0])
+
+
+def readable_layer_in_zip(path: Path, member: str, layers: list[str], requested: str | None,
+                          notes: list[T], spatial: set[str] | None = None) -> str:
+    """:func:`readable_layer` for a GeoPackage inside a zip file (probed on a copy taken out
+    of the archive, deleted afterwards)."""
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory(prefix="precinct-gpkg-") as folder:
+        copy = Path(folder) / Path(member).name  # messages name the member
+        with zipfile.ZipFile(path) as archive, archive.open(member) as src, open(copy, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+        try:
+            return readable_layer(copy, layers, requested, notes, spatial)
+        except ProjectError as exc:
+            raise ProjectError(exc.what, f"{path} ({member}, layer {requested or layers[0]})",
+                               exc.fix) from None

@@ -194,6 +194,10 @@ def _hostile(folder: Path, add) -> None:
     """The files of issue 14: each must be refused (or repaired) in seconds."""
     add("GeoPackage whose only layer is an endless view",
         view_gpkg(folder / "endless_view.gpkg", keep_table=False), "facilities", "refuse")
+    with zipfile.ZipFile(folder / "endless_view.zip", "w") as zf:
+        zf.write(folder / "endless_view.gpkg", "data/endless_view.gpkg")
+    add("zipped GeoPackage whose only layer is an endless view", folder / "endless_view.zip", "facilities",
+        "refuse")
     add("GeoPackage with an endless view listed first",
         view_gpkg(folder / "endless_first.gpkg"), "facilities", "repair")
     add("GeoPackage view defined through itself",

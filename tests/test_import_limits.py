@@ -356,3 +356,8 @@ def test_a_pipe_is_refused_without_opening_it(tmp_path, project):
         os.mkfifo(tmp_path / name)
         exc = refused(import_layer, project, tmp_path / name, kind)  # opening would wait forever
         assert "not a regular file" in exc.what.en
+    shp = prj_shapefile(tmp_path, "6378137.0", "298.257222101")
+    shp.with_suffix(".dbf").unlink()
+    os.mkfifo(shp.with_suffix(".dbf"))  # GDAL and the encoding guess would open it too
+    exc = refused(import_layer, project, shp, "communities")
+    assert "c.dbf is not a regular file" in exc.what.en

@@ -9,6 +9,7 @@ before it is opened, as opening one can wait forever.
 from __future__ import annotations
 
 import errno
+import os
 import stat
 from pathlib import Path
 
@@ -48,8 +49,8 @@ def os_error(path: Path, exc: OSError) -> ProjectError:
                                       "from its source", "请检查磁盘或网络驱动器，再从来源重新拷贝该文件"))
 
 
-def check_source_file(path: Path) -> None:
-    """Refuse (ProjectError) a path that is not a readable, non-empty regular file."""
+def check_regular(path: Path) -> os.stat_result:
+    """Refuse (ProjectError) a path that cannot be opened as a regular file."""
     try:
         info = path.stat()
     except OSError as exc:
@@ -61,9 +62,26 @@ def check_source_file(path: Path) -> None:
             T(f"{path.name} is not a regular file (a pipe, device or socket)",
               f"{path.name} 不是普通文件（而是管道、设备或套接字）"),
             str(path), T("save the data as a file and choose that file", "请将数据保存为文件后选择该文件"))
-    if info.st_size == 0:
+    return info
+
+
+def check_source_file(path: Path) -> None:
+    """Refuse (ProjectError) a path that is not a readable, non-empty regular file."""
+    if check_regular(path).st_size == 0:
         raise ProjectError(T(f"{path.name} is empty (0 bytes)", f"{path.name} 是空文件（0 字节）"),
                            str(path), T("copy the file again from its source", "请从来源重新拷贝该文件"))
+
+
+SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
+
+
+def check_parts(path: Path, suffixes: tuple[str, ...] = SHAPEFILE_PARTS) -> None:
+    """Refuse the files read along with ``path`` (a shapefile's .dbf …) when one of them is a
+    folder, a pipe or a device: GDAL would open it too, and a pipe waits forever."""
+    for suffix in suffixes:
+        for part in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+            if part.exists():
+                check_regular(part)
 
 
 def read_head(path: Path, size: int) -> bytes:

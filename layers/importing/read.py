@@ -23,8 +23,8 @@ import pyogrio
 from pyproj import CRS
 
 from layers.errors import ProjectError, T
-from layers.gpkg_views import readable_layer
-from layers.importing.access import check_source_file, os_error, read_head
+from layers.gpkg_views import readable_layer, readable_layer_in_zip
+from layers.importing.access import check_parts, check_source_file, os_error, read_head
 from layers.importing.crs_check import unreadable_crs
 from layers.importing.encoding import decode_text_file, normalise_codec, shapefile_encoding
 from layers.importing.limits import check_source_width, check_width, csv_width
@@ -209,6 +209,7 @@ def _read_vector(path: Path, fmt: str, layer: str | None, encoding: str,
             guess = shapefile_encoding(path, member)
     elif suffix == ".shp":
         _check_shapefile_parts(path)
+        check_parts(path)  # a .dbf that is a pipe would never open
         if encoding == "auto":
             guess = shapefile_encoding(path)
     elif fmt == "GeoJSON" and suffix not in (".json", ".geojson"):
@@ -232,8 +233,10 @@ def _read_vector(path: Path, fmt: str, layer: str | None, encoding: str,
             T(f"{path.name} has no layer {layer!r}", f"{path.name} 中没有图层 {layer!r}"), str(path),
             T(f"choose one of: {', '.join(layers)}", f"请选择：{'、'.join(layers)}"))
     chosen = layer or layers[0]
-    if fmt == "GeoPackage" and suffix != ".zip":  # a view can be endless: probed first
-        chosen = readable_layer(path, layers, layer, notes, {str(r[0]) for r in listing if r[1]})
+    spatial = {str(r[0]) for r in listing if r[1]}
+    if fmt == "GeoPackage":  # a view can be endless: probed first
+        chosen = (readable_layer_in_zip(path, member, layers, layer, notes, spatial) if suffix == ".zip"
+                  else readable_layer(path, layers, layer, notes, spatial))
     if len(layers) > 1 and layer is None:
         others = [name for name in layers if name != chosen][:5]
         notes.append(T(f"the file has {len(layers)} layers; read {chosen!r} (others: "
