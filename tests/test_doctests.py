@@ -24,8 +24,6 @@ PACKAGES = (layers, styles)
 #: the examples there were when the skips were removed (issue 14); more are welcome
 MIN_EXAMPLES = 46
 SKIP = re.compile(r"\+SKIP\b")
-#: owned by the import engineer while issue 14 lands; replacement examples are in its report
-PENDING = ("layers/importing/",)
 
 
 def module_names() -> list[str]:
@@ -62,23 +60,15 @@ def test_every_example_counts():
     assert attempted >= MIN_EXAMPLES
 
 
-def _skips(pending: bool) -> list[str]:
+def _skips() -> list[str]:
     root = Path(layers.__file__).resolve().parents[1]
     found = []
     for path in source_files():
         rel = path.relative_to(root).as_posix()
-        if rel.startswith(PENDING) != pending:
-            continue
         found += [f"{rel}:{n}" for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
                   if SKIP.search(line)]
     return found
 
 
 def test_no_example_is_skipped():
-    assert _skips(pending=False) == []
-
-
-@pytest.mark.xfail(strict=True, reason="layers/importing is another engineer's until issue 14 "
-                                       "lands there; drop PENDING and this test once it passes")
-def test_no_example_is_skipped_in_importing():
-    assert _skips(pending=True) == []
+    assert _skips() == []

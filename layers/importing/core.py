@@ -375,8 +375,20 @@ def import_layer(project, path: str | Path, kind: str, layer_name: str | None = 
 
     Examples
     --------
-    >>> report = import_layer(project, "districts.json", "admin", coords="gcj02")  # doctest: +SKIP
-    >>> project.undo.undo()  # the layer is gone again  # doctest: +SKIP
+    >>> import json, tempfile
+    >>> from layers.project import Project
+    >>> square = [[111.29, 30.70], [111.30, 30.70], [111.30, 30.71], [111.29, 30.71], [111.29, 30.70]]
+    >>> feature = {"type": "Feature", "properties": {"name": "西陵区"},
+    ...            "geometry": {"type": "Polygon", "coordinates": [square]}}
+    >>> path = Path(tempfile.mkdtemp()) / "districts.geojson"
+    >>> _ = path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    >>> project = Project()
+    >>> report = import_layer(project, path, "admin", coords="gcj02")
+    >>> project.names()
+    ['districts']
+    >>> project.undo.undo()  # the layer is gone again
+    >>> project.names()
+    []
     """
     path = Path(path)
     if source is None and (path.suffix.lower() in RASTER_SUFFIXES or kind in RASTER_KINDS):

@@ -128,9 +128,13 @@ def build_network(lines: gpd.GeoDataFrame, tolerance: float = DEFAULT_TOLERANCE_
 
     Examples
     --------
-    >>> net = build_network(streets_gdf, tolerance=2.0)  # doctest: +SKIP
-    >>> net.largest_component_nodes  # doctest: +SKIP
-    341
+    >>> import shapely
+    >>> cross = [shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(50, -50), (50, 50)])]
+    >>> apart = [shapely.LineString([(300, 0), (400, 0)])]  # an island of its own
+    >>> streets = gpd.GeoDataFrame(geometry=cross + apart, crs="EPSG:4546")
+    >>> net = build_network(streets, tolerance=2.0)
+    >>> net.largest_component_nodes  # the crossing and its four ends
+    5
     """
     if lines.crs is not None and not lines.crs.is_projected:
         raise ProjectError(T("street networks are built in metres; the lines are in degrees",

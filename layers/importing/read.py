@@ -112,8 +112,13 @@ def read_source(path: str | Path, layer: str | None = None, encoding: str = "aut
 
     Examples
     --------
-    >>> src = read_source("districts_datav_gcj02.json")  # doctest: +SKIP
-    >>> src.columns[:2]  # doctest: +SKIP
+    >>> import json, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "districts.geojson"
+    >>> feature = {"type": "Feature", "properties": {"adcode": 420502, "name": "西陵区"},
+    ...            "geometry": {"type": "Point", "coordinates": [111.29, 30.70]}}
+    >>> _ = path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    >>> src = read_source(path)
+    >>> src.columns[:2]
     ['adcode', 'name']
     """
     path = Path(path)
