@@ -26,6 +26,7 @@ from layers.errors import ProjectError, T
 from layers.gpkg_views import readable_layer, readable_layer_in_zip
 from layers.importing.access import check_parts, check_source_file, os_error, read_head
 from layers.importing.crs_check import unreadable_crs
+from layers.importing.datav import is_feature_array, read_feature_array
 from layers.importing.encoding import decode_text_file, normalise_codec, shapefile_encoding
 from layers.importing.limits import check_source_width, check_width, csv_width
 from layers.importing.read_arrow import _NotUtf8, _read_arrow, _unparsed_note
@@ -131,6 +132,8 @@ def read_source(path: str | Path, layer: str | None = None, encoding: str = "aut
         check_source_width(path, suffix, layer)  # a header wider than a layer: refused at once
         if suffix in TABLE_SUFFIXES:
             source = _read_table(path, fmt, layer, encoding)
+        elif fmt == "GeoJSON" and is_feature_array(path):  # DataV's bare array of features
+            source = read_feature_array(path, lambda p: _read_vector(p, fmt, None, "auto", kind), encoding)
         else:
             source = _read_vector(path, fmt, layer, encoding, kind)
         if suffix != named:
