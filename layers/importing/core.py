@@ -21,6 +21,7 @@ import pandas as pd
 
 from layers.commands import AddFeatures, AddLayer, Command, MacroCommand, SetProjectCRS
 from layers.errors import ProjectError, T
+from layers.importing.admin_codes import fill_levels
 from layers.importing.georef import Georef, resolve
 from layers.importing.mapping import auto_map, convert_column
 from layers.importing.read import Source, read_source
@@ -200,6 +201,8 @@ def build_attributes(frame: gpd.GeoDataFrame, source: Source, kind: str, mapping
                  "字段为 EPANET 给水管网格式（粗糙系数、节点名）") if value == "water"
                else T("no source field gives the utility class", "没有源字段给出管线类别"))
         report.notes.append(T(f"utility set to '{value}': {why.en}", f"管线类别设为“{value}”：{why.zh}"))
+    if kind == "admin":  # a level the file does not give, from the division code
+        fill_levels(data, len(frame), report.notes)
     for f in schema.fields:
         if f.required and f.name not in data:
             report.notes.append(T(f"required field '{f.name}' is not mapped; fill it in the attribute table",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -56,19 +57,23 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "diameter_mm": ("管径", "管径mm", "口径", "管径(mm)", "diameter", "dn", "dia"),
     "material": ("材质", "管材", "material"),
     "depth_m": ("埋深", "管顶埋深", "depth"),
-    "pressure": ("压力", "压力等级", "pressure"),
+    "pressure": ("压力级制", "压力等级", "压力级别", "设计压力级制", "压力", "pressure",
+                 "pressure_class", "yljz"),
     "street": ("所在道路", "道路", "道路名称", "street", "road"),
     "road_class": ("道路等级", "等级", "highway", "road_class", "fclass", "class"),
     "width_m": ("宽度", "路宽", "道路宽度", "width"),
     "oneway": ("单行", "单行道", "oneway"),
-    "code": ("代码", "编码", "编号", "adcode", "code", "行政区划代码", "区划代码"),
-    "parent_code": ("上级代码", "parent", "parent_code", "parentcode"),
+    "code": ("代码", "编码", "编号", "adcode", "code", "行政区划代码", "区划代码", "行政区代码",
+             "行政区划编码", "区划编码", "quhuadaima", "xzqhdm", "xzqdm", "qhdm"),
+    "parent_code": ("上级代码", "上级区划代码", "parent", "parent_code", "parentcode", "parent_adcode"),
     "level": ("层级", "级别", "level"),
 }
 # per kind, where the general aliases are not enough (a 天地图 file calls names district_name)
 KIND_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "admin": {"name": ("district_name", "区县名称", "行政区名称", "name"),
-              "code": ("district_adcode", "adcode", "code")},
+    "admin": {"name": ("district_name", "区县名称", "行政区名称", "行政区划名称", "区划名称", "name",
+                       "quhuamingcheng", "xzqmc", "xzqhmc", "mc"),
+              "code": ("district_adcode", "adcode", "行政区划代码", "quhuadaima", "xzqhdm", "xzqdm", "dm",
+                       "code")},
     "pipelines": {"name": ()},
 }
 # synonyms of allowed values, beyond the keys, codes and labels of the standards tables
@@ -100,6 +105,12 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                       "resettlement": ("安置房", "还建房"), "affordable": ("保障房", "经济适用房",
                                                                          "公租房", "廉租房"),
                       "mixed": ("混合",), "other": ("其他",)},
+    # GB 50028 classes; a class without A/B is read as A, the higher pressure (see COARSE_VALUES)
+    "pressure": {"low": ("低压", "低压管", "low_pressure", "lp"),
+                 "medium_b": ("中压B", "中压B级", "中压乙"), "medium_a": ("中压A", "中压A级", "中压甲", "中压"),
+                 "subhigh_b": ("次高压B", "次高压B级", "次高压乙"),
+                 "subhigh_a": ("次高压A", "次高压A级", "次高压甲", "次高压"),
+                 "high_b": ("高压B", "高压B级", "高压乙"), "high_a": ("高压A", "高压A级", "高压甲", "高压")},
     "status": {"existing": ("现状", "已建", "现有"), "planned": ("规划", "拟建"),
                "new": ("新建",), "relocation": ("迁改", "改迁", "迁移"),
                "abandoned": ("废弃", "停用"), "under_construction": ("在建",),
@@ -107,10 +118,19 @@ VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # fields whose unmatched values fall back to one value instead of staying empty
 FALLBACK = {"utility": "unknown"}
+# source values that name a coarser class than the field's: read as the stricter class, and said
+COARSE_VALUES: dict[str, dict[str, T]] = {"pressure": {
+    "中压": T("'中压' gives no A/B class: read as medium_a", "“中压”未分 A/B，按中压A读取"),
+    "次高压": T("'次高压' gives no A/B class: read as subhigh_a (the higher pressure, the larger "
+             "clearances)", "“次高压”未分 A/B，按次高压A读取（压力较高，净距要求较大）"),
+    "高压": T("'高压' gives no A/B class: read as high_a (the higher pressure)",
+            "“高压”未分 A/B，按高压A读取（压力较高）"),
+}}
 
 
 def _norm(name: Any) -> str:
-    return re.sub(r"[\s_\-()（）:：]+", "", str(name)).lower()
+    text = unicodedata.normalize("NFKC", str(name))  # full-width letters and digits: 中压Ａ → 中压A
+    return re.sub(r"[\s_\-()（）:：]+", "", text).lower()
 
 
 def field_aliases(kind: str, field: Field) -> list[str]:
@@ -236,8 +256,18 @@ def convert_column(series: pd.Series, field: Field, source_name: str,
             out.append(key)
             if key is not None and str(raw) != key:
                 used[str(raw)] = key
+        _note_coarse(field.name, used, source_name, notes)
         return pd.Series(out, index=series.index, dtype=object), used
     return series, used
+
+
+def _note_coarse(field_name: str, used: dict[str, str], source_name: str, notes: list[T]) -> None:
+    """Say which source values named a coarser class than the field has."""
+    coarse = {_norm(k): v for k, v in COARSE_VALUES.get(field_name, {}).items()}
+    for raw in used:
+        said = coarse.pop(_norm(raw), None)
+        if said is not None:
+            notes.append(T(f"'{source_name}': {said.en}", f"“{source_name}”：{said.zh}"))
 
 
 def _looks_like_metres(values: pd.Series, source_name: str) -> bool:
