@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PyQt5.QtWidgets import QDockWidget, QWidget
+from PyQt5.QtWidgets import QDockWidget, QScrollArea, QWidget
 
 from app.event_bridge import EventBridge
 from app.jobs import Job, start_job
@@ -40,6 +40,16 @@ class Panel(QDockWidget):
         self._pending = False
         self._bridge = EventBridge(self._dispatch, self)
         self._connected: list[Any] = []
+
+    def setWidget(self, body: QWidget) -> None:  # noqa: N802 (Qt name)
+        """The panel's body scrolls: its content never makes the window taller than the
+        screen, however many panels are open."""
+        scroll = QScrollArea(self)
+        scroll.setObjectName(f"{self.OBJECT_NAME}_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(body)
+        super().setWidget(scroll)
 
     # --- project wiring -----------------------------------------------------------------
     def subscriptions(self, project) -> list[Any]:

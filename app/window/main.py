@@ -71,6 +71,22 @@ def load_project_interactively(path: str | Path, parent: QWidget | None = None) 
     return guarded(parent, open_project, target)[1]
 
 
+def fit_to_screen(window: QWidget, preferred: tuple[int, int] = (1200, 800)) -> None:
+    """Size and place the window inside the screen's available area (a 1366 × 768 laptop
+    included), leaving room for the window frame."""
+    from PyQt5.QtWidgets import QApplication
+
+    screen = window.screen() if hasattr(window, "screen") and window.screen() else \
+        QApplication.primaryScreen()
+    area = screen.availableGeometry()
+    frame_w, frame_h = 16, 48  # title bar and borders, before the window manager tells
+    width = min(preferred[0], area.width() - frame_w)
+    height = min(preferred[1], area.height() - frame_h)
+    window.resize(max(640, width), max(480, height))
+    window.move(area.x() + max(0, (area.width() - window.width() - frame_w) // 2),
+                area.y() + max(0, (area.height() - window.height() - frame_h) // 2))
+
+
 class MainWindow(QMainWindow):
     """Precinct Planner's main window, showing one project."""
 
@@ -102,9 +118,9 @@ class MainWindow(QMainWindow):
         self.canvas.cursorMoved.connect(self._show_cursor)
         self.canvas.viewChanged.connect(self._show_scale)
         self.canvas.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.resize(1200, 800)
-        self.resizeDocks([self.layer_panel], [360], Qt.Horizontal)
-        self.resizeDocks([self.attribute_table], [200], Qt.Vertical)
+        fit_to_screen(self)
+        self.resizeDocks([self.layer_panel], [min(360, self.width() // 4)], Qt.Horizontal)
+        self.resizeDocks([self.attribute_table], [max(160, self.height() // 4)], Qt.Vertical)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave_now)
         self.set_project(project if project is not None else Project())
@@ -312,6 +328,13 @@ class MainWindow(QMainWindow):
             module, name = PANELS[key]
             panel = getattr(importlib.import_module(module), name)(self, self.canvas)
             self.addDockWidget(Qt.RightDockWidgetArea, panel)
+            # analysis panels share one right-hand area as tabs: opening more never makes
+            # the window taller than the screen
+            beside = next((p for p in self.panels.values()
+                           if self.dockWidgetArea(p) == Qt.RightDockWidgetArea and not p.isFloating()),
+                          None)
+            if beside is not None:
+                self.tabifyDockWidget(beside, panel)
             panel.set_project(self.project)
             self.panels[key] = panel
             # the map keeps most of the window: a panel starts at a third at most
