@@ -80,6 +80,7 @@ SCHEMAS: dict[str, _Schema] = {
     "item_funding": _Schema(values=("rule",), fks=(("key", "renovation_items", "key", ()),)),
     "item_suggestions": _Schema(fks=(("item", "renovation_items", "key", ()),)),
     "siting_parameters": _Schema(mixed=("value",), values=("value",), ranges=_nonneg("value")),
+    "import_checks": _Schema(mixed=("value",), values=("value",), ranges=_nonneg("value")),
 }
 
 
