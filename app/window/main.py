@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         self.canvas.problem.connect(lambda text: self.statusBar().showMessage(text, 8000))
         fit_to_screen(self)
         self.resizeDocks([self.layer_panel], [min(360, self.width() // 4)], Qt.Horizontal)
-        self.resizeDocks([self.attribute_table], [max(160, self.height() // 4)], Qt.Vertical)
+        self.resizeDocks([self.attribute_table], [max(200, self.height() * 2 // 7)], Qt.Vertical)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave_now)
         self.set_project(project if project is not None else Project())
@@ -335,6 +335,7 @@ class MainWindow(QMainWindow):
                           None)
             if beside is not None:
                 self.tabifyDockWidget(beside, panel)
+                self._full_tab_names()
             panel.set_project(self.project)
             self.panels[key] = panel
             # the map keeps most of the window: a panel starts at a third at most
@@ -343,6 +344,14 @@ class MainWindow(QMainWindow):
         panel.show()
         panel.raise_()
         return panel
+
+    def _full_tab_names(self) -> None:
+        """Docked panels' tabs keep their whole names and scroll, rather than 'Pip…'."""
+        from PyQt5.QtWidgets import QTabBar
+
+        for bar in self.findChildren(QTabBar):
+            bar.setElideMode(Qt.ElideNone)
+            bar.setUsesScrollButtons(True)
 
     def open_conflict_panel(self):
         """Show the pipeline conflict panel (a dock on the right)."""

@@ -65,7 +65,9 @@ class WindowTools:
         self.actions: dict[str, QAction] = {}
         for key, (_, shortcut) in TOOLS.items():
             tool = self.tools[key]
-            action = QAction(tool.label(), window)
+            action = QAction((tool.short or tool.label)(), window)
+            action.setToolTip(tool.label() + (f" ({shortcut})" if shortcut else ""))
+            action.setStatusTip(tool.label())
             action.setObjectName(f"tool_{key}")
             action.setCheckable(True)
             if shortcut:

@@ -48,6 +48,7 @@ class MapTool(QObject):
 
     key = "tool"
     label = T("Tool", "工具")
+    short: T | None = None  # a shorter toolbar text (the label becomes the tooltip)
     cursor = Qt.ArrowCursor
     snaps = False  # True: the canvas snaps the event's coordinates for this tool
     #: the tool reports a problem (bilingual text) the window shows in its status bar

@@ -159,6 +159,7 @@ class SplitTool(Sketch):
 
     key = "split"
     label = T("Split with a line", "用线分割")
+    short = T("Split", "用线分割")
     geometry = "line"
 
     def finished_shape(self, shape) -> None:

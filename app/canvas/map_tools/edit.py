@@ -203,6 +203,7 @@ class MoveTool(MapTool):
 
     key = "move"
     label = T("Move features", "移动要素")
+    short = T("Move", "移动要素")
     cursor = Qt.SizeAllCursor
     snaps = True
 

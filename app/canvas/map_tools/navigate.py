@@ -83,6 +83,7 @@ class ZoomBoxTool(BoxTool):
 
     key = "zoom_box"
     label = T("Zoom to box", "拉框放大")
+    short = T("Zoom box", "拉框放大")
 
     def clicked(self, event: MapEvent) -> None:
         self.canvas.zoom_by(2.0, event.pos)

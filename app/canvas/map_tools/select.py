@@ -32,6 +32,7 @@ class SelectTool(BoxTool):
 
     key = "select_click"
     label = T("Select by click or box", "点选/框选")
+    short = T("Select", "点选/框选")
     cursor = Qt.ArrowCursor
 
     def _select(self, geometry, event: MapEvent, topmost: bool = False) -> None:
@@ -80,6 +81,7 @@ class BrushSelectTool(MapTool):
 
     key = "brush"
     label = T("Select with brush", "画笔选择")
+    short = T("Brush select", "画笔选择")
     cursor = Qt.CrossCursor
     painted = Signal(str, list)  # layer id, fids the stroke touched
 
