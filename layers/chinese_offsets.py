@@ -161,12 +161,22 @@ _AMAP_HINTS = ("gcj02", "gcj", "amap", "gaode", "高德", "腾讯", "tencent", "
 
 
 def suggest_offset(columns: Any, source_name: str = "") -> str | None:
-    """Guess whether lon/lat data came from a Chinese web map: 'gcj02', 'bd09' or None.
+    """Guess from field names whether lon/lat data came from a Chinese web map: 'gcj02', 'bd09'
+    or None (DataV's keys, ``gcj_lng``, ``bd_lat`` …).
 
-    A suggestion for the import dialog to show, never applied silently.
+    A suggestion to show, never applied: field names survive a conversion to WGS-84, and
+    the file's name (``source_name``, kept for callers) is no evidence at all. Where the
+    project has layers to compare with, :mod:`layers.importing.offset_evidence` decides.
+
+    Examples
+    --------
+    >>> suggest_offset(["adcode", "name", "center", "centroid"]), suggest_offset(["bd_lng", "bd_lat"])
+    ('gcj02', 'bd09')
+    >>> suggest_offset(["name"], "amap_export.geojson") is None
+    True
     """
     cols = {str(c) for c in columns}
-    text = (" ".join(cols) + " " + source_name).lower()
+    text = " ".join(cols).lower()
     if any(h in text for h in _BAIDU_HINTS):
         return "bd09"
     if len(_DATAV_KEYS & cols) >= 3 or any(h in text for h in _AMAP_HINTS):

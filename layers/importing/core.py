@@ -58,6 +58,10 @@ class ImportReport:
     offset_removed: str | None = None
     crs_assumed: bool = False
     suggestions: list[T] = field(default_factory=list)
+    #: the data may be misplaced (off a same-kind layer, outside its CRS's area): said first
+    warnings: list[T] = field(default_factory=list)
+    #: what the existing layers say about a GCJ-02/BD-09 offset (see offset_evidence)
+    offset_evidence: dict[str, Any] | None = None
     notes: list[T] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
     issues: list[str] = field(default_factory=list)
@@ -78,6 +82,8 @@ class ImportReport:
             "crs_assumed": self.crs_assumed, "crs_project": self.crs_project,
             "offset_removed": self.offset_removed,
             "suggestions": [{"en": s.en, "zh": s.zh} for s in self.suggestions],
+            "warnings": [{"en": s.en, "zh": s.zh} for s in self.warnings],
+            "offset_evidence": self.offset_evidence,
             "notes": [{"en": s.en, "zh": s.zh} for s in self.notes],
             "repairs": [r.to_dict() for r in self.repairs],
             "issue_count": self.issue_count, "issues": self.issues,
@@ -94,6 +100,8 @@ class ImportReport:
         if self.offset_removed:
             crs_line += t(f", {self.offset_removed} offset removed", f"，已去除 {self.offset_removed} 偏移")
         out.append(crs_line + f" → {self.crs_project}")
+        for w in self.warnings:
+            out.append(t("Warning: ", "警告：") + w(lang))
         if self.encoding:
             out.append(t(f"Encoding: {self.encoding}", f"编码：{self.encoding}"))
         if self.mapping:
@@ -294,8 +302,9 @@ def prepare_import(project, source: Source, kind: str, layer_name: str | None = 
         checks = check_geometries(np.asarray(source.frame.geometry.values, dtype=object))
     frame, report.repairs = repair_geometries(source.frame, schema.geometry, kind, _where(source), checks)
     target, zone = _placed(project, frame, source, coords)
-    frame, geo = resolve(frame, source.declared_crs, coords, target, source.columns, source.name,
-                         _where(source), bounds=total_bounds(frame, checks, report.repairs))
+    named = source.columns + list(source.coordinate_columns or ())  # gcj_lng … hint at an offset
+    frame, geo = resolve(frame, source.declared_crs, coords, target, named, source.name,
+                         _where(source), bounds=total_bounds(frame, checks, report.repairs), kind=kind)
     _fill_georef(report, geo, project)
     used = _check_mapping(mapping if mapping is not None else auto_map(source.columns, kind), source, kind)
     report.mapping = used
@@ -342,6 +351,8 @@ def _fill_georef(report: ImportReport, geo: Georef, project) -> None:
     report.crs_assumed, report.offset_removed = geo.assumed, geo.offset
     report.crs_project = crs_label(project.crs) or ""
     report.notes += geo.notes
+    report.warnings += geo.warnings
+    report.offset_evidence = geo.evidence
     if geo.suggestion:
         label = {"gcj02": "GCJ-02 (Amap, Tencent, DataV)", "bd09": "BD-09 (Baidu)"}[geo.suggestion]
         report.suggestions.append(T(

@@ -21,6 +21,8 @@ from pyproj import CRS, Transformer
 from layers import chinese_offsets
 from layers.errors import ProjectError, T
 from layers.importing.crs_check import check_crs, proj_failed
+from layers.importing.offset_evidence import decide, weigh_offset
+from layers.importing.sanity import check_units, same_kind_offset
 
 OFFSET_SYSTEMS = ("wgs84", "gcj02", "bd09")
 MAX_DISTANCE_KM = 200.0
@@ -37,6 +39,8 @@ class Georef:
     assumed: bool = False                      # no CRS in the file: we chose one
     suggestion: str | None = None              # an offset suggested, NOT applied
     notes: list[T] = field(default_factory=list)
+    warnings: list[T] = field(default_factory=list)  # the data may be misplaced: say so loudly
+    evidence: dict[str, Any] | None = None     # what the existing layers say about an offset
 
 
 def crs_label(crs: CRS | None) -> str | None:
@@ -154,23 +158,29 @@ _MEASURE = object()
 
 def resolve(frame: gpd.GeoDataFrame, declared: CRS | None, coords: str, project,
             source_columns: list[str], source_name: str, where: str,
-            bounds: Any = _MEASURE) -> tuple[gpd.GeoDataFrame, Georef]:
+            bounds: Any = _MEASURE, kind: str | None = None) -> tuple[gpd.GeoDataFrame, Georef]:
     """The frame in the project CRS, and what was decided; ProjectError if the numbers cannot be right
     (or a coordinate system cannot be the Earth's, or PROJ cannot convert between them).
 
-    ``bounds``: the frame's total bounds when already known (None: nothing finite to bound)."""
+    ``bounds``: the frame's total bounds when already known (None: nothing finite to bound).
+    ``kind``: the layer kind the data becomes (the existing layers of that kind are the first
+    evidence of a web-map offset or a misplaced layer)."""
     from pyproj.exceptions import CRSError, ProjError
 
     try:
-        return _resolve(frame, declared, coords, project, source_columns, source_name, where, bounds)
+        geo = Georef(None, "")
+        out = _resolve(frame, declared, coords, project, source_columns, where, bounds, kind, geo)
+        geo.warnings += same_kind_offset(out, project, kind, geo.offset or geo.suggestion)
+        return out, geo
     except (ProjError, CRSError) as exc:
         source = declared.name if declared is not None else coords
         raise proj_failed(exc, where, source, CRS.from_user_input(project.crs).name) from exc
 
 
 def _resolve(frame: gpd.GeoDataFrame, declared: CRS | None, coords: str, project,
-             source_columns: list[str], source_name: str, where: str,
-             bounds: Any) -> tuple[gpd.GeoDataFrame, Georef]:
+             source_columns: list[str], where: str, bounds: Any, kind: str | None,
+             geo: Georef) -> gpd.GeoDataFrame:
+    """The frame in the project CRS; what was decided is written into ``geo``."""
     offset, explicit = parse_coords(coords)
     check_crs(explicit, where, "--coords")
     if explicit is None:  # a CRS given overrides the file's, however broken
@@ -199,6 +209,9 @@ def _resolve(frame: gpd.GeoDataFrame, declared: CRS | None, coords: str, project
                        f"文件未声明坐标系，已根据数值推定为 {crs_label(crs)}"))
     if b is not None and crs.is_geographic:
         _check_degrees(b, crs, where)
+    if b is not None and crs.is_projected:
+        outside = check_units(b, crs, where, project, explicit is not None)
+        geo.warnings += [outside] if outside is not None else []
     if b is not None and crs.is_projected and _in_degree_range(b) and (b[2] - b[0]) < 5 \
             and (b[3] - b[1]) < 5 and max(abs(b[0]), abs(b[1])) > 1:
         ll = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
@@ -212,21 +225,28 @@ def _resolve(frame: gpd.GeoDataFrame, declared: CRS | None, coords: str, project
                          "for CGCS2000 lon/lat)", "请声明 --coords wgs84（国内网络地图数据用 gcj02/bd09，"
                          "CGCS2000 经纬度用 EPSG:4490）"))
     out = frame.set_crs(crs, allow_override=True)
+    if offset is None and explicit is None and crs.is_geographic:  # by evidence, never by name
+        evidence = weigh_offset(out, project, kind)
+        offset, suggestion, found = decide(evidence, chinese_offsets.suggest_offset(source_columns),
+                                           project)
+        notes += found
+        geo.evidence = evidence.to_dict() if evidence is not None else None
+        geo.suggestion = suggestion
     if offset in ("gcj02", "bd09"):
         out = chinese_offsets.to_wgs84(out, offset)
-        notes.append(T(f"{offset.upper()} offset removed (converted to WGS-84)",
-                       f"已去除 {offset.upper()} 偏移（转换为 WGS-84）"))
-    suggestion = None
-    if offset is None and explicit is None and crs.is_geographic:
-        suggestion = chinese_offsets.suggest_offset(source_columns, source_name)
+        if geo.evidence is None or geo.evidence.get("system") != offset:  # else the evidence said it
+                notes.append(T(f"{offset.upper()} offset removed (converted to WGS-84)",
+                           f"已去除 {offset.upper()} 偏移（转换为 WGS-84）"))
     b_out = b if offset not in ("gcj02", "bd09") else None
     if not CRS.from_user_input(out.crs).equals(project.crs):
         with np.errstate(all="ignore"):
             out = out.to_crs(project.crs)
         b_out = None
     _check_near_project(out, project, where, crs_label(crs) or "?", b_out)
-    return out, Georef(crs_label(declared), crs_label(crs) or "?", offset if offset != "wgs84" else None,
-                       assumed, suggestion, notes)
+    geo.declared, geo.used, geo.assumed = crs_label(declared), crs_label(crs) or "?", assumed
+    geo.offset = offset if offset != "wgs84" else None
+    geo.notes += notes
+    return out
 
 
 def _assume_crs(frame: gpd.GeoDataFrame, b: np.ndarray | None, project, where: str) -> CRS:
