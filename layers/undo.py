@@ -57,6 +57,19 @@ class UndoStack:
         self._clean_index = len(self._done)
         self.events.emit("clean", self, clean=True)
 
+    def history(self) -> list[tuple[Command, bool]]:
+        """Every step, oldest first, with whether it is done (undone steps follow, in the
+        order redo would bring them back)."""
+        return [(cmd, True) for cmd in self._done] + [(cmd, False) for cmd in reversed(self._undone)]
+
+    def go_to(self, done: int) -> None:
+        """Undo or redo until ``done`` steps are done (a failing step stops it there)."""
+        done = max(0, min(done, len(self._done) + len(self._undone)))
+        while len(self._done) > done:
+            self.undo()
+        while len(self._done) < done:
+            self.redo()
+
     # --- operations -----------------------------------------------------------------
     def push(self, cmd: Command) -> Command:
         """Apply ``cmd`` and record it (merging with the previous one where allowed).

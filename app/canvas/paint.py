@@ -14,6 +14,7 @@ from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QTransform
 
 from app.canvas.paths import Chunk, LayerGraphics, geometry_path, path_from_arrays, raster_transform
+from app.canvas.tiles import TileGraphics
 
 BACKGROUND = QColor("#fbfaf7")
 LABEL_MAX_MPP = 3.0  # labels only when one pixel shows less than this many metres
@@ -36,7 +37,8 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
     """Draw visible ``layers`` (bottom first) whose world → device transform is ``world``.
 
     ``view`` is the world extent shown, ``mpp`` world metres per device pixel,
-    ``graphics_for(layer)`` gives a layer's cached graphics (QImage or LayerGraphics),
+    ``graphics_for(layer)`` gives a layer's cached graphics (QImage, LayerGraphics, or
+    TileGraphics for a basemap drawn afresh for each view),
     and ``pen_scale`` multiplies pen widths, marker and label sizes (a printed sheet at
     300 dpi uses 300/96 so lines keep their on-screen thickness).
     """
@@ -59,6 +61,8 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
         if isinstance(graphics, QImage):
             painter.setTransform(raster_transform(layer) * world)
             painter.drawImage(QPointF(0, 0), graphics)
+        elif isinstance(graphics, TileGraphics):
+            graphics.draw(painter, world, view)
         else:
             _draw_vector(painter, graphics, world, view, mpp, pen_scale)
             if graphics.label_xy is not None:
@@ -263,5 +267,36 @@ def line_overlay(geometries, colour: str, width: float = 1.6):
         painter.setBrush(colour_q)
         for x, y in coords:
             painter.drawEllipse(world.map(QPointF(x, y)), 2.5, 2.5)
+
+    return draw
+
+
+def highlight_overlay(geometries, colour: str = "#ffd700", width: float = 4.0):
+    """A canvas overlay that outlines features (polygons and lines with a wide cosmetic pen
+    under a thin dark one, points as rings), so what identify found stands out."""
+    geometries = [g for g in geometries if g is not None and not g.is_empty]
+    points = [g for g in geometries if g.geom_type in ("Point", "MultiPoint")]
+    others = [g for g in geometries if g.geom_type not in ("Point", "MultiPoint")]
+    path = geometry_path(np.asarray(others, dtype=object)) if others else None
+    coords = shapely.get_coordinates(np.asarray(points, dtype=object)) if points else []
+    glow, edge = QColor(colour), QColor("#1a1a1a")
+
+    def draw(painter: QPainter, world: QTransform) -> None:
+        if path is not None:
+            painter.setTransform(world)
+            painter.setBrush(Qt.NoBrush)
+            for pen_colour, pen_width in ((glow, width), (edge, 1.2)):
+                pen = QPen(pen_colour, pen_width)
+                pen.setCosmetic(True)
+                painter.setPen(pen)
+                painter.drawPath(path)
+            painter.resetTransform()
+        painter.setBrush(Qt.NoBrush)
+        for x, y in coords:
+            centre = world.map(QPointF(x, y))
+            painter.setPen(QPen(glow, width))
+            painter.drawEllipse(centre, 9.0, 9.0)
+            painter.setPen(QPen(edge, 1.2))
+            painter.drawEllipse(centre, 9.0, 9.0)
 
     return draw

@@ -23,6 +23,8 @@ from app.panels.identify import IdentifyDock
 from app.panels.layer_tree.panel import LayerPanel
 from app.problems import guarded
 from app.window.files import RecentFiles, language_menu
+from app.window.layout import fit_to_screen, full_tab_names
+from app.window.scale_box import ScaleBox
 from app.window.texts import (  # noqa: F401 (PANELS is read by tests and docs)
     ABOUT_TEXT,
     APP_NAME,
@@ -71,22 +73,6 @@ def load_project_interactively(path: str | Path, parent: QWidget | None = None) 
     return guarded(parent, open_project, target)[1]
 
 
-def fit_to_screen(window: QWidget, preferred: tuple[int, int] = (1200, 800)) -> None:
-    """Size and place the window inside the screen's available area (a 1366 × 768 laptop
-    included), leaving room for the window frame."""
-    from PyQt5.QtWidgets import QApplication
-
-    screen = window.screen() if hasattr(window, "screen") and window.screen() else \
-        QApplication.primaryScreen()
-    area = screen.availableGeometry()
-    frame_w, frame_h = 16, 48  # title bar and borders, before the window manager tells
-    width = min(preferred[0], area.width() - frame_w)
-    height = min(preferred[1], area.height() - frame_h)
-    window.resize(max(640, width), max(480, height))
-    window.move(area.x() + max(0, (area.width() - window.width() - frame_w) // 2),
-                area.y() + max(0, (area.height() - window.height() - frame_h) // 2))
-
-
 class MainWindow(QMainWindow):
     """Precinct Planner's main window, showing one project."""
 
@@ -109,6 +95,11 @@ class MainWindow(QMainWindow):
         self.identify_dock = IdentifyDock(self)
         self.addDockWidget(Qt.RightDockWidgetArea, self.identify_dock)
         self.identify_dock.hide()
+        from app.panels.history import HistoryPanel
+
+        self.history_panel = HistoryPanel(self, self.canvas)
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.history_panel)
+        self.history_panel.hide()
         self.undo_actions = UndoActions(self)
         self.undo_actions.cleanChanged.connect(lambda _clean: self._update_title())
         self.tools = WindowTools(self)
@@ -174,6 +165,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for dock in (self.layer_panel, self.attribute_table, self.identify_dock):
             view_menu.addAction(dock.toggleViewAction())
+        view_menu.addAction(self.history_panel.toggleViewAction())
         view_menu.addSeparator()
         language_menu(view_menu.addMenu(MENU["language"]()), self)
         bar.addMenu(MENU["analysis"]()).addActions([a[key] for key in PANELS])
@@ -199,12 +191,14 @@ class MainWindow(QMainWindow):
         self.coord_label = QLabel()
         self.lonlat_label = QLabel()
         self.crs_label = QLabel()
-        self.scale_label = QLabel()
+        self.scale_prefix = QLabel(STATUS["scale_prefix"]())
+        # the scale is typed as well as read: 1:2000 + Enter zooms to it
+        self.scale_label = ScaleBox(self.canvas, lambda text: bar.showMessage(text, 6000))
         for label in (self.synthetic_label, self.coord_label, self.lonlat_label,
-                      self.crs_label, self.scale_label):
-            if label is not self.synthetic_label:
+                      self.crs_label, self.scale_prefix, self.scale_label):
+            if label not in (self.synthetic_label, self.scale_label):
                 label.setStyleSheet("padding: 0 8px;")
-            label.setMinimumWidth(60)
+            label.setMinimumWidth(60 if label is not self.scale_prefix else 0)
             bar.addPermanentWidget(label)
 
     # --- project ----------------------------------------------------------------------
@@ -217,6 +211,7 @@ class MainWindow(QMainWindow):
         self.layer_panel.set_project(project)
         self.attribute_table.set_project(project)
         self.undo_actions.set_project(project)
+        self.history_panel.set_project(project)
         for panel in self.panels.values():
             panel.set_project(project)
         epsg = project.crs.to_epsg()
@@ -253,7 +248,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 10000)
 
     def show_identified(self, hits: list) -> None:
+        """List what identify found and outline it on the map (cleared by the next click)."""
+        from app.canvas.paint import highlight_overlay
+
         self.identify_dock.show_hits(hits)
+        geometries = [layer.gdf.geometry.loc[fid] for layer, fid in hits
+                      if getattr(layer, "layer_type", "") == "vector"]
+        self.canvas.set_overlay("identify", highlight_overlay(geometries) if geometries else None)
 
     def new_project(self) -> bool:
         """File → New: an empty project; its CRS from the first imported data (CGCS2000 3-degree
@@ -274,7 +275,7 @@ class MainWindow(QMainWindow):
         self.lonlat_label.setText(STATUS["lonlat"].format(lon=lon, lat=lat)())
 
     def _show_scale(self) -> None:
-        self.scale_label.setText(STATUS["scale"].format(n=self.canvas.scale_denominator())())
+        self.scale_label.show_scale()
 
     # --- file actions -----------------------------------------------------------------
     def open_path(self, path: str | Path) -> bool:
@@ -335,7 +336,7 @@ class MainWindow(QMainWindow):
                           None)
             if beside is not None:
                 self.tabifyDockWidget(beside, panel)
-                self._full_tab_names()
+                full_tab_names(self)
             panel.set_project(self.project)
             self.panels[key] = panel
             # the map keeps most of the window: a panel starts at a third at most
@@ -344,14 +345,6 @@ class MainWindow(QMainWindow):
         panel.show()
         panel.raise_()
         return panel
-
-    def _full_tab_names(self) -> None:
-        """Docked panels' tabs keep their whole names and scroll, rather than 'Pip…'."""
-        from PyQt5.QtWidgets import QTabBar
-
-        for bar in self.findChildren(QTabBar):
-            bar.setElideMode(Qt.ElideNone)
-            bar.setUsesScrollButtons(True)
 
     def open_conflict_panel(self):
         """Show the pipeline conflict panel (a dock on the right)."""
@@ -410,6 +403,7 @@ class MainWindow(QMainWindow):
         self.layer_panel.detach()
         self.attribute_table.detach()
         self.undo_actions.set_project(None)
+        self.history_panel.set_project(None)
         for panel in self.panels.values():
             if hasattr(panel, "detach"):
                 panel.detach()

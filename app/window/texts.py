@@ -55,6 +55,6 @@ PANELS = {
 STATUS = {
     "xy": T("x {x:,.1f}  y {y:,.1f} m", "X {x:,.1f}  Y {y:,.1f} 米"),
     "lonlat": T("lon {lon:.5f}°  lat {lat:.5f}°", "经度 {lon:.5f}°  纬度 {lat:.5f}°"),
-    "scale": T("scale 1:{n:,.0f}", "比例尺 1:{n:,.0f}"),
+    "scale_prefix": T("scale", "比例尺"),
     "saved": T("Saved {path}", "已保存 {path}"),
 }

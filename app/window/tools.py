@@ -20,6 +20,7 @@ from app.canvas.map_tools import (
     VertexTool,
     ZoomBoxTool,
 )
+from app.canvas.map_tools.measure import MeasureTool
 from app.problems import apply_command
 from layers.errors import T
 
@@ -40,6 +41,7 @@ TOOLS = {
     "pan": (PanTool, "P"),
     "zoom_box": (ZoomBoxTool, "Z"),
     "identify": (IdentifyTool, "I"),
+    "measure": (MeasureTool, "Ctrl+Shift+M"),
     "select_click": (SelectTool, "S"),
     "select_polygon": (PolygonSelectTool, None),
     "brush": (BrushSelectTool, "B"),
@@ -77,6 +79,7 @@ class WindowTools:
             self.actions[key] = action
             tool.problem.connect(window.show_problem)
         self.tools["identify"].identified.connect(window.show_identified)
+        self.tools["measure"].measured.connect(lambda text: window.statusBar().showMessage(text))
         for key in ("draw_polygon", "draw_line", "draw_point"):
             self.tools[key].drawn.connect(self.ask_attributes)
         canvas.toolChanged.connect(self._tool_changed)

@@ -100,14 +100,15 @@ class MapTool(QObject):
         return pen
 
     def run_edit(self, build) -> bool:
-        """Push the command ``build()`` makes; a refused edit is reported, never raised."""
-        from layers.errors import ProjectError
+        """Push the command ``build()`` makes; True when one was applied. A refused edit is
+        said in the status bar, an unexpected error shown with details — never raised."""
+        from app.problems import apply_command
 
-        try:
-            command = build()
-            if command is not None:
-                self.project.apply(command)
-        except ProjectError as exc:
-            self.problem.emit(exc.message())
-            return False
-        return command is not None
+        built: list = []
+
+        def make():
+            built.append(build())
+            return built[-1]
+
+        applied = apply_command(self.canvas, self.project, make, say=self.problem.emit)
+        return bool(applied and built and built[-1] is not None)
