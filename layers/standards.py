@@ -81,6 +81,7 @@ SCHEMAS: dict[str, _Schema] = {
     "item_suggestions": _Schema(fks=(("item", "renovation_items", "key", ()),)),
     "siting_parameters": _Schema(mixed=("value",), values=("value",), ranges=_nonneg("value")),
     "import_checks": _Schema(mixed=("value",), values=("value",), ranges=_nonneg("value")),
+    "road_walkability": _Schema(values=("walkable",)),  # names: "|"-separated class values
 }
 
 

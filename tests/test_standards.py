@@ -27,7 +27,7 @@ TABLES = {
     "life_circle_levels", "parameters", "services", "service_subtypes", "pipeline_classes",
     "gas_pressure_classes", "clearance_horizontal", "clearance_vertical", "renovation_items",
     "funding_rules", "districts", "ranking_weights", "funding_shares", "programme_parameters",
-    "item_funding", "item_suggestions", "siting_parameters", "import_checks",
+    "item_funding", "item_suggestions", "siting_parameters", "import_checks", "road_walkability",
 }
 
 
