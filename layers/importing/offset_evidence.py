@@ -107,9 +107,11 @@ def _clipped_geometries(layers: list, box: tuple[float, float, float, float], re
 
 
 def _lonlat_points(frame: gpd.GeoDataFrame, project) -> np.ndarray:
-    spacing_deg = _param(project, "offset_sample_spacing_m") / 111_320.0
-    pts = outline_points(np.asarray(frame.geometry.values, dtype=object), spacing_deg,
-                         int(_param(project, "offset_sample_points")))
+    from layers.importing.sanity import feature_size
+
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    spacing_deg = min(_param(project, "offset_sample_spacing_m") / 111_320.0, feature_size(geoms) / 10)
+    pts = outline_points(geoms, spacing_deg, int(_param(project, "offset_sample_points")))
     if not len(pts):
         return pts
     inside = ~chinese_offsets.out_of_china(pts[:, 0], pts[:, 1])

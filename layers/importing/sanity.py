@@ -31,7 +31,7 @@ PLURAL = {"metre": T("metres", "米"), "foot": T("feet", "英尺"),
           "US survey foot": T("US survey feet", "美国测量英尺")}
 KM_PER_DEGREE = 111.32
 SKIPPED_KINDS = ("other", "conflicts", "service_areas")
-MAX_FEATURES = 300  # feature centroids paired to propose shifts
+MAX_NEW, MAX_OLD = 300, 5000  # feature centroids paired to propose shifts
 
 
 def _param(project, key: str) -> float:
@@ -160,26 +160,29 @@ def check_units(b: np.ndarray, crs: CRS, where: str, project, explicit: bool = F
 
 
 # --- a layer landing off its kind ------------------------------------------------------
-def _centroids(geoms: np.ndarray) -> np.ndarray:
+def _centroids(geoms: np.ndarray, limit: int) -> np.ndarray:
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if len(geoms) > MAX_FEATURES:
-        geoms = geoms[np.linspace(0, len(geoms) - 1, MAX_FEATURES).astype(int)]
+    if len(geoms) > limit:
+        geoms = geoms[np.linspace(0, len(geoms) - 1, limit).astype(int)]
     return shapely.get_coordinates(shapely.centroid(geoms))
 
 
-def _proposed_shifts(new: np.ndarray, old: np.ndarray) -> list[np.ndarray]:
-    """Shifts that would lay ``new`` on ``old``: no shift, the median and the most common of the
-    shifts from each new feature's centroid to the nearest old one."""
+def _proposed_shifts(new: np.ndarray, old: np.ndarray, cell: float, reach: float) -> list[np.ndarray]:
+    """Shifts that would lay ``new`` on ``old``: none, and the three most voted for by the
+    centroid-to-centroid shifts of all feature pairs within ``reach`` (binned by ``cell``): a
+    layer moved as a whole votes for its shift with every feature."""
     starts = [np.zeros(2)]
-    a, b = _centroids(new), _centroids(old)
+    a, b = _centroids(new, MAX_NEW), _centroids(old, MAX_OLD)
     if not len(a) or not len(b):
         return starts
-    tree = shapely.STRtree(shapely.points(b))
-    _src, dst = tree.query_nearest(shapely.points(a), all_matches=False)
-    diffs = b[dst] - a
-    starts.append(np.median(diffs, axis=0))
-    cells, counts = np.unique(np.round(diffs / 250.0), axis=0, return_counts=True)
-    starts.append(cells[np.argmax(counts)] * 250.0)
+    diffs = (b[None, :, :] - a[:, None, :]).reshape(-1, 2)
+    diffs = diffs[np.hypot(diffs[:, 0], diffs[:, 1]) <= reach]
+    if not len(diffs):
+        return starts
+    cells, inverse, counts = np.unique(np.round(diffs / cell), axis=0, return_inverse=True,
+                                       return_counts=True)
+    for best in np.argsort(-counts, kind="stable")[:3]:
+        starts.append(np.median(diffs[inverse.ravel() == best], axis=0))
     return starts
 
 
@@ -222,15 +225,31 @@ def _offset_warning(names: list[str], fit: Fit, agree: list[str], web: bool) -> 
              f"请核对本文件（或该图层）的坐标系。{why.zh}")
 
 
+def feature_size(geoms: np.ndarray) -> float:
+    """A typical size of the features (m): polygons' √area, lines' length, points' spacing."""
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(geoms):
+        return math.inf
+    dims = shapely.get_dimensions(geoms)
+    if (dims == 2).any():
+        return float(np.median(np.sqrt(shapely.area(geoms[dims == 2]))))
+    if (dims == 1).any():
+        return float(np.median(shapely.length(geoms[dims == 1])))
+    pts = shapely.get_coordinates(geoms)
+    if len(pts) < 2:
+        return math.inf
+    tree = shapely.STRtree(shapely.points(pts))
+    _idx, dist = tree.query_nearest(shapely.points(pts), exclusive=True, return_distance=True,
+                                    all_matches=False)
+    return float(np.median(dist)) if len(dist) else math.inf
+
+
 def _compare(ref: Reference, pts: np.ndarray, starts: list[np.ndarray], cap: float,
-             share: float, warn_m: float) -> Fit | None:
-    """The fit of the new outlines on a layer, if most of them lie on it (shifted or not)."""
+             share: float, tolerance: float) -> Fit | None:
+    """The fit of the new outlines on a layer, if at least ``share`` of them then lie on its outlines
+    (within ``tolerance``), shifted or not."""
     fit = best_fit(ref, pts, starts, cap)
-    dist = float(np.hypot(*fit.shift))
-    tolerance = max(dist / 2, cap / 4)
-    if fit.share_within(tolerance) < share or fit.median > max(dist / 4, warn_m / 2):
-        return None
-    return fit
+    return fit if fit.share_within(tolerance) >= share else None
 
 
 def same_kind_offset(frame: gpd.GeoDataFrame, project, kind: str | None,
@@ -245,13 +264,15 @@ def same_kind_offset(frame: gpd.GeoDataFrame, project, kind: str | None,
     if not layers:
         return []
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    pts = outline_points(geoms, _param(project, "offset_sample_spacing_m"),
+    size = feature_size(geoms)
+    pts = outline_points(geoms, min(_param(project, "offset_sample_spacing_m"), size / 10),
                          int(_param(project, "offset_sample_points")))
     if len(pts) < _param(project, "offset_min_points"):
         return []
     warn_m = _param(project, "same_kind_offset_warning_m")
     share = _param(project, "same_kind_match_share")
     cap = _param(project, "offset_search_m")
+    tolerance = min(size / 20, warn_m / 2)  # "on an outline": a twentieth of a feature's size
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)
     reach = max(float(np.hypot(x1 - x0, y1 - y0)), 10 * cap)  # how far a misplaced copy may lie
@@ -261,14 +282,17 @@ def same_kind_offset(frame: gpd.GeoDataFrame, project, kind: str | None,
         rows = layer.gdf.sindex.query(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach))
         old = np.asarray(layer.gdf.geometry.values, dtype=object)[rows]
         ref = Reference.of(old)
-        fit = _compare(ref, pts, _proposed_shifts(geoms, old), cap, share, warn_m) if ref is not None else None
+        if ref is None:
+            continue
+        starts = _proposed_shifts(geoms, old, max(min(size / 2, warn_m / 2), 1.0), reach)
+        fit = _compare(ref, pts, starts, cap, share, tolerance)
         if fit is None:
             continue
         if float(np.hypot(*fit.shift)) < warn_m:
             agree.append(layer.name)
             continue
-        if float(np.median(residuals(ref, pts, np.zeros(2), cap))) < 2 * fit.median:
-            continue  # as placed it fits about as well: no clear offset
+        if np.mean(residuals(ref, pts, np.zeros(2), cap) <= tolerance) >= share / 2:
+            continue  # much of it lies on that layer as placed: no clear offset
         same = next((names for f, names in found if np.hypot(*(f.shift - fit.shift)) < warn_m / 2), None)
         if same is not None:
             same.append(layer.name)
