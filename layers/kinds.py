@@ -137,6 +137,8 @@ STREETS = Schema(
         F("width_m", "float", "Width", "宽度", "m", minimum=0, maximum=200),
         F("walkable", "bool", "Walkable", "可步行"),
         F("oneway", "bool", "One-way", "单行"),
+        F("z_level", "int", "Vertical level (bridge +1, tunnel -1)", "竖向层级（桥 +1，隧道 -1）",
+          minimum=-9, maximum=9),
     ),
 )
 

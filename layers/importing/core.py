@@ -27,6 +27,7 @@ from layers.importing.mapping import auto_map, convert_column
 from layers.importing.read import Source, read_source
 from layers.importing.read_raster import read_raster
 from layers.importing.repair import Repair, check_geometries, repair_geometries, total_bounds
+from layers.importing.street_import import streets_step
 from layers.kinds import RASTER_KINDS, schema_for
 from layers.layer import VectorLayer
 from layers.store.limits import fit_columns
@@ -67,6 +68,8 @@ class ImportReport:
     issues: list[str] = field(default_factory=list)
     issue_count: int = 0
     command: Command | None = None
+    #: streets: lines left out as not walkable (by reason), the class mapping, levels, network
+    walkable: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dropped_count(self) -> int:
@@ -87,6 +90,7 @@ class ImportReport:
             "notes": [{"en": s.en, "zh": s.zh} for s in self.notes],
             "repairs": [r.to_dict() for r in self.repairs],
             "issue_count": self.issue_count, "issues": self.issues,
+            **({"walkable": self.walkable} if self.walkable else {}),
         }
 
     def lines(self, lang: str | None = None, max_repairs: int = 20) -> list[str]:
@@ -300,7 +304,10 @@ def prepare_import(project, source: Source, kind: str, layer_name: str | None = 
     checks = source.geometry_checks  # made while reading (Arrow), else here
     if checks is None or not checks.applies_to(np.asarray(source.frame.geometry.values, dtype=object)):
         checks = check_geometries(np.asarray(source.frame.geometry.values, dtype=object))
+    streets = streets_step(kind, source.frame, project, _where(source))  # walkable lines only
     frame, report.repairs = repair_geometries(source.frame, schema.geometry, kind, _where(source), checks)
+    if streets is not None:
+        frame, report.repairs = streets.keep(frame, report.repairs)
     target, zone = _placed(project, frame, source, coords)
     named = source.columns + list(source.coordinate_columns or ())  # gcj_lng … hint at an offset
     frame, geo = resolve(frame, source.declared_crs, coords, target, named, source.name,
@@ -310,6 +317,8 @@ def prepare_import(project, source: Source, kind: str, layer_name: str | None = 
     report.mapping = used
     rows = build_attributes(frame, source, kind, used, existing is None, project, report, defaults)
     rows = fit_columns(rows, _where(source), report.notes)  # names and count the project file can hold
+    if streets is not None:
+        rows = streets.finish(rows, frame, report)
     report.imported_count = len(rows)
     # geometries were checked and repaired above: validate the attributes only
     attributes_only = dataclasses.replace(schema, geometry=None, fields=tuple(
@@ -325,6 +334,8 @@ def prepare_import(project, source: Source, kind: str, layer_name: str | None = 
     else:
         report.command = AddFeatures(existing.id, rows)
         issues = attributes_only.validate(schema.coerce(rows), name, allowed=project.allowed_values)
+    if streets is not None:  # the walking network of what is imported: islands, dead ends
+        streets.network(layer if existing is None else rows, report)
     report.issue_count = len(issues)
     report.issues = [i.message() for i in issues[:10]]
     return report

@@ -19,7 +19,6 @@ full path.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from scipy.sparse.csgraph import connected_components
 from layers.boxgrid import BoxGrid
 from layers.commands import AddLayer
 from layers.errors import ProjectError, T
+from layers.importing.levels import LEVEL_FIELD, node_by_level, part_levels
 from layers.importing.noding import (
     _already_noded,
     _dangling,
@@ -46,12 +46,7 @@ from layers.importing.noding import (
     _snap_ends,
 )
 
-WALKABLE_HIGHWAYS = ("footway", "path", "pedestrian", "residential", "living_street", "service",
-                     "unclassified", "tertiary", "secondary", "primary", "steps", "track",
-                     "tertiary_link", "secondary_link", "primary_link", "cycleway", "road")
 DEFAULT_TOLERANCE_M = 2.0
-_FOOT_NO = re.compile(r'"(?:foot|access)"=>"(?:no|private)"')
-_FOOT_YES = re.compile(r'"foot"=>"(?:yes|designated|permissive)"')
 
 
 @dataclass
@@ -106,16 +101,12 @@ class StreetNetwork:
 
 
 def walkable_osm(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """OSM lines a person may walk on: the walkable highway types, no motorways or trunk
-    roads, and nothing tagged foot=no or access=no/private (unless foot=yes)."""
-    if "highway" not in frame.columns:
-        return frame
-    keep = frame["highway"].isin(WALKABLE_HIGHWAYS).to_numpy(dtype=bool).copy()
-    if "other_tags" in frame.columns:
-        tags = frame["other_tags"].astype("string").fillna("")
-        refused = tags.str.contains(_FOOT_NO) & ~tags.str.contains(_FOOT_YES)
-        keep &= ~refused.to_numpy(dtype=bool)
-    return frame[keep]
+    """The lines of ``frame`` a person may walk on (:func:`layers.importing.walkable.walkable_lines`
+    with the shipped table): OSM highway ways open to walkers, or centrelines whose road
+    class is walkable."""
+    from layers.importing.walkable import walkable_lines
+
+    return frame[walkable_lines(frame).keep]
 
 
 def build_network(lines: gpd.GeoDataFrame, tolerance: float = DEFAULT_TOLERANCE_M, *,
@@ -124,7 +115,8 @@ def build_network(lines: gpd.GeoDataFrame, tolerance: float = DEFAULT_TOLERANCE_
 
     With ``fast`` (the default) lines proven to be clean already skip the cleaning (see
     the module text; ``already_noded`` tells which path was taken); ``fast=False``
-    always cleans.
+    always cleans. Lines at different vertical levels (a ``z_level`` field: bridges, tunnels)
+    are noded level by level and joined only where they meet (:mod:`layers.importing.levels`).
 
     Examples
     --------
@@ -160,10 +152,16 @@ def build_network(lines: gpd.GeoDataFrame, tolerance: float = DEFAULT_TOLERANCE_
         points, vid = _nodes(coords)
         grid = _already_noded(coords, first, last, vid, tolerance)
     noded = grid is not None
+    levels = None if noded else part_levels(lines, which)
+    seg_level = None
     if noded:  # the graph straight from the line ends (the nodes those of _graph)
         segments, source, duplicates, snapped = parts, which, 0, 0
         node_xy, u, v = _drop_nodes(points, vid[first], vid[last])
         length = shapely.length(segments)
+    elif levels is not None:  # bridges and tunnels: crossing lines join only on one level
+        segments, seg_level, duplicates, snapped = node_by_level(parts, levels, tolerance)
+        source = None
+        node_xy, u, v, length = _graph(segments)
     else:
         parts, _first, duplicates = _drop_duplicates(parts)
         parts, snapped = _snap_ends(parts, tolerance)
@@ -173,8 +171,11 @@ def build_network(lines: gpd.GeoDataFrame, tolerance: float = DEFAULT_TOLERANCE_
     if dangling.any():
         keep = ~dangling
         segments, u, v, length = segments[keep], u[keep], v[keep], length[keep]
+        seg_level = None if seg_level is None else seg_level[keep]
         node_xy, u, v = _drop_nodes(node_xy, u, v)
-    if source is None:
+    if seg_level is not None:
+        attrs = _attributes_by_level(segments, seg_level, lines, tolerance)
+    elif source is None:
         attrs = _attributes_for(segments, lines, tolerance)
     else:  # each segment is one of the lines: its attributes are that line's
         cols = [c for c in lines.columns if c != lines.geometry.name]
@@ -200,6 +201,18 @@ def _attributes_for(segments: np.ndarray, lines: gpd.GeoDataFrame, tolerance: fl
     base = pd.DataFrame(lines[cols]).reset_index(drop=True)
     out = base.reindex(np.where(source >= 0, source, len(base))).reset_index(drop=True)
     return out
+
+
+def _attributes_by_level(segments: np.ndarray, seg_level: np.ndarray, lines: gpd.GeoDataFrame,
+                         tolerance: float) -> pd.DataFrame:
+    """Each segment's attributes from the nearest line of its own level."""
+    line_level = pd.to_numeric(lines[LEVEL_FIELD], errors="coerce").fillna(0).to_numpy(dtype=float)
+    parts = []
+    for value in np.unique(seg_level):
+        at = np.flatnonzero(seg_level == value)
+        attrs = _attributes_for(segments[at], lines[line_level.astype(np.int64) == value], tolerance)
+        parts.append(attrs.set_axis(at))
+    return pd.concat(parts).sort_index().reset_index(drop=True)
 
 
 def _matrix(n: int, u: np.ndarray, v: np.ndarray, length: np.ndarray) -> csr_matrix:
@@ -275,6 +288,8 @@ def import_street_network(project, path: str | Path, layer_name: str | None = No
     from layers.importing.mapping import VALUE_SYNONYMS, _norm
     from layers.importing.read import read_source
     from layers.importing.repair import repair_geometries
+    from layers.importing.street_import import facts_note, network_facts, walkable_notes
+    from layers.importing.walkable import TABLE, nothing_walkable, walkable_lines
     from layers.layer import VectorLayer
 
     source = read_source(path, layer=source_layer, encoding=encoding, kind="streets")
@@ -285,11 +300,14 @@ def import_street_network(project, path: str | Path, layer_name: str | None = No
     name = project.unique_name(layer_name or source.path.stem)
     report = ImportReport(source.name, "streets", name, source.format, source.layer, read_count=len(source.frame),
                           encoding=source.encoding, notes=list(source.notes))
-    frame = walkable_osm(source.frame)
-    left_out = len(source.frame) - len(frame)
-    if left_out:
-        report.notes.append(T(f"{left_out} line(s) not walkable (motorways, railways, rivers, foot=no …) "
-                              "left out", f"{left_out} 条不可步行的线（高速路、铁路、河流、禁止步行等）未导入"))
+    walk = walkable_lines(source.frame, project.standards().table(TABLE))
+    if not walk.keep.any():
+        raise nothing_walkable(walk, where)
+    frame = source.frame[walk.keep].copy()
+    frame[LEVEL_FIELD] = walk.level[walk.keep]
+    frame["_class"] = walk.road_class[walk.keep] if walk.road_class is not None else None
+    report.notes += walkable_notes(walk)
+    report.walkable = walk.to_dict()
     frame, report.repairs = repair_geometries(frame, "line", "streets", where)
     frame, geo = resolve(frame, source.declared_crs, coords, project, source.columns, source.name, where)
     report.crs_declared, report.crs_used, report.offset_removed = geo.declared, geo.used, geo.offset
@@ -303,8 +321,10 @@ def import_street_network(project, path: str | Path, layer_name: str | None = No
     oneway = net.edges.get("other_tags", pd.Series([""] * len(net.edges))).astype("string").fillna("")
     rows = gpd.GeoDataFrame({
         "name": names.to_numpy(),
-        "road_class": [lookup.get(_norm(h)) if isinstance(h, str) else None for h in highway],
+        "road_class": [lookup.get(_norm(h)) if isinstance(h, str) else c
+                       for h, c in zip(highway, net.edges["_class"])],
         "walkable": True,
+        LEVEL_FIELD: pd.array(net.edges[LEVEL_FIELD].fillna(0), dtype="Int64"),
         "oneway": oneway.str.contains('"oneway"=>"yes"').to_numpy(dtype=bool),
         "highway": highway.to_numpy(),
         "length_m": net.edges["length_m"].to_numpy(),
@@ -312,7 +332,9 @@ def import_street_network(project, path: str | Path, layer_name: str | None = No
     layer = VectorLayer(name, "streets", rows)
     report.imported_count = len(rows)
     report.mapping = {"name": "name", "highway": "road_class"} if "highway" in frame.columns else {}
-    report.notes += net.notes()
+    facts = network_facts(net)
+    report.notes += [*net.notes(), facts_note(facts)]
+    report.walkable["network"] = facts
     report.command = AddLayer(layer)
     project.apply(report.command)
     _track(layer)
