@@ -38,7 +38,8 @@ FILTER = T("GIS files and tables (*.gpkg *.shp *.zip *.geojson *.json *.kml *.km
            "*.xlsx *.osm *.pbf);;All files (*)",
            "GIS 文件和表格 (*.gpkg *.shp *.zip *.geojson *.json *.kml *.kmz *.dxf *.csv *.txt "
            "*.xlsx *.osm *.pbf);;所有文件 (*)")
-COORDS = (("auto", T("as declared in the file", "按文件声明")),
+COORDS = (("auto", T("as declared in the file; web-map offsets found by the project's layers",
+                     "按文件声明；网络地图偏移据项目图层判断")),
           ("wgs84", T("WGS-84 / CGCS2000 lon/lat", "WGS-84/CGCS2000 经纬度")),
           ("gcj02", T("GCJ-02 (Amap, Tencent, DataV)", "GCJ-02（高德、腾讯、DataV）")),
           ("bd09", T("BD-09 (Baidu)", "BD-09（百度）")))
@@ -196,6 +197,10 @@ class ImportDialog(QDialog):
             return
         self.report = report
         self.report_view.setPlainText("\n".join(self.report.lines()))
+        if report.warnings:  # the data may be misplaced: the person must see it before going on
+            from PyQt5.QtWidgets import QMessageBox
+
+            QMessageBox.warning(self, TITLE(), "\n\n".join(w() for w in report.warnings))
         self.accept()
 
     # --- helpers ------------------------------------------------------------------------
@@ -206,12 +211,13 @@ class ImportDialog(QDialog):
         src = self.source
         text, guess = "", None
         if src is not None and (src.declared_crs is None or src.declared_crs.is_geographic):
-            guess = suggest_offset(src.columns, src.name)
+            guess = suggest_offset(src.columns + list(src.coordinate_columns or ()))  # names, not the file's
             if guess:
                 label = dict(COORDS)[guess]
-                text = T(f"Suggestion: the data looks like {label.en} output; choose {guess} if it is "
-                         "(not applied automatically).",
-                         f"建议：数据疑似来自{label.zh}，如是请选择 {guess}（不会自动转换）。")()
+                text = T(f"Suggestion: the field names look like {label.en} output; choose {guess} if it "
+                         "is (with auto, the project's layers decide where they can).",
+                         f"建议：字段名疑似来自{label.zh}，如是请选择 {guess}（选 auto 时，"
+                         "如有可比对的项目图层，将据其判断）。")()
         self.suggestion_label.setText(text)
         self.suggested_coords = guess
 
