@@ -298,6 +298,22 @@ def test_admin_file_shifted_19_km_warns(tmp_path, tianditu_project):
     assert " m " in report.warnings[0].en and "km" not in report.warnings[0].en.split("off")[0]
 
 
+def test_import_dialog_shows_the_warning(qtbot, tmp_path, tianditu_project, monkeypatch):
+    from PyQt5.QtWidgets import QMessageBox
+
+    from app.dialogs.importing import ImportDialog
+
+    districts = gpd.read_file(shared_data("yichang", "districts_tianditu_wgs84.geojson")).to_crs("EPSG:4546")
+    districts.set_geometry(districts.geometry.translate(12_000, -15_000)).to_file(tmp_path / "moved.gpkg")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: shown.append(a[2])))
+    dialog = ImportDialog(tianditu_project, path=tmp_path / "moved.gpkg", kind="admin")
+    qtbot.addWidget(dialog)
+    dialog.import_button.click()
+    assert len(shown) == 1 and ("19.2 km" in shown[0] or "19.2 公里" in shown[0])
+    assert dialog.report.layer_name in tianditu_project.names()
+
+
 def test_other_communities_of_the_same_kind_nearby_do_not_warn(tmp_path):
     """Same kind, different features side by side: no shift lays one on the other."""
     project = Project()
