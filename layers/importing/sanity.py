@@ -179,10 +179,11 @@ def _proposed_shifts(new: np.ndarray, old: np.ndarray, cell: float, reach: float
     diffs = diffs[np.hypot(diffs[:, 0], diffs[:, 1]) <= reach]
     if not len(diffs):
         return starts
-    cells, inverse, counts = np.unique(np.round(diffs / cell), axis=0, return_inverse=True,
-                                       return_counts=True)
+    ij = np.round(diffs / cell).astype(np.int64)
+    keys = ij[:, 0] * 4_000_003 + ij[:, 1]  # one number per cell (cells stay within ±2·10^6)
+    _cells, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     for best in np.argsort(-counts, kind="stable")[:3]:
-        starts.append(np.median(diffs[inverse.ravel() == best], axis=0))
+        starts.append(np.median(diffs[inverse == best], axis=0))
     return starts
 
 
@@ -284,8 +285,10 @@ def same_kind_offset(frame: gpd.GeoDataFrame, project, kind: str | None,
         ref = Reference.of(old)
         if ref is None:
             continue
-        starts = _proposed_shifts(geoms, old, max(min(size / 2, warn_m / 2), 1.0), reach)
-        fit = _compare(ref, pts, starts, cap, share, tolerance)
+        fit = _compare(ref, pts, [np.zeros(2)], cap, share, tolerance)  # the usual case: it lies there
+        if fit is None or float(np.hypot(*fit.shift)) >= warn_m:
+            starts = _proposed_shifts(geoms, old, max(min(size / 2, warn_m / 2), 1.0), reach)
+            fit = _compare(ref, pts, starts, cap, share, tolerance)
         if fit is None:
             continue
         if float(np.hypot(*fit.shift)) < warn_m:
