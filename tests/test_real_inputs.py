@@ -258,6 +258,13 @@ def test_state_plane_feet_labelled_metres_refused_and_correct_file_not(tmp_path,
     gdf = project.layer(report.layer_name).gdf
     assert not report.warnings and report.to_dict()["warnings"] == []
     assert gdf.length.sum() / raw["length"].sum() == pytest.approx(1.0, abs=0.002)
+    # a shapefile whose .prj names the metre zone under a home-made name (no EPSG code in it)
+    raw.to_file(tmp_path / "ky4.shp")
+    esri = raw.crs.to_wkt("WKT1_ESRI").replace("NAD_1983_NSRS2007_StatePlane_Kentucky_FIPS_1600", "KY_pipes")
+    (tmp_path / "ky4.prj").write_text(esri)
+    with pytest.raises(ProjectError) as err:
+        import_layer(project, tmp_path / "ky4.shp", "pipelines")
+    assert "EPSG:3547" in err.value.fix.en
     # and the other way round: metres under a feet .prj
     metres = gpd.read_file(shared_data("pipelines", "ky4_pipes.geojson")).to_crs("EPSG:3546")
     metres.set_crs("EPSG:3547", allow_override=True).to_file(tmp_path / "ky4_feet.gpkg")

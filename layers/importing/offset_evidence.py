@@ -182,7 +182,7 @@ def weigh_offset(frame: gpd.GeoDataFrame, project, kind: str | None = None) -> O
 def decide(evidence: OffsetEvidence | None, hint: str | None, project) -> tuple[str | None, str | None, list[T]]:
     """(offset to remove, offset to suggest, notes) from the evidence and a field-name hint."""
     if evidence is None or evidence.system is None:
-        if evidence is not None:
+        if evidence is not None and (hint or max(evidence.confidence.values()) > 0):
             return None, hint, [T("the project's layers do not settle whether the data has a web-map "
                                   f"offset: {evidence.summary().en}",
                                   f"项目现有图层不足以判断数据是否有网络地图偏移：{evidence.summary().zh}")]

@@ -120,11 +120,23 @@ def _unit_error(crs: CRS, said: str, real: T, factor: float, twin: str | None, w
         where, fix)
 
 
+def _identified(crs: CRS) -> CRS:
+    """The EPSG definition a CRS matches (a .prj under a home-made name has no area of use)."""
+    if crs.area_of_use is not None:
+        return crs
+    try:
+        found = crs.to_authority(min_confidence=70)
+        return CRS.from_authority(*found) if found else crs
+    except Exception:  # PROJ cannot match it: the CRS as it is
+        return crs
+
+
 def check_units(b: np.ndarray, crs: CRS, where: str, project, explicit: bool = False) -> T | None:
     """Refuse a feet/metres mix-up of projected coordinates (ProjectError); return a warning when
     the data lies outside the CRS's area of use for no such reason, else None.
 
     ``b``: the data's bounds in ``crs`` units; ``explicit``: the CRS was given, not declared."""
+    crs = _identified(crs)
     aou = crs.area_of_use
     unit = _unit(crs)
     if aou is None or unit is None:
