@@ -273,6 +273,20 @@ def test_state_plane_feet_labelled_metres_refused_and_correct_file_not(tmp_path,
     assert "EPSG:3546" in err.value.fix.en and "shorter" in err.value.what.en
 
 
+def test_gauss_kruger_zone_number_mixups_refused(tmp_path):
+    districts = gpd.read_file(shared_data("yichang", "districts_tianditu_wgs84.geojson"))
+    districts.to_crs("EPSG:4525").set_crs("EPSG:4546", allow_override=True).to_file(tmp_path / "prefixed.gpkg")
+    districts.to_crs("EPSG:4546").set_crs("EPSG:4525", allow_override=True).to_file(tmp_path / "plain.gpkg")
+    districts.to_crs("EPSG:4525").to_file(tmp_path / "right.gpkg")
+    for name, twin, said in (("prefixed.gpkg", "EPSG:4525", "carry the zone number 37"),
+                             ("plain.gpkg", "EPSG:4546", "lack the zone number 37")):
+        with pytest.raises(ProjectError) as err:
+            import_layer(Project(), tmp_path / name, "admin")
+        assert said in err.value.what.en and "带号" in err.value.what.zh and twin in err.value.fix.en, name
+    report = import_layer(Project(), tmp_path / "right.gpkg", "admin")
+    assert not report.warnings and report.crs_used == "EPSG:4525"
+
+
 def test_data_outside_its_crs_area_warned_inside_not(tmp_path):
     wuhan = gpd.GeoDataFrame({"name": ["武汉"]}, geometry=[shapely.Point(114.3, 30.6)], crs="EPSG:4490")
     wuhan.to_crs("EPSG:4546").to_file(tmp_path / "wuhan_cm111.gpkg")  # 114.3E in the 111E zone

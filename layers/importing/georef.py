@@ -20,9 +20,10 @@ from pyproj import CRS, Transformer
 
 from layers import chinese_offsets
 from layers.errors import ProjectError, T
+from layers.importing.crs_area import check_units
 from layers.importing.crs_check import check_crs, proj_failed
 from layers.importing.offset_evidence import decide, weigh_offset
-from layers.importing.sanity import check_units, same_kind_offset
+from layers.importing.sanity import same_kind_offset
 
 OFFSET_SYSTEMS = ("wgs84", "gcj02", "bd09")
 MAX_DISTANCE_KM = 200.0

@@ -1,174 +1,29 @@
-"""Is the data where its coordinate system says? Two checks made while importing.
+"""Does a new layer land where the same features already lie? Checked while importing.
 
-* :func:`check_units` — coordinates far outside the area of use of their (declared
-  or given) projected CRS, which scaled from feet to metres or back fall inside it:
-  a unit mix-up, e.g. US State Plane feet under a ``.prj`` that says metres; every
-  length would be 3.28× too long and the data thousands of kilometres off. Refused,
-  naming the CRS the numbers fit. Data outside the area of use for no such reason
-  gets a warning (a zone used beyond its strip distorts lengths).
-* :func:`same_kind_offset` — a layer that lands a few hundred metres or more off a
-  layer of the same kind already in the project (an admin file shifted 19 km, a
-  web-map layer whose offset was not removed): warned about, with the shift.
+A layer that lands a few hundred metres or more off a layer of the same kind already in
+the project (an admin file shifted 19 km, a web-map layer whose offset was not removed)
+is warned about, with the shift: shifted back, most of its outline lies on that layer's
+(:mod:`.alignment`), as placed it does not. When the new layer agrees with other layers
+of its kind, the odd one out is named instead.
 """
 
 from __future__ import annotations
 
 import math
-import re
 
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
 
-from layers.errors import ProjectError, T
+from layers.errors import T
 from layers.importing.alignment import Fit, Reference, best_fit, outline_points, residuals
 
-FOOT = 0.3048
-US_FOOT = 1200 / 3937
-UNITS = {"metre": 1.0, "foot": FOOT, "US survey foot": US_FOOT}
-PLURAL = {"metre": T("metres", "米"), "foot": T("feet", "英尺"),
-          "US survey foot": T("US survey feet", "美国测量英尺")}
-KM_PER_DEGREE = 111.32
 SKIPPED_KINDS = ("other", "conflicts", "service_areas")
 MAX_NEW, MAX_OLD = 300, 5000  # feature centroids paired to propose shifts
 
 
 def _param(project, key: str) -> float:
     return float(project.standards().value("import_checks", key, "value"))
-
-
-# --- units against the CRS's area of use ------------------------------------------------
-def _lonlat_box(b: np.ndarray, crs: CRS) -> tuple[float, float, float, float] | None:
-    try:
-        to_ll = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
-        with np.errstate(all="ignore"):
-            xs, ys = to_ll.transform(np.array([b[0], b[2], b[0], b[2]]), np.array([b[1], b[1], b[3], b[3]]))
-    except Exception:  # PROJ cannot place the numbers at all
-        return None
-    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
-        return None
-    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
-
-
-def _gap_km(box: tuple[float, float, float, float] | None, area: tuple[float, float, float, float]) -> float:
-    if box is None:
-        return math.inf
-    dx = max(area[0] - box[2], box[0] - area[2], 0.0)
-    dy = max(area[1] - box[3], box[1] - area[3], 0.0)
-    lat = math.radians(max(min((box[1] + box[3]) / 2, 89.0), -89.0))
-    return math.hypot(dx * KM_PER_DEGREE * math.cos(lat), dy * KM_PER_DEGREE)
-
-
-def _unit(crs: CRS) -> tuple[str, float] | None:
-    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else None
-    if factor is None:
-        return None
-    for name, value in UNITS.items():
-        if math.isclose(factor, value, rel_tol=1e-6):
-            return name, value
-    return None
-
-
-def _base_name(name: str) -> str:
-    return re.sub(r"\s*\((?:ftUS|ft|ftIn|m|metre|US survey foot)\)\s*$", "", name).strip()
-
-
-def twin_crs(crs: CRS, unit: float, area: tuple[float, float, float, float]) -> str | None:
-    """The EPSG code of the same projection with axes in ``unit`` (metres per unit), if the
-    PROJ database has one (Kentucky Single Zone → its ftUS twin)."""
-    from pyproj.aoi import AreaOfInterest
-    from pyproj.database import query_crs_info
-    from pyproj.enums import PJType
-
-    base = _base_name(crs.name)
-    try:
-        infos = query_crs_info(auth_name="EPSG", pj_types=[PJType.PROJECTED_CRS],
-                               area_of_interest=AreaOfInterest(*area), contains=False)
-    except Exception:  # pragma: no cover - a PROJ database without EPSG
-        return None
-    for info in infos:
-        if _base_name(info.name) != base or info.name == crs.name:
-            continue
-        other = CRS.from_epsg(int(info.code))
-        found = _unit(other)
-        if found is not None and math.isclose(found[1], unit, rel_tol=1e-7):
-            return f"EPSG:{info.code}"
-    return None
-
-
-def _unit_error(crs: CRS, said: str, real: T, factor: float, twin: str | None, where: str,
-                km: float) -> ProjectError:
-    ratio = 1 / factor if factor < 1 else factor
-    name = crs.name
-    code = crs.to_authority()
-    label = f"{code[0]}:{code[1]}" if code else name
-    longer = T("longer", "长") if factor < 1 else T("shorter", "短")
-    far = T("far", "很远") if math.isinf(km) else T(f"{km:,.0f} km", f" {km:,.0f} 公里")
-    fix = (T(f"import with --coords {twin} (the same zone in {real.en}), or choose {twin} under Coordinates",
-             f"请以 --coords {twin}（同一投影带，单位为{real.zh}）导入，或在“坐标”中选择 {twin}")
-           if twin else
-           T(f"import with the version of {name} in {real.en} (--coords EPSG:n), or re-export the file with "
-             "a correct .prj", f"请以 {name} 的{real.zh}版本（--coords EPSG:n）导入，或以正确的 .prj 重新导出"))
-    return ProjectError(
-        T(f"the coordinates lie {far.en} outside the area where {label} ({name}) applies; read as "
-          f"{real.en} they fall inside it: the numbers are in {real.en} although the coordinate system "
-          f"says {PLURAL[said].en} (every length would come out {ratio:.2f}× {longer.en})",
-          f"坐标位于 {label}（{name}）适用范围之外{far.zh}；按{real.zh}解读则落在范围内："
-          f"数值单位应为{real.zh}，而坐标系声明为{PLURAL[said].zh}（长度将偏{longer.zh} {ratio:.2f} 倍）"),
-        where, fix)
-
-
-def _identified(crs: CRS) -> CRS:
-    """The EPSG definition a CRS matches (a .prj under a home-made name has no area of use)."""
-    if crs.area_of_use is not None:
-        return crs
-    try:
-        found = crs.to_authority(min_confidence=70)
-        return CRS.from_authority(*found) if found else crs
-    except Exception:  # PROJ cannot match it: the CRS as it is
-        return crs
-
-
-def check_units(b: np.ndarray, crs: CRS, where: str, project, explicit: bool = False) -> T | None:
-    """Refuse a feet/metres mix-up of projected coordinates (ProjectError); return a warning when
-    the data lies outside the CRS's area of use for no such reason, else None.
-
-    ``b``: the data's bounds in ``crs`` units; ``explicit``: the CRS was given, not declared."""
-    crs = _identified(crs)
-    aou = crs.area_of_use
-    unit = _unit(crs)
-    if aou is None or unit is None:
-        return None
-    area = (aou.west, aou.south, aou.east, aou.north)
-    margin = _param(project, "crs_area_margin_km")
-    km = _gap_km(_lonlat_box(b, crs), area)
-    if km <= margin:
-        return None
-    said, said_factor = unit
-    fits = []  # (unit, factor, lon/lat box) of the units the numbers fit the area in
-    for real, real_factor in UNITS.items():
-        if math.isclose(real_factor, said_factor, rel_tol=1e-4):
-            continue
-        scaled = _lonlat_box(np.asarray(b, dtype=float) * (real_factor / said_factor), crs)
-        if scaled is not None and _gap_km(scaled, area) <= margin:
-            fits.append((real, real_factor / said_factor, scaled))
-    if fits:
-        for real, factor, scaled in fits:
-            twin = twin_crs(crs, UNITS[real], scaled)
-            if twin is not None:
-                raise _unit_error(crs, said, PLURAL[real], factor, twin, where, km)
-        feet = {name for name, _f, _b in fits} >= {"foot", "US survey foot"}
-        real_text = T("feet (international or US survey)", "英尺（国际英尺或美国测量英尺）") if feet \
-            else PLURAL[fits[0][0]]
-        raise _unit_error(crs, said, real_text, fits[0][1], None, where, km)
-    where_km = "far" if math.isinf(km) else f"{km:,.0f} km"
-    origin = T("given", "所给") if explicit else T("declared", "声明的")
-    return T(f"the data lies {where_km} outside the area of use of the {origin.en} coordinate system "
-             f"{crs.name}: check that it is the right one (lengths are distorted outside it)",
-             f"数据位于{origin.zh}坐标系 {crs.name} 适用范围之外"
-             + ("（很远）" if math.isinf(km) else f" {km:,.0f} 公里") + "：请核对坐标系（范围外长度会变形）")
 
 
 # --- a layer landing off its kind ------------------------------------------------------
