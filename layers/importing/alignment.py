@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+import shapely.affinity  # noqa: F401  (the examples)
 
 MAX_ITERATIONS = 40
 STEP_TOLERANCE_M = 0.5
@@ -142,7 +143,17 @@ def _step(dist: np.ndarray, near: np.ndarray, moved: np.ndarray) -> np.ndarray |
 
 def fit_shift(ref: Reference, pts: np.ndarray, start: np.ndarray, cap: float) -> Fit:
     """The translation near ``start`` that lays ``pts`` best on the reference (residuals beyond
-    ``cap`` do not pull)."""
+    ``cap`` do not pull).
+
+    Examples
+    --------
+    >>> block = shapely.Polygon([(0, 0), (100, 0), (100, 60), (40, 60), (40, 100), (0, 100)])
+    >>> ref = Reference.of(np.array([block]))
+    >>> pts = outline_points(np.array([shapely.affinity.translate(block, 30, -20)]), 5.0, 1000)
+    >>> fit = fit_shift(ref, pts, np.zeros(2), 200.0)
+    >>> np.round(fit.shift, 3).tolist(), round(fit.median, 6)
+    ([-30.0, 20.0], 0.0)
+    """
     shift = np.asarray(start, dtype=float).copy()
     for _ in range(MAX_ITERATIONS):
         moved = pts + shift

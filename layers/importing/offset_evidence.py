@@ -16,6 +16,10 @@ place. The test:
    existing layers falls under the hypothesis against the best other one (full at
    ``offset_full_improvement``).
 
+The project's layers are taken as right: data in GCJ-02 imported into a project whose
+layers were themselves left in GCJ-02 matches them as read and is not converted (the
+same-kind check then agrees with them too).
+
 No shipped reference of Chinese boundaries is used: the only freely licensed ones at
 hand (Natural Earth) are generalised by kilometres, far more than the offset, and the
 accurate ones (天地图, DataV) may not be redistributed. With no existing layer near the
