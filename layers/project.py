@@ -132,6 +132,8 @@ class Project:
                       "请先为其设置地理参考"))
             if not layer.crs.equals(self.crs):
                 layer = layer.reprojected(self.crs)
+        elif layer.layer_type == "tiles":  # a basemap draws its tiles in the project's CRS
+            layer.set_crs(self.crs)
         pos = len(self._layers) if index is None else max(0, min(index, len(self._layers)))
         self._layers.insert(pos, layer)
         layer.events.connect(self._on_layer_event)

@@ -160,26 +160,26 @@ def resolve_raster(style: Mapping[str, Any], array: np.ndarray,
 
     ``raster = "ramp"`` colours band 1 along ``ramp`` (a list of colours),
     ``"greyscale"`` stretches band 1 to grey; a raster with three or more bands
-    and no ramp is shown as RGB. Nodata and NaN cells are transparent, and with
-    ``hide_zero = true`` so are cells equal to 0; ``alpha`` (0–1) sets the opacity
-    of the others.
+    and no ramp is shown as RGB. RGB bytes (0–255, an orthophoto) are shown as they
+    are unless the style sets ``min``/``max``; other numbers are stretched. A fourth
+    byte band (RGBA), or the second of two (grey + alpha), is the transparency. Nodata
+    and NaN cells are transparent (in RGB: all three bands equal to nodata), and with
+    ``hide_zero = true`` so are cells equal to 0; ``alpha`` (0–1) sets the opacity of
+    the others.
     """
     name = _style_name(style)
     arr = np.asarray(array)
     if arr.ndim == 2:
         arr = arr[np.newaxis]
-    band = arr[0].astype(np.float64)
-    valid = np.isfinite(band)
-    if nodata is not None and np.isfinite(nodata):
-        valid &= band != nodata
-    if style.get("hide_zero"):
-        valid &= band != 0
     mode = style.get("raster") or ("rgb" if arr.shape[0] >= 3 else "greyscale")
+    rgb = mode == "rgb" and arr.shape[0] >= 3
+    band = arr[0].astype(np.float64)
+    valid = _valid(arr[:3] if rgb else arr[:1], nodata, bool(style.get("hide_zero")))
     rgba = np.zeros(band.shape + (4,), dtype=np.uint8)
     legend: list[LegendEntry] = []
-    if mode == "rgb" and arr.shape[0] >= 3:
+    if rgb:
         for i in range(3):
-            rgba[..., i] = _stretch(arr[i].astype(np.float64), valid, style)[0] * 255
+            rgba[..., i] = _channel(arr[i], valid, style)
     elif mode in ("ramp", "greyscale", "rgb"):
         scaled, low, high = _stretch(band, valid, style)
         stops = style.get("ramp") if mode == "ramp" else ["#000000", "#ffffff"]
@@ -199,8 +199,29 @@ def resolve_raster(style: Mapping[str, Any], array: np.ndarray,
     alpha = _number(style.get("alpha", 1.0), name, "alpha")
     if not 0.0 <= alpha <= 1.0:
         raise _bad_value(name, "alpha", alpha, ["a number from 0 to 1"])
-    rgba[..., 3] = np.where(valid, int(round(alpha * 255)), 0).astype(np.uint8)
+    opacity = np.full(band.shape, alpha * 255)
+    if arr.dtype == np.uint8 and (rgb and arr.shape[0] >= 4 or not rgb and arr.shape[0] == 2):
+        opacity = arr[-1 if not rgb else 3] * alpha  # RGBA, or grey + alpha
+    rgba[..., 3] = np.where(valid, np.round(opacity), 0).astype(np.uint8)
     return ResolvedRaster(rgba=rgba, legend=legend)
+
+
+def _valid(bands: np.ndarray, nodata: float | None, hide_zero: bool) -> np.ndarray:
+    """Cells drawn: finite, not nodata (every band equal to it), not 0 with ``hide_zero``."""
+    values = bands.astype(np.float64)
+    valid = np.all(np.isfinite(values), axis=0)
+    if nodata is not None and np.isfinite(nodata):
+        valid &= ~np.all(values == nodata, axis=0)
+    if hide_zero:
+        valid &= ~np.all(values == 0, axis=0)
+    return valid
+
+
+def _channel(band: np.ndarray, valid: np.ndarray, style: Mapping[str, Any]) -> np.ndarray:
+    """One RGB channel: bytes as they are (unless min/max are set), other numbers stretched."""
+    if band.dtype == np.uint8 and "min" not in style and "max" not in style:
+        return band
+    return (_stretch(band.astype(np.float64), valid, style)[0] * 255).astype(np.uint8)
 
 
 def colour(value: Any, alpha: Any = 1.0, style_name: str = "", key: str = "colour") -> RGBA:

@@ -31,6 +31,7 @@ from PyQt5.QtGui import (
 )
 
 from app.canvas.paths import build_graphics, raster_image
+from app.canvas.tiles import TileGraphics, framing_boxes, is_tiles
 from app.canvas.view import BACKGROUND, nice_length, paint_layers
 from layers.errors import ProjectError, T
 from layers.exports.common import (
@@ -117,8 +118,7 @@ class _Sheet:
     def extent(self) -> tuple[float, float, float, float]:
         if self.spec.extent is not None:
             return self.spec.extent
-        boxes = [b for b in (la.bounds() for la in self.layers if la.visible) if b is not None]
-        boxes = boxes or [b for b in (la.bounds() for la in self.layers) if b is not None]
+        boxes = framing_boxes(la for la in self.layers if la.visible) or framing_boxes(self.layers)
         if not boxes:
             raise ProjectError(T("the chosen layers have nothing to draw", "所选图层没有可绘制的内容"),
                                "map sheet", T("choose layers with features", "请选择含要素的图层"))
@@ -164,7 +164,9 @@ class _Sheet:
 
     def _graphics(self, layer, cache: dict):
         if layer.id not in cache:
-            if is_raster(layer):
+            if is_tiles(layer):
+                cache[layer.id] = TileGraphics(layer)
+            elif is_raster(layer):
                 cache[layer.id] = raster_image(layer)
             else:
                 cache[layer.id] = build_graphics(layer.gdf, layer_style(self.project, layer)[1])

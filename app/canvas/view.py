@@ -28,6 +28,7 @@ from app.canvas.paint import (  # noqa: F401 (re-exported for the map sheet and 
     selection_graphics,
 )
 from app.canvas.paths import build_graphics, raster_image
+from app.canvas.tiles import TileGraphics, framing_boxes, is_tiles
 from app.event_bridge import EventBridge
 from layers.errors import ProjectError
 from layers.layer import RasterLayer, VectorLayer
@@ -155,7 +156,9 @@ class MapCanvas(CanvasInput, QWidget):
     def _graphics_for(self, layer):
         cached = self._graphics.get(layer.id)
         if cached is None:
-            if isinstance(layer, RasterLayer):
+            if is_tiles(layer):
+                cached = TileGraphics(layer)
+            elif isinstance(layer, RasterLayer):
                 cached = raster_image(layer)
             else:
                 cached = build_graphics(layer.gdf, self._resolve(layer))
@@ -229,9 +232,8 @@ class MapCanvas(CanvasInput, QWidget):
         self.set_view((x0 + x1) / 2, (y0 + y1) / 2, mpp)
 
     def zoom_to_extent(self) -> None:
-        """Show every layer of the project."""
-        boxes = [b for b in (layer.bounds() for layer in (self.project or []))
-                 if b is not None]
+        """Show every layer of the project (basemaps only when nothing else has bounds)."""
+        boxes = framing_boxes(self.project or [])
         if boxes:
             arr = np.array(boxes)
             self.zoom_to_bounds((arr[:, 0].min(), arr[:, 1].min(),

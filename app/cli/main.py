@@ -64,7 +64,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     t1 = time.perf_counter()
     save_project(project, out)
     t2 = time.perf_counter()
-    counts = {layer.name: len(layer) if layer.layer_type != "raster" else None
+    counts = {layer.name: len(layer) if layer.layer_type in ("vector", "table") else None
               for layer in project.layers}
     payload = {"out": str(out), "scale": args.scale, "seed": args.seed, "layers": counts,
                "crs": "EPSG:4546", "generate_s": round(t1 - t0, 2), "save_s": round(t2 - t1, 2)}
@@ -95,6 +95,10 @@ def describe(project) -> dict[str, Any]:
             entry["count"] = len(layer)
             entry["geometry_types"] = sorted(
                 str(t) for t in layer.gdf.geometry.geom_type.dropna().unique())
+        elif layer.layer_type == "tiles":  # a basemap read where it lies
+            entry["count"] = None
+            entry["source"] = str(layer.path)
+            entry["zoom_levels"] = sorted(layer.source.matrices) if layer.source else []
         else:
             entry["count"] = None
             entry["shape"] = list(layer.array.shape)
@@ -120,7 +124,9 @@ def _run_info(args: argparse.Namespace) -> int:
     if info["synthetic"]:
         lines.append(T("synthetic data", "虚构数据")())
     for entry in info["layers"]:
-        count = entry["count"] if entry["count"] is not None else "×".join(map(str, entry["shape"]))
+        count = entry["count"] if entry["count"] is not None else (
+            "×".join(map(str, entry["shape"])) if "shape" in entry
+            else f"{entry['source']} (z{','.join(map(str, entry['zoom_levels'])) or '—'})")
         lines.append(f"  {entry['name']:<20} {entry['kind']:<12} {count}")
     emit(args, info, "\n".join(lines))
     return 0

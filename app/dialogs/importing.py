@@ -31,13 +31,19 @@ from app.problems import guarded, show_problem
 from layers.chinese_offsets import suggest_offset
 from layers.errors import ProjectError, T
 from layers.importing import Source, auto_map, import_layer, read_source
-from layers.kinds import KINDS, VECTOR_KINDS
+from layers.importing.rasters import is_raster_source, raster_summary
+from layers.kinds import KINDS, RASTER_KINDS, VECTOR_KINDS
+from layers.tiles import gpkg_tile_tables, tile_format
 
 TITLE = T("Import data", "导入数据")
-FILTER = T("GIS files and tables (*.gpkg *.shp *.zip *.geojson *.json *.kml *.kmz *.dxf *.csv *.txt "
-           "*.xlsx *.osm *.pbf);;All files (*)",
-           "GIS 文件和表格 (*.gpkg *.shp *.zip *.geojson *.json *.kml *.kmz *.dxf *.csv *.txt "
-           "*.xlsx *.osm *.pbf);;所有文件 (*)")
+_VECTOR_FILES = "*.gpkg *.shp *.zip *.geojson *.json *.kml *.kmz *.dxf *.csv *.txt *.xlsx *.osm *.pbf"
+_RASTER_FILES = "*.tif *.tiff *.mbtiles *.gpkg *.img *.vrt *.asc"
+FILTER = T(f"GIS files, tables, rasters and basemaps ({_VECTOR_FILES} {_RASTER_FILES});;"
+           f"Vector data and tables ({_VECTOR_FILES});;Rasters and offline basemaps ({_RASTER_FILES});;"
+           "All files (*)",
+           f"GIS 文件、表格、栅格和底图 ({_VECTOR_FILES} {_RASTER_FILES});;"
+           f"矢量数据和表格 ({_VECTOR_FILES});;栅格和离线底图 ({_RASTER_FILES});;所有文件 (*)")
+TILES_MARK = T(" (tiles)", "（瓦片）")
 COORDS = (("auto", T("as declared in the file; web-map offsets found by the project's layers",
                      "按文件声明；网络地图偏移据项目图层判断")),
           ("wgs84", T("WGS-84 / CGCS2000 lon/lat", "WGS-84/CGCS2000 经纬度")),
@@ -56,6 +62,9 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.project = project
         self.source: Source | None = None
+        self.raster_path: Path | None = None  # a raster or tile source (no mapping, no preview rows)
+        self.raster_table: str | None = None
+        self.initial_kind = kind
         self.report = None
         self.setWindowTitle(TITLE())
         self.resize(760, 620)
@@ -69,12 +78,17 @@ class ImportDialog(QDialog):
         self.path_edit.setReadOnly(True)
         browse = QPushButton(T("Browse…", "浏览…")())
         browse.clicked.connect(self.browse)
+        folder = QPushButton(T("Tile folder…", "瓦片文件夹…")())
+        folder.setToolTip(T("a folder of {z}/{x}/{y}.png tiles, as a basemap",
+                            "{z}/{x}/{y}.png 结构的瓦片文件夹，作为底图")())
+        folder.clicked.connect(self.browse_folder)
         file_row = QHBoxLayout()
         file_row.addWidget(self.path_edit, 1)
         file_row.addWidget(browse)
+        file_row.addWidget(folder)
 
         self.kind_combo = QComboBox()
-        for key in VECTOR_KINDS:
+        for key in VECTOR_KINDS + RASTER_KINDS:
             self.kind_combo.addItem(f"{KINDS[key].label()} ({key})", key)
         self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(kind)))
         self.kind_combo.currentIndexChanged.connect(self._refill_mapping)
@@ -160,19 +174,30 @@ class ImportDialog(QDialog):
         if path:
             self.load(path)
 
+    def browse_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, TITLE())
+        if path:
+            self.load(path)
+
     def load(self, path: str | Path, layer: str | None = None) -> bool:
         """Read the file for preview and mapping; False (after a message) if it cannot be read."""
+        tiles = gpkg_tile_tables(Path(path)) if Path(path).suffix.lower() == ".gpkg" else []
+        if (layer is not None and layer in tiles) or is_raster_source(path):
+            return self._load_raster(Path(path), layer if layer in tiles else None, tiles)
         ok, source = guarded(self, read_source, path, layer=layer,
                              encoding=self.encoding_combo.currentText(), kind=self.kind)
         if not ok:
             return False
-        self.source = source
+        self.source, self.raster_path = source, None
+        self._enable_kinds(VECTOR_KINDS)
         self.path_edit.setText(str(path))
         self.layer_combo.clear()
         for name in source.layers or ([source.layer] if source.layer else []):
             self.layer_combo.addItem(name)
         if source.layer:
             self.layer_combo.setCurrentText(source.layer)
+        for table in tiles:  # a GeoPackage with tile pyramids besides its vector layers
+            self.layer_combo.addItem(table + TILES_MARK(), table)
         self.name_edit.setText(self.project.unique_name(Path(path).stem))
         self._show_suggestion()
         self._refill_mapping()
@@ -180,11 +205,52 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(True)
         return True
 
+    def _load_raster(self, path: Path, table: str | None, tiles: list[str]) -> bool:
+        """A raster or an offline basemap: what it holds instead of fields and rows."""
+        ok, summary = guarded(self, raster_summary, path, table)
+        if not ok:
+            return False
+        self.source, self.raster_path, self.raster_table = None, path, table
+        self.path_edit.setText(str(path))
+        self.layer_combo.clear()
+        for name in tiles:
+            self.layer_combo.addItem(name + TILES_MARK(), name)
+        if table:
+            self.layer_combo.setCurrentIndex(max(0, self.layer_combo.findData(table)))
+        basemap = tile_format(path) is not None
+        self._enable_kinds(("basemap",) if basemap else RASTER_KINDS)
+        self.name_edit.setText(self.project.unique_name(path.stem or path.name))
+        self.suggestion_label.setText(T(
+            "An offline basemap: its tiles are read where they lie (not copied into the project)."
+            if basemap else "A raster: it is copied into the project and drawn below the vector layers.",
+            "离线底图：瓦片从原位置读取（不复制进项目）。" if basemap
+            else "栅格：将复制进项目，并绘制在矢量图层之下。")())
+        self.mapping_table.setRowCount(0)
+        self._fill_rows([T("Property", "属性")(), T("Value", "值")()],
+                        [[label(), value] for label, value in summary])
+        self.import_button.setEnabled(True)
+        return True
+
+    def _enable_kinds(self, allowed) -> None:
+        """Offer only the kinds this file can become (vector kinds or raster kinds)."""
+        model = self.kind_combo.model()
+        for row in range(self.kind_combo.count()):
+            item = model.item(row)
+            item.setEnabled(self.kind_combo.itemData(row) in allowed)
+        if self.kind not in allowed:
+            wanted = self.initial_kind if self.initial_kind in allowed else allowed[0]
+            self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(wanted)))
+
     def reload(self) -> None:
-        if self.source is not None:
-            self.load(self.source.path, self.layer_combo.currentText() or None)
+        path = self.source.path if self.source is not None else self.raster_path
+        if path is not None:
+            table = self.layer_combo.currentData()
+            self.load(path, table or self.layer_combo.currentText() or None)
 
     def do_import(self) -> None:
+        if self.raster_path is not None:
+            self._import_raster()
+            return
         if self.source is None:
             return
         name = self.name_edit.text().strip() or None
@@ -201,6 +267,16 @@ class ImportDialog(QDialog):
             from PyQt5.QtWidgets import QMessageBox
 
             QMessageBox.warning(self, TITLE(), "\n\n".join(w() for w in report.warnings))
+        self.accept()
+
+    def _import_raster(self) -> None:
+        name = self.name_edit.text().strip() or None
+        ok, report = guarded(self, import_layer, self.project, self.raster_path, self.kind,
+                             layer_name=name, source_layer=self.raster_table)
+        if not ok:
+            return
+        self.report = report
+        self.report_view.setPlainText("\n".join(self.report.lines()))
         self.accept()
 
     # --- helpers ------------------------------------------------------------------------
@@ -240,13 +316,19 @@ class ImportDialog(QDialog):
     def _fill_preview(self) -> None:
         assert self.source is not None
         frame = self.source.preview(PREVIEW_ROWS)
+        rows = [[_text(frame.iat[r, c]) for c in range(len(frame.columns))] for r in range(len(frame))]
+        self._fill_rows([str(c) for c in frame.columns], rows)
+
+    def _fill_rows(self, header: list[str], rows: list[list[str]]) -> None:
         table = self.preview_table
         table.clear()
-        table.setColumnCount(len(frame.columns))
-        table.setRowCount(len(frame))
-        table.setHorizontalHeaderLabels([str(c) for c in frame.columns])
-        for r in range(len(frame)):
-            for c in range(len(frame.columns)):
-                value = frame.iat[r, c]
-                text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+        table.setColumnCount(len(header))
+        table.setRowCount(len(rows))
+        table.setHorizontalHeaderLabels(header)
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
                 table.setItem(r, c, QTableWidgetItem(text[:200]))
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)

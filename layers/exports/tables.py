@@ -23,7 +23,7 @@ from layers.exports.common import (
     check_language,
     column_values,
     field_label,
-    is_raster,
+    is_table,
     is_vector,
     output_path,
     safe_file_stem,
@@ -57,7 +57,7 @@ def table_frame(layer, lang: str) -> pd.DataFrame:
 
 def tabular_layers(project, names: Sequence[str] | None = None) -> list:
     """The chosen layers that have attributes (vector and table layers; rasters have none)."""
-    return [layer for layer in select_layers(project, names) if not is_raster(layer)]
+    return [layer for layer in select_layers(project, names) if is_vector(layer) or is_table(layer)]
 
 
 def write_xlsx(project, path: str | Path, names: Sequence[str] | None = None,

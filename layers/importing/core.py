@@ -24,15 +24,14 @@ from layers.errors import ProjectError, T
 from layers.importing.admin_codes import fill_levels
 from layers.importing.georef import Georef, resolve
 from layers.importing.mapping import auto_map, convert_column
+from layers.importing.rasters import import_raster, is_raster_source
 from layers.importing.read import Source, read_source
-from layers.importing.read_raster import read_raster
 from layers.importing.repair import Repair, check_geometries, repair_geometries, total_bounds
 from layers.importing.street_import import streets_step
 from layers.kinds import RASTER_KINDS, schema_for
 from layers.layer import VectorLayer
 from layers.store.limits import fit_columns
 
-RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".vrt", ".asc")
 MAX_TEXT = 10_000
 EPANET_FIELDS = {"roughness", "minor_loss", "start_node_name", "end_node_name", "check_valve"}
 
@@ -373,14 +372,10 @@ def _fill_georef(report: ImportReport, geo: Georef, project) -> None:
             f"如是，请以 coords={geo.suggestion} 导入（未自动转换；偏移约数百米）"))
 
 
-def _import_raster(project, path: Path, kind: str, layer_name: str | None) -> ImportReport:
-    layer = read_raster(path, project.unique_name(layer_name or path.stem),
-                        kind if kind in RASTER_KINDS else "basemap")
-    report = ImportReport(path.name, layer.kind, layer.name, "raster", read_count=1, imported_count=1)
-    report.crs_used = str(layer.crs.to_string()) if layer.crs else "?"
-    report.command = AddLayer(layer)
-    project.apply(report.command)
-    return report
+def _import_raster(project, path: Path, kind: str, layer_name: str | None,
+                   table: str | None = None) -> ImportReport:
+    """A raster, or a tile source as a basemap, below the vector layers (:mod:`.rasters`)."""
+    return import_raster(project, path, kind, layer_name, table)
 
 
 def import_layer(project, path: str | Path, kind: str, layer_name: str | None = None,
@@ -416,8 +411,8 @@ def import_layer(project, path: str | Path, kind: str, layer_name: str | None = 
     []
     """
     path = Path(path)
-    if source is None and (path.suffix.lower() in RASTER_SUFFIXES or kind in RASTER_KINDS):
-        return _import_raster(project, path, kind, layer_name)
+    if source is None and (is_raster_source(path) or kind in RASTER_KINDS):
+        return _import_raster(project, path, kind, layer_name, source_layer)
     if source is None:
         source = read_source(path, layer=source_layer, encoding=encoding, kind=kind)
     report = prepare_import(project, source, kind, layer_name, mapping, coords, defaults)

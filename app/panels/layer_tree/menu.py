@@ -94,7 +94,8 @@ def build_layer_menu(panel, layer) -> QMenu:
     if drawn:
         menu.addSeparator()
         _opacity_menu(menu.addMenu(TEXT["opacity"]()), panel, layer)
-        _style_menu(menu.addMenu(TEXT["style"]()), panel, layer)
+        if layer.layer_type != "tiles":  # a basemap is drawn as its tiles are
+            _style_menu(menu.addMenu(TEXT["style"]()), panel, layer)
     menu.addSeparator()
     _add(menu, "rename", TEXT["rename"](), lambda: _ask_rename(panel, layer))
     _add(menu, "remove", TEXT["remove"](), lambda: panel.remove_layer(layer))

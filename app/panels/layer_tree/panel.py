@@ -41,6 +41,8 @@ def legend_of(layer, standards=None) -> list:
     """Legend entries of a layer's style (with "other" only when some feature needs it)."""
     if layer.layer_type == "table":
         return []  # rows without geometry: nothing is drawn
+    if layer.layer_type == "tiles":  # a basemap: one grey box, like an image
+        return [LegendEntry(layer.name, layer.name, (160, 160, 160, 255), (90, 90, 90, 255))]
     style = effective_style(layer.kind, layer.style)
     try:
         if isinstance(layer, RasterLayer):
@@ -226,8 +228,11 @@ class LayerPanel(QDockWidget):
         self._announce_current()
 
     def _layer_item(self, layer, standards) -> QTreeWidgetItem:
-        raster = isinstance(layer, RasterLayer)
-        if raster:
+        raster = isinstance(layer, RasterLayer) or layer.layer_type == "tiles"
+        if layer.layer_type == "tiles":
+            zooms = sorted(layer.source.matrices) if layer.source is not None else []
+            count = f"z{zooms[0]}–{zooms[-1]}" if zooms else "—"
+        elif raster:
             rows, cols = layer.array.shape[1:]
             count = f"{cols}×{rows}"
         else:
@@ -255,6 +260,8 @@ class LayerPanel(QDockWidget):
     @staticmethod
     def _set_tooltip(item: QTreeWidgetItem, layer) -> None:
         tip = f"{layer.name} — {layer.schema.label()}"
+        if layer.layer_type == "tiles":  # where the tiles lie, and why none draw
+            tip += f"\n{layer.path}\n{layer.describe()()}"
         if layer.opacity < 1.0:
             tip += f" ({OPACITY_TIP.format(percent=round(layer.opacity * 100))()})"
         item.setToolTip(0, tip)
