@@ -187,7 +187,7 @@ def test_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(gpkg_mod, "_raster_bytes", boom)
+    monkeypatch.setattr(gpkg_mod, "_write_raster", boom)
     with pytest.raises(ProjectFileError, match="disk full"):
         save_project(mixed_project(), path)
     assert path.read_bytes() == before

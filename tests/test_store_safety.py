@@ -86,7 +86,7 @@ def test_save_errors_name_the_real_cause(tmp_path, monkeypatch):
         def boom(*args, exc=exc, **kwargs):
             raise exc
 
-        monkeypatch.setattr(gpkg_mod, "_raster_bytes", boom)
+        monkeypatch.setattr(gpkg_mod, "_write_raster", boom)
         with pytest.raises(ProjectFileError) as err:
             save_project(small_project(), path)
         text = err.value.message("en")
@@ -419,8 +419,20 @@ HOSTILE = {
     "table is the store's own":
         "UPDATE precinct_layers SET table_name='precinct_project' WHERE layer_type='table'",
     "table not registered": "UPDATE precinct_layers SET table_name='nowhere' WHERE layer_type='vector'",
-    "raster garbage": "UPDATE precinct_rasters SET geotiff=X'49492A00DEADBEEF00'",
-    "raster missing": "DELETE FROM precinct_rasters",
+    # the population grid 人口 is the GeoPackage raster (gridded coverage) table layer_1
+    "raster garbage": "UPDATE layer_1 SET tile_data=X'49492A00DEADBEEF00'",
+    "raster missing": "DROP TABLE layer_1",
+    "raster not a raster table": "UPDATE precinct_layers SET table_name='precinct_project' "
+                                 "WHERE layer_type='raster'",
+    "raster description not JSON": "UPDATE precinct_layers SET source='{oops' WHERE layer_type='raster'",
+    "raster band count impossible": "UPDATE precinct_layers SET source="
+                                    "'{\"storage\": \"coverage\", \"bands\": 9, \"dtype\": \"float32\"}' "
+                                    "WHERE layer_type='raster'",
+    "raster data type unknown": "UPDATE precinct_layers SET source="
+                                "'{\"storage\": \"coverage\", \"bands\": 1, \"dtype\": \"complex\"}' "
+                                "WHERE layer_type='raster'",
+    "tile layer without a path": "UPDATE precinct_layers SET layer_type='tiles', source='{}' "
+                                 "WHERE layer_type='raster'",
     "style nested deep": "UPDATE precinct_layers SET style='" + "[" * 200_000 + "'",
     "dtypes not pairs": "UPDATE precinct_layers SET dtypes='{\"a\": 1}' WHERE layer_type='vector'",
     "unknown layer type": "UPDATE precinct_layers SET layer_type='hologram'",

@@ -6,8 +6,14 @@ file stays a valid GeoPackage that QGIS and ogrinfo open):
 ``precinct_project``  key/value: format, format_version, crs, metadata, settings
                       (and, in a recovery file, what it recovers)
 ``precinct_layers``   one row per layer: order, id, name, kind, type, table,
-                      style (JSON), visibility, opacity, column dtypes
-``precinct_rasters``  raster layers as GeoTIFF bytes (lossless)
+                      style (JSON), visibility, opacity, column dtypes, source (JSON: how a
+                      raster is stored; where a basemap's tiles lie)
+``precinct_rasters``  rasters a GeoPackage raster cannot hold exactly, as GeoTIFF bytes
+                      (and, in format 1 files, every raster)
+
+Raster layers are GeoPackage rasters (tile pyramids or gridded coverages, see
+:mod:`.rasters`), so QGIS shows them; basemap tile layers are not copied, only their
+path is kept (:class:`~layers.tiles.TileLayer`).
 
 Reading lives in :mod:`.read`; what names and sizes the file can hold in :mod:`.limits`.
 """
@@ -32,6 +38,7 @@ from layers.store.atomic import atomic_target, real_target
 from layers.store.guard import CheckedReplace, FileStamp, check_unchanged
 from layers.store.limits import RESERVED_TABLE_PREFIXES, identifier_for, layer_problems
 from layers.store.problems import check_not_read_only, save_error
+from layers.store.rasters import geotiff_bytes, write_raster
 from layers.store.read import FORMAT, FORMAT_VERSION, read_project
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,15 +103,16 @@ class GpkgStore(ProjectStore):
             table = _table_name(layer.name, used, position)
             used.add(table)
             try:
-                dtypes = self._write_layer(layer, tmp, table, identifier_for(layer.name, identifiers),
-                                           rasters)
+                dtypes, source = self._write_layer(
+                    layer, tmp, table, identifier_for(layer.name, identifiers), rasters)
             except ProjectFileError:
                 raise
             except Exception as exc:
                 raise save_error(exc, self.path, layer.name) from exc
             rows.append((position, layer.id, layer.name, layer.kind, layer.layer_type, table,
                          json.dumps(layer.style, ensure_ascii=False), int(layer.visible),
-                         float(layer.opacity), json.dumps(dtypes)))
+                         float(layer.opacity), json.dumps(dtypes),
+                         json.dumps(source, ensure_ascii=False) if source is not None else None))
         metadata = {k: v for k, v in project.metadata.items() if k not in TRANSIENT_METADATA}
         meta = {
             "format": FORMAT,
@@ -117,19 +125,26 @@ class GpkgStore(ProjectStore):
         _write_table(tmp, "precinct_project",
                      pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
         columns = ["position", "id", "name", "kind", "layer_type", "table_name", "style",
-                   "visible", "opacity", "dtypes"]
+                   "visible", "opacity", "dtypes", "source"]
         _write_table(tmp, "precinct_layers", pd.DataFrame(rows, columns=columns))
-        _write_rasters(tmp, rasters)
+        if rasters:
+            _write_rasters(tmp, rasters)
 
-    @staticmethod
-    def _write_layer(layer: Any, tmp: Path, table: str, identifier: str,
-                     rasters: list[tuple[str, bytes]]) -> list[list[str]]:
+    def _write_layer(self, layer: Any, tmp: Path, table: str, identifier: str,
+                     rasters: list[tuple[str, bytes]]) -> tuple[list[list[str]], dict | None]:
+        """Write one layer's table; its column types and its source description."""
         if isinstance(layer, TableLayer):
-            return _write_rows(layer, tmp, table, identifier)
+            return _write_rows(layer, tmp, table, identifier), None
         if isinstance(layer, VectorLayer):
-            return _write_vector(layer, tmp, table, identifier)
-        rasters.append((table, _raster_bytes(layer)))
-        return []
+            return _write_vector(layer, tmp, table, identifier), None
+        if isinstance(layer, RasterLayer):
+            info = _write_raster(layer, tmp, table, identifier)
+            if info["storage"] == "geotiff":
+                rasters.append((table, _raster_bytes(layer)))
+            return [], info
+        if layer.layer_type == "tiles":
+            return [], layer.saved_source(self.path)
+        raise TypeError(f"a {type(layer).__name__} cannot be saved")
 
     # --- loading ----------------------------------------------------------------
     def load(self) -> Project:
@@ -203,17 +218,9 @@ def _write_rasters(tmp: Path, rasters: list[tuple[str, bytes]]) -> None:
         con.close()
 
 
-def _raster_bytes(layer: RasterLayer) -> bytes:
-    from rasterio.io import MemoryFile
-
-    bands, rows, cols = layer.array.shape
-    with MemoryFile() as mem:
-        with mem.open(driver="GTiff", width=cols, height=rows, count=bands,
-                      dtype=layer.array.dtype, crs=layer.crs.to_wkt() if layer.crs else None,
-                      transform=layer.transform, nodata=layer.nodata,
-                      compress="deflate") as dst:
-            dst.write(layer.array)
-        return bytes(mem.read())
+# the two ways a raster is written (names the tests replace to fail a save on purpose)
+_write_raster = write_raster
+_raster_bytes = geotiff_bytes
 
 
 # --- helpers ------------------------------------------------------------------------

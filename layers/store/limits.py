@@ -198,7 +198,7 @@ def layer_problems(layer: Layer) -> tuple[T, T] | None:
     problem = layer_name_problem(layer.name)
     if problem is not None:
         return problem, T("rename the layer", "请重命名该图层")
-    if layer.layer_type == "raster":
+    if layer.layer_type in ("raster", "tiles"):
         return None
     frame = layer.gdf
     geometry = layer.layer_type == "vector"

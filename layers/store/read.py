@@ -31,13 +31,16 @@ from layers.store.problems import (
     one_line,
     unreadable,
 )
-from layers.store.tables import read_raster, read_rows, read_vector
+from layers.store.rasters import RASTER_TABLE_TYPES, read_geotiff_blob, read_gpkg_raster
+from layers.store.tables import read_rows, read_vector
 
 if TYPE_CHECKING:  # pragma: no cover
     from layers.project import Project
 
 FORMAT = "precinct-planner"
-FORMAT_VERSION = 1
+#: 1: rasters as GeoTIFF blobs; 2: rasters as GeoPackage rasters, basemap tile layers,
+#: precinct_layers.source (both read)
+FORMAT_VERSION = 2
 UNLOCKED_ATTEMPTS = 3
 LOCKED_ATTEMPTS = 3
 RECOVERY_SUFFIX = ".recovery.gpkg"
@@ -131,9 +134,11 @@ def read_tables(path: Path) -> RawProject | None:
         if "precinct_project" not in tables:
             return None
         meta = dict(con.execute("SELECT key, value FROM precinct_project"))
+        columns = {r[1] for r in con.execute("PRAGMA table_info(precinct_layers)")}
+        source = "source" if "source" in columns else "NULL"  # format 1 has no source column
         layer_rows = con.execute(
             "SELECT position, id, name, kind, layer_type, table_name, style, visible, "
-            "opacity, dtypes FROM precinct_layers ORDER BY position").fetchall()
+            f"opacity, dtypes, {source} FROM precinct_layers ORDER BY position").fetchall()
         rasters = (dict(con.execute("SELECT table_name, geotiff FROM precinct_rasters"))
                    if "precinct_rasters" in tables else {})
         registered = {str(t): str(d) for t, d in con.execute(
@@ -267,21 +272,44 @@ def _common(layer_id: Any, style: Any, visible: Any, opacity: Any) -> dict:
                 layer_id=layer_id or None)
 
 
+def _source(text: Any) -> Any:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise _Bad("its source description is not text")
+    return json.loads(text)
+
+
+def _raster(path: Path, name: str, kind: str, table: Any, source: Any, raw: RawProject,
+            common: dict) -> Layer:
+    """A raster layer from its GeoPackage raster table, or from the GeoTIFF bytes of a
+    format 1 file (or of a raster a GeoPackage raster cannot hold)."""
+    blob = raw.rasters.get(table)
+    if isinstance(blob, bytes):
+        return read_geotiff_blob(name, kind, blob, common)
+    if (not isinstance(table, str) or raw.registered.get(table) not in RASTER_TABLE_TYPES
+            or is_reserved_table(table)):
+        raise _Bad(f"its raster {shown(table)!r} is missing")
+    return read_gpkg_raster(path, table, _source(source), name, kind, common)
+
+
 def read_layer(path: Path, row: tuple, raw: RawProject) -> Layer:
     """One row of precinct_layers as a layer; anything wrong is a ProjectFileError."""
     name = row[2] if len(row) > 2 else None
     where = f"{path}, layer {shown(name)!r}"
     try:
-        (_pos, layer_id, name, kind, layer_type, table, style, visible, opacity, dtypes) = row
+        (_pos, layer_id, name, kind, layer_type, table, style, visible, opacity, dtypes,
+         source) = row
         problem = layer_name_problem(name)
         if problem is not None:
             raise ProjectFileError(problem, where, _RESTORE)
         common = _common(layer_id, style, visible, opacity)
         if layer_type == "raster":
-            blob = raw.rasters.get(table)
-            if not isinstance(blob, bytes):
-                raise _Bad(f"its raster {shown(table)!r} is missing")
-            return read_raster(name, kind, blob, common)
+            return _raster(path, name, kind, table, source, raw, common)
+        if layer_type == "tiles":
+            from layers.tiles import TileLayer
+
+            return TileLayer.from_saved(name, kind, _source(source), path, **common)
         if layer_type not in ("vector", "table"):
             raise _Bad(f"layer type {shown(layer_type)!r} is unknown")
         table = _check_table(table, layer_type, raw.registered)

@@ -8,8 +8,6 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from layers.layer import RasterLayer
-
 
 def read_rows(path: Path, table: str, dtypes: list[list[str]]) -> pd.DataFrame:
     """An attribute table (a TableLayer's rows), indexed by fid."""
@@ -60,11 +58,3 @@ def restore_dtype(series: pd.Series, dtype: str) -> pd.Series:
     except (TypeError, ValueError):
         return series
 
-
-def read_raster(name: str, kind: str, blob: bytes, common: dict) -> RasterLayer:
-    """A raster layer from the GeoTIFF bytes it was saved as."""
-    from rasterio.io import MemoryFile
-
-    with MemoryFile(blob) as mem, mem.open() as src:
-        return RasterLayer(name, kind, src.read(), src.transform,
-                           src.crs.to_wkt() if src.crs else None, src.nodata, **common)
