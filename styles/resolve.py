@@ -173,15 +173,15 @@ def resolve_raster(style: Mapping[str, Any], array: np.ndarray,
         arr = arr[np.newaxis]
     mode = style.get("raster") or ("rgb" if arr.shape[0] >= 3 else "greyscale")
     rgb = mode == "rgb" and arr.shape[0] >= 3
-    band = arr[0].astype(np.float64)
+    shape = arr.shape[1:]
     valid = _valid(arr[:3] if rgb else arr[:1], nodata, bool(style.get("hide_zero")))
-    rgba = np.zeros(band.shape + (4,), dtype=np.uint8)
+    rgba = np.zeros(shape + (4,), dtype=np.uint8)
     legend: list[LegendEntry] = []
     if rgb:
         for i in range(3):
             rgba[..., i] = _channel(arr[i], valid, style)
     elif mode in ("ramp", "greyscale", "rgb"):
-        scaled, low, high = _stretch(band, valid, style)
+        scaled, low, high = _stretch(arr[0].astype(np.float64), valid, style)
         stops = style.get("ramp") if mode == "ramp" else ["#000000", "#ffffff"]
         if not stops or len(stops) < 2:
             raise _bad_value(name, "ramp", stops, ["a list of two or more colours"])
@@ -199,7 +199,7 @@ def resolve_raster(style: Mapping[str, Any], array: np.ndarray,
     alpha = _number(style.get("alpha", 1.0), name, "alpha")
     if not 0.0 <= alpha <= 1.0:
         raise _bad_value(name, "alpha", alpha, ["a number from 0 to 1"])
-    opacity = np.full(band.shape, alpha * 255)
+    opacity: Any = alpha * 255
     if arr.dtype == np.uint8 and (rgb and arr.shape[0] >= 4 or not rgb and arr.shape[0] == 2):
         opacity = arr[-1 if not rgb else 3] * alpha  # RGBA, or grey + alpha
     rgba[..., 3] = np.where(valid, np.round(opacity), 0).astype(np.uint8)
@@ -207,13 +207,16 @@ def resolve_raster(style: Mapping[str, Any], array: np.ndarray,
 
 
 def _valid(bands: np.ndarray, nodata: float | None, hide_zero: bool) -> np.ndarray:
-    """Cells drawn: finite, not nodata (every band equal to it), not 0 with ``hide_zero``."""
-    values = bands.astype(np.float64)
-    valid = np.all(np.isfinite(values), axis=0)
+    """Cells drawn: finite, not nodata (every band equal to it), not 0 with ``hide_zero``
+    (compared in the bands' own type: an orthophoto is not copied into floats)."""
+    if bands.dtype.kind in "fc":
+        valid = np.all(np.isfinite(bands), axis=0)
+    else:
+        valid = np.ones(bands.shape[1:], dtype=bool)
     if nodata is not None and np.isfinite(nodata):
-        valid &= ~np.all(values == nodata, axis=0)
+        valid &= ~np.all(bands == nodata, axis=0)
     if hide_zero:
-        valid &= ~np.all(values == 0, axis=0)
+        valid &= ~np.all(bands == 0, axis=0)
     return valid
 
 
