@@ -52,6 +52,8 @@ COORDS = (("auto", T("as declared in the file; web-map offsets found by the proj
 ENCODINGS = ("auto", "utf-8", "gbk")
 PREVIEW_ROWS = 5
 NOT_IMPORTED = T("(not imported)", "（不导入）")
+PREVIEW = T(f"Preview (first {PREVIEW_ROWS} rows)", f"预览（前 {PREVIEW_ROWS} 行）")
+RASTER_PREVIEW = T("What the file holds", "文件内容")
 
 
 class ImportDialog(QDialog):
@@ -132,9 +134,11 @@ class ImportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel(T("Field mapping", "字段对应")()))
+        self.mapping_label = QLabel(T("Field mapping", "字段对应")())
+        layout.addWidget(self.mapping_label)
         layout.addWidget(self.mapping_table, 2)
-        layout.addWidget(QLabel(T(f"Preview (first {PREVIEW_ROWS} rows)", f"预览（前 {PREVIEW_ROWS} 行）")()))
+        self.preview_label = QLabel(PREVIEW())
+        layout.addWidget(self.preview_label)
         layout.addWidget(self.preview_table, 2)
         layout.addWidget(self.report_view)
         layout.addWidget(self.buttons)
@@ -190,6 +194,7 @@ class ImportDialog(QDialog):
             return False
         self.source, self.raster_path = source, None
         self._enable_kinds(VECTOR_KINDS)
+        self._raster_mode(False)
         self.path_edit.setText(str(path))
         self.layer_combo.clear()
         for name in source.layers or ([source.layer] if source.layer else []):
@@ -226,10 +231,20 @@ class ImportDialog(QDialog):
             "离线底图：瓦片从原位置读取（不复制进项目）。" if basemap
             else "栅格：将复制进项目，并绘制在矢量图层之下。")())
         self.mapping_table.setRowCount(0)
+        self._raster_mode(True)
         self._fill_rows([T("Property", "属性")(), T("Value", "值")()],
                         [[label(), value] for label, value in summary])
+        self.preview_table.resizeColumnsToContents()
         self.import_button.setEnabled(True)
         return True
+
+    def _raster_mode(self, raster: bool) -> None:
+        """A raster has no fields to map, no text encoding and its own coordinates."""
+        self.mapping_label.setVisible(not raster)
+        self.mapping_table.setVisible(not raster)
+        self.encoding_combo.setEnabled(not raster)
+        self.coords_combo.setEnabled(not raster)
+        self.preview_label.setText(RASTER_PREVIEW() if raster else PREVIEW())
 
     def _enable_kinds(self, allowed) -> None:
         """Offer only the kinds this file can become (vector kinds or raster kinds)."""
