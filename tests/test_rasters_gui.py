@@ -106,6 +106,14 @@ def test_rgb_geotiff_from_the_dialog_draws_in_colour_below_the_vectors(window, q
     dialog.import_button.click()
     assert project.names()[:2] == ["正射影像", "second"]
     assert [item.text(0) for item in window.layer_panel.items()][-2:] == ["second", "正射影像"]
+    # a city-wide basemap goes under both: the orthophoto still shows, the basemap around it
+    dialog = _import(window, qtbot, make_mbtiles(tmp_path / "城区底图.mbtiles"))
+    dialog.import_button.click()
+    assert project.names()[:3] == ["城区底图", "正射影像", "second"]
+    image = canvas.grab().toImage()
+    assert _close(_pixel(image, canvas, *IN_TOP_LEFT), QUADRANTS["top_left"])
+    assert not _close(_pixel(image, canvas, X0 + 420, Y0 + 200), BACKGROUND.getRgb()[:3], tol=10)
+    _save(window, "raster_orthophoto_over_basemap.png")
 
 
 def test_mbtiles_basemap_draws_the_zoom_level_of_each_scale(window, qtbot, tmp_path):

@@ -190,13 +190,16 @@ def test_rasters_and_basemaps_import_below_the_vectors_in_one_undo_step(tmp_path
     assert isinstance(layer, RasterLayer) and layer.array.shape == (3, 200, 200)
     mbtiles = make_mbtiles(tmp_path / "city.mbtiles")
     report = import_layer(project, mbtiles, "basemap")
-    assert project.names() == ["ortho", "city", "小区"]
+    assert project.names() == ["city", "ortho", "小区"]  # a basemap goes below the rasters too
     assert report.format == "MBTiles" and any("not copied" in n.en for n in report.notes)
     folder = make_xyz_folder(tmp_path / "xyz")
     import_layer(project, folder, "basemap", layer_name="影像")
-    assert project.names() == ["ortho", "city", "影像", "小区"]
-    project.undo.undo()
-    project.undo.undo()
+    assert project.names() == ["city", "影像", "ortho", "小区"]
+    second = quadrant_geotiff(tmp_path / "second.tif", left=X0 + 1000)
+    import_layer(project, second, "basemap")
+    assert project.names() == ["city", "影像", "ortho", "second", "小区"]
+    for _ in range(3):
+        project.undo.undo()
     assert project.names() == ["ortho", "小区"]
 
 

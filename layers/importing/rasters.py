@@ -1,6 +1,7 @@
 """Rasters and basemaps in: a GeoTIFF (or another GDAL raster) is read into the project; an
 offline tile source (MBTiles, GeoPackage tiles, a ``{z}/{x}/{y}`` folder) becomes a basemap
-layer that reads it where it lies. Either goes below every vector layer, one undo step.
+layer that reads it where it lies. Either goes below every vector layer (a basemap below the
+rasters too), one undo step.
 """
 
 from __future__ import annotations
@@ -88,11 +89,14 @@ def _raster_header(path: Path) -> list[tuple[T, str]]:
                                         "请确认是 GeoTIFF 或其他 GDAL 可读的栅格")) from None
 
 
-def below_vectors(project) -> int:
-    """Where a new raster goes: above the rasters and basemaps at the bottom, below the rest."""
+def below_vectors(project, basemap: bool = False) -> int:
+    """Where a new raster goes: above the rasters and basemaps at the bottom, below the rest;
+    a new ``basemap`` (tile layer) above the basemaps at the bottom, below any raster (an
+    orthophoto of the site stays visible over a city-wide basemap)."""
+    bottom = ("tiles",) if basemap else ("raster", "tiles")
     index = 0
     for layer in project.layers:
-        if layer.layer_type not in ("raster", "tiles"):
+        if layer.layer_type not in bottom:
             break
         index += 1
     return index
@@ -127,6 +131,6 @@ def import_raster(project, path: Path, kind: str, layer_name: str | None = None,
     from layers.importing.georef import crs_label
 
     report.crs_project = crs_label(project.crs) or ""
-    report.command = AddLayer(layer, below_vectors(project))
+    report.command = AddLayer(layer, below_vectors(project, basemap=layer.layer_type == "tiles"))
     project.apply(report.command)
     return report
