@@ -18,13 +18,12 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from layers.errors import ProjectError, T
+from styles.raster import ResolvedRaster, resolve_raster
 from styles.resolve import (
     LegendEntry,
-    ResolvedRaster,
     ResolvedStyle,
     colour,
     resolve,
-    resolve_raster,
 )
 
 __all__ = [
