@@ -10,80 +10,26 @@ layer schema validates it (range, allowed values, required) on a one-row frame.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from layers import display
 from layers.commands import _coerce_value
 from layers.errors import EditError, ProjectError, T, ValidationError
 from layers.i18n import current_language
 from layers.schema import Field
 
-YES, NO = T("yes", "是"), T("no", "否")
+YES, NO = display.YES, display.NO
 EMPTY = T("(empty)", "（空）")
 _ALLOWED = T("enter a value this field allows (its range or list)", "请输入该字段允许的值（范围或列表内）")
 
-_OWN = {  # labels of the schema's fixed choices, per (kind or None, field)
-    (None, "property_type"): {
-        "commercial": T("commercial housing", "商品房"),
-        "work_unit": T("work-unit housing", "单位公房（房改房）"),
-        "resettlement": T("resettlement housing", "安置房"),
-        "affordable": T("affordable housing", "保障性住房"),
-        "mixed": T("mixed", "混合"), "other": T("other", "其他")},
-    (None, "illegal_structures"): {
-        "none": T("none", "无违建"), "cleared": T("cleared", "已拆除"),
-        "mostly_cleared": T("mostly cleared", "基本拆除"), "remaining": T("remaining", "尚未拆除"),
-        "unknown": T("unknown", "不详")},
-    ("facilities", "status"): {
-        "existing": T("existing", "现状"), "planned": T("planned", "规划"),
-        "under_construction": T("under construction", "在建"), "closed": T("closed", "已关闭")},
-    ("pipelines", "status"): {
-        "existing": T("existing", "现状"), "relocation": T("to be relocated", "迁改"),
-        "new": T("new", "新建"), "abandoned": T("abandoned", "废弃")},
-    (None, "parcel_type"): {"idle_land": T("idle land", "闲置用地"),
-                            "public_building": T("public building", "存量公房")},
-    (None, "ownership"): {
-        "state": T("state", "国有"), "collective": T("collective", "集体"),
-        "work_unit": T("work unit", "单位"), "private": T("private", "私有"),
-        "unknown": T("unknown", "不详")},
-    (None, "availability"): {
-        "available": T("available", "可用"), "negotiating": T("negotiating", "协商中"),
-        "unavailable": T("unavailable", "不可用"), "unknown": T("unknown", "不详")},
-    (None, "road_class"): {
-        "arterial": T("arterial", "主干路"), "secondary": T("secondary", "次干路"),
-        "branch": T("branch", "支路"), "lane": T("lane", "街巷"), "footway": T("footway", "步行道")},
-    (None, "level"): {
-        "city": T("city", "市"), "district": T("district", "区（县）"),
-        "subdistrict": T("sub-district", "街道（乡镇）"),
-        "neighbourhood": T("neighbourhood", "社区（居委会）")},
-    ("coverage_results", "flag"): {
-        "ok": T("ok", "满足"), "far_from_network": T("far from the street network", "距路网过远"),
-        "unreachable": T("unreachable", "不可达"), "no_facility": T("no facility", "无设施")},
-    ("coverage_results", "mode"): {"network": T("along streets", "路网距离"),
-                                   "euclidean": T("straight line", "直线距离")},
-}
-
-
-@lru_cache(maxsize=1)
-def _labels() -> dict[tuple[str | None, str], dict[str, T]]:
-    """Every label dictionary, the ones kept next to their analyses included."""
-    from layers.pipelines.conflicts import STATUS_LABELS, TYPE_LABELS
-    from layers.programme.items import LEVEL_LABELS
-    from layers.programme.status import STATE_LABELS
-
-    return {**_OWN, (None, "programme_status"): STATE_LABELS,
-            ("programme_events", "status"): STATE_LABELS,
-            ("conflicts", "conflict_type"): TYPE_LABELS, ("conflicts", "status"): STATUS_LABELS,
-            ("renovation_items", "level"): LEVEL_LABELS}
-
 
 def field_label(field: Field, required_mark: bool = False) -> str:
-    """The field's label in the UI language with its unit, e.g. ``Population (人)``."""
-    text = field.label(current_language())
-    if field.unit:
-        text += f" ({field.unit})"
+    """The field's label in the UI language with its unit, e.g. ``人口 (人)`` / ``Population``
+    (:func:`layers.display.field_label`)."""
+    text = display.field_label(field, current_language())
     return text + " *" if required_mark and field.required else text
 
 
@@ -93,18 +39,12 @@ def choice_items(project, kind: str, field: Field) -> list[tuple[str, str]] | No
     Fixed choices come from the schema; ``choices_from`` fields from the project's
     standards table, whose ``label_en`` / ``label_zh`` columns name them.
     """
-    lang = current_language()
     if field.choices is not None:
-        labels = _labels().get((kind, field.name)) or _labels().get((None, field.name)) or {}
-        return [(k, labels[k](lang) if k in labels else k) for k in field.choices]
+        labels = display.labels_for(field, kind)
+        return [(k, labels.get(k, k)) for k in field.choices]
     if field.choices_from and project is not None:
         keys = project.allowed_values(field) or []
-        table = project.standards().table(field.choices_from)
-        names: dict[str, str] = {}
-        if "label_en" in table.columns and "label_zh" in table.columns:
-            for key, en, zh in zip(table["key"], table["label_en"], table["label_zh"]):
-                if isinstance(en, str) and isinstance(zh, str):
-                    names[str(key)] = T(en, zh)(lang)
+        names = display.labels_for(field, kind, standards=project.standards())
         return [(k, names.get(k, k)) for k in keys]
     return None
 
@@ -139,19 +79,14 @@ def date_text(value: Any) -> str:
 
 
 def display_text(value: Any, field: Field | None = None, labels: dict | None = None) -> str:
-    """How a stored value reads in the table (choices by their label, yes / no …)."""
+    """How a stored value reads in the table (choices by their label, 是/否, rates as %,
+    Chinese or ISO dates: :func:`layers.display.text`); a missing value is a blank cell."""
     value = plain(value)
     if value is None:
         return ""
     if labels and value in labels:
         return labels[value]
-    if isinstance(value, (bool, np.bool_)):
-        return YES() if value else NO()
-    if isinstance(value, float):
-        return number_text(value)
-    if isinstance(value, (pd.Timestamp, np.datetime64)) or (field is not None and field.type == "date"):
-        return date_text(value)
-    return str(value)
+    return display.text(value, field)
 
 
 def edit_text(value: Any) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QDockWidget, QTreeWidget, QTreeWidgetItem
 
+from layers import display
 from layers.errors import T
 from layers.i18n import current_language
 
@@ -15,10 +15,12 @@ NOTHING = T("nothing here", "此处无要素")
 MAX_FEATURES = 50
 
 
-def _text(value) -> str:
-    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
-        return ""
-    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+def _value(layer, name: str, value, lang: str) -> tuple[str, str]:
+    """A field's label and its value as the reader reads them (:mod:`layers.display`)."""
+    schema = layer.schema
+    field = schema.field(name) if schema.has_field(name) else None
+    label = display.field_label(field, lang) if field is not None else name
+    return label, display.text(value, field, layer.kind, lang)
 
 
 class IdentifyDock(QDockWidget):
@@ -38,13 +40,12 @@ class IdentifyDock(QDockWidget):
             self.tree.addTopLevelItem(QTreeWidgetItem([NOTHING(), ""]))
         for layer, fid in hits[:MAX_FEATURES]:
             row = layer.gdf.loc[fid]
-            item = QTreeWidgetItem([f"{layer.name} · {fid}", ""])
+            item = QTreeWidgetItem([f"{display.layer_title(layer, lang)} · {fid}", ""])
             item.setData(0, Qt.UserRole, (layer.id, int(fid)))
             for name in layer.gdf.columns:
                 if name == layer.gdf.geometry.name:
                     continue
-                label = layer.schema.field(name).label(lang) if layer.schema.has_field(name) else name
-                item.addChild(QTreeWidgetItem([label, _text(row[name])]))
+                item.addChild(QTreeWidgetItem(list(_value(layer, name, row[name], lang))))
             self.tree.addTopLevelItem(item)
         if self.tree.topLevelItemCount():
             self.tree.topLevelItem(0).setExpanded(True)

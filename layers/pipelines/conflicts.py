@@ -34,23 +34,14 @@ import shapely
 from layers.commands import AddFeatures, AddLayer, DeleteFeatures, MacroCommand
 from layers.errors import ProjectError, T
 from layers.kinds import CONFLICTS, PLANNED_STATES
+from layers.labels import CONFLICT_STATUS_LABELS, CONFLICT_TYPE_LABELS
 from layers.pipelines.clearance import clearance_violations, wall_distance
 from layers.pipelines.digonce import dig_once_groups, under_communities
 from layers.pipelines.pairs import _lines_only, crossing_pairs, parallel_runs
 
 LAYER_NAME = "conflicts"
-TYPE_LABELS = {
-    "parallel": T("parallel run", "平行敷设过近"),
-    "crossing": T("crossing", "交叉"),
-    "clearance": T("clearance", "净距不足"),
-    "dig_once": T("dig once", "统一开挖"),
-    "under_community": T("under community", "穿越小区"),
-}
-STATUS_LABELS = {
-    "open": T("open", "待处理"),
-    "accepted": T("accepted", "已接受"),
-    "resolved": T("resolved", "已解决"),
-}
+TYPE_LABELS = CONFLICT_TYPE_LABELS
+STATUS_LABELS = CONFLICT_STATUS_LABELS
 PARAM_TOLERANCE = "pipeline_parallel_tolerance_m"
 PARAM_MIN_LENGTH = "pipeline_parallel_min_length_m"
 PARAM_COSTS = ("trench_excavation_cost_yuan_per_m", "trench_reinstatement_cost_yuan_per_m")

@@ -14,16 +14,13 @@ import pandas as pd
 from layers.commands import AddFeatures, AddLayer, ChangeAttributes, MacroCommand
 from layers.errors import EditError, T
 from layers.kinds import PROGRAMME_STATES
+from layers.labels import PROGRAMME_STATE_LABELS
 from layers.layer import TableLayer
 from layers.programme.data import clean, communities_layer, table_layer
 
 EVENTS_LAYER = "programme_events"
 STEPS = PROGRAMME_STATES[1:]  # reserve, annual_plan, design, works, accepted
-STATE_LABELS = {
-    "none": T("not in the programme", "未纳入"), "reserve": T("project reserve", "储备库"),
-    "annual_plan": T("annual plan", "年度计划"), "design": T("design", "设计"),
-    "works": T("works", "施工"), "accepted": T("accepted", "已验收"),
-}
+STATE_LABELS = PROGRAMME_STATE_LABELS
 
 
 def next_status(current: str | None) -> str | None:
