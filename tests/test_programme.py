@@ -339,7 +339,7 @@ def test_plan_cut_at_budget_with_ready_filters():
     assert rows.at["三", "reason"] == "below the budget line"
     assert rows.at["不愿", "reason"].startswith("not ready") and "50%" in rows.at["不愿", "reason"]
     assert "remaining" in rows.at["违建", "reason"]
-    assert rows.at["四", "reason"] == "already works"
+    assert rows.at["四", "reason"] == "already at the works stage"
     assert plan.total_cost == 700_000
     assert len(plan_year(p, 2025, None).selected) == 3  # no budget: every ready candidate
     set_standard_value(p, "programme_parameters", "ready_min_willingness", "value", 0.4)
@@ -441,16 +441,16 @@ def test_cli_xlsx_and_precinct(saved, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "plan.xlsx" in text
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["plan", "funding", "sources"]
-    header = [c.value for c in book["plan"][1]]
-    assert "precinct" in header and "in_plan" in header
-    values = [r[0] for r in book["funding"].iter_rows(min_row=2, values_only=True)]
+    assert book.sheetnames == ["Annual plan", "Funding", "Sources"]  # in the language (issue 17)
+    header = [c.value for c in book["Annual plan"][1]]
+    assert "Precinct" in header and "In the plan" in header
+    values = [r[0] for r in book["Funding"].iter_rows(min_row=2, values_only=True)]
     assert values == ["A", "B"]
-    sources = [r[3] for r in book["sources"].iter_rows(min_row=2, values_only=True)]
+    sources = [r[3] for r in book["Sources"].iter_rows(min_row=2, values_only=True)]
     assert "districts[xiling].city_award_rate" in sources
     csv = tmp_path / "plan.csv"
     assert _cli([str(saved), "--out", str(csv)]) == 0
-    assert pd.read_csv(csv)["name"].tolist()[0] in {"西陵小区", "猇亭小区", "夷陵小区"}
+    assert pd.read_csv(csv)["Name"].tolist()[0] in {"西陵小区", "猇亭小区", "夷陵小区"}
 
 
 def test_cli_rejects_bad_budget(saved):

@@ -154,15 +154,15 @@ def test_programme_plan_holds_no_live_formula(tmp_path):
     xlsx = write_plan(plan, splits, tmp_path / "plan.xlsx", "en")
     _no_formulas(xlsx)
     book = load_workbook(xlsx)
-    header = [c.value for c in book["plan"][1]]
-    names = [r[header.index("name")] for r in book["plan"].iter_rows(min_row=2, values_only=True)]
+    header = [c.value for c in book["Annual plan"][1]]
+    names = [r[header.index("Name")] for r in book["Annual plan"].iter_rows(min_row=2, values_only=True)]
     assert sorted(names) == ["'-2+3", "'=1+1", "'@SUM(A1)"]
-    funding = [r[0] for r in book["funding"].iter_rows(min_row=2, values_only=True)]
+    funding = [r[0] for r in book["Funding"].iter_rows(min_row=2, values_only=True)]
     assert sorted(funding) == ["'-2+3", "'=1+1", "'@SUM(A1)"]
-    costs = [r[header.index("cost_yuan")] for r in book["plan"].iter_rows(min_row=2, values_only=True)]
+    costs = [r[header.index("Cost (yuan)")] for r in book["Annual plan"].iter_rows(min_row=2, values_only=True)]
     assert costs == [100_000, 100_000, 100_000]
     rows = _csv_rows(write_plan(plan, splits, tmp_path / "plan.csv", "en"))
-    column = rows[0].index("name")
+    column = rows[0].index("Name")
     assert sorted(r[column] for r in rows[1:]) == ["'-2+3", "'=1+1", "'@SUM(A1)"]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from layers import display
 from layers.errors import ProjectError, T
 from layers.layer import Layer, RasterLayer, TableLayer, VectorLayer
 from styles import ResolvedStyle, effective_style, resolve
@@ -75,11 +76,33 @@ def attribute_columns(layer: VectorLayer) -> list[str]:
 
 
 def field_label(layer: Layer, column: str, lang: str) -> str:
-    """The schema label of a column (with its unit), or the column name itself."""
-    if layer.schema.has_field(column):
-        f = layer.schema.field(column)
-        return f"{f.label(lang)} ({f.unit})" if f.unit else f.label(lang)
-    return str(column)
+    """The schema label of a column (with its unit in the language), or the column name
+    itself (a field the user imported): :func:`layers.display.column_label`."""
+    return display.column_label(layer.schema, column, lang)
+
+
+def layer_values(layer: Layer, column: str, lang: str, standards=None,
+                 series: pd.Series | None = None) -> list[Any]:
+    """A layer's column (or ``series``, some of its rows) as a reader sees it: named values
+    (choices, standards codes) by their labels, shares in per cent, the rest as
+    :func:`column_values`."""
+    series = layer.gdf[column] if series is None else series
+    field = layer.schema.field(column) if layer.schema.has_field(column) else None
+    if field is None:
+        return column_values(series, lang)
+    if display.names_layer(layer.kind, field):
+        return [None if v is None else display.layer_name(str(v), lang=lang)
+                for v in column_values(series.astype(object), lang)]
+    labels = display.labels_for(field, layer.kind, lang, standards)
+    if labels:
+        return [None if v is None else labels.get(str(v), str(v))
+                for v in column_values(series.astype(object), lang)]
+    if display.is_share(field):
+        return [None if v is None else round(float(v) * 100, 1) for v in column_values(series, lang)]
+    if field.type == "date":
+        return [None if display.is_missing(v) else display.date(v, lang)
+                for v in series.to_numpy(dtype=object)]
+    return column_values(series, lang)
 
 
 def display_value(value: Any, lang: str) -> Any:
@@ -94,10 +117,8 @@ def display_value(value: Any, lang: str) -> Any:
     if isinstance(value, (np.floating, float)):
         v = float(value)
         return None if math.isnan(v) else round(v, 2)
-    if isinstance(value, (pd.Timestamp, _dt.datetime)):
-        return value.date().isoformat() if value == value else None
-    if isinstance(value, _dt.date):
-        return value.isoformat()
+    if isinstance(value, (pd.Timestamp, _dt.date)):
+        return display.date(value, lang) if value == value else None
     return str(value)
 
 

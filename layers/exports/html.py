@@ -23,6 +23,7 @@ import numpy as np
 from branca.element import Element
 from jinja2 import Template
 
+from layers import display
 from layers.errors import ProjectError, T
 from layers.exports.common import (
     check_language,
@@ -123,14 +124,15 @@ def png_data_url(rgba: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _raster_overlay(layer) -> folium.raster_layers.ImageOverlay:
+def _raster_overlay(layer, lang: str) -> folium.raster_layers.ImageOverlay:
     warped = layer.reprojected("EPSG:3857")
     style = effective_style(layer.kind, layer.style)
     rgba = resolve_raster(style, warped.array, warped.nodata).rgba
     x0, y0, x1, y1 = warped.bounds()
     (w, e), (s, n) = _mercator_to_lonlat([x0, x1], [y0, y1])
     return folium.raster_layers.ImageOverlay(
-        png_data_url(rgba), bounds=[[s, w], [n, e]], name=control_label(layer.name),
+        png_data_url(rgba), bounds=[[s, w], [n, e]],
+        name=control_label(display.layer_title(layer, lang)),
         opacity=layer.opacity, show=layer.visible, interactive=False,
         pixelated=layer.kind == "population", zindex=1)
 
@@ -192,15 +194,16 @@ def build_map(project, names: Sequence[str] | None = None, title: str | None = N
     for layer in layers:
         if is_vector(layer):
             style, resolved = layer_style(project, layer)
-            payloads = pack_layer(layer, resolved, lang, to_ll, tolerance)
+            payloads = pack_layer(layer, resolved, lang, to_ll, tolerance, project.standards())
             packed.append((layer, payloads))
-            sections.append((layer.name, _family(payloads, layer), resolved.legend))
+            sections.append((display.layer_title(layer, lang), _family(payloads, layer),
+                             resolved.legend))
         elif is_raster(layer):
             packed.append((layer, None))
             legend = resolve_raster(effective_style(layer.kind, layer.style),
                                     layer.array, layer.nodata).legend
             if legend:
-                sections.append((layer.name, "polygon", legend))
+                sections.append((display.layer_title(layer, lang), "polygon", legend))
     total = sum(feature_count(p) for _, p in packed if p is not None)
     canvas = renderer == "canvas" or (renderer == "auto" and total > SVG_LIMIT)
     fmap = OfflineMap(location=[(s + n) / 2, (w + e) / 2], tiles=None, zoom_start=14,
@@ -211,10 +214,10 @@ def build_map(project, names: Sequence[str] | None = None, title: str | None = N
     root.header.add_child(RawHtml(script_tag(DECODER_JS)), name="precinct_decoder")
     for i, (layer, payloads) in enumerate(packed):
         if payloads is None:
-            _raster_overlay(layer).add_to(fmap)
+            _raster_overlay(layer, lang).add_to(fmap)
         else:
-            PackedLayer(payloads, layer.name, layer.visible, canvas, f"pp-layer pp-l{i}"
-                        ).add_to(fmap)
+            PackedLayer(payloads, display.layer_title(layer, lang), layer.visible, canvas,
+                        f"pp-layer pp-l{i}").add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     heading = title if title is not None else _project_title(project, lang)
     if heading:

@@ -16,13 +16,14 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from layers import display
 from layers.exports.common import (
     FID_LABEL,
     alpha,
     attribute_columns,
-    column_values,
     field_label,
     hex_rgb,
+    layer_values,
 )
 
 MAX_ZOOM = 19
@@ -108,8 +109,9 @@ def _column(values: list[Any]) -> Any:
 
 
 def pack_layer(layer, resolved, lang: str, transformer: Transformer,
-               tolerance: float) -> list[dict]:
-    """One payload per geometry family present in the layer (most layers have one)."""
+               tolerance: float, standards=None) -> list[dict]:
+    """One payload per geometry family present in the layer (most layers have one); values
+    read as :mod:`layers.display` says (``standards`` names the codes)."""
     gdf = layer.gdf
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     present = ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
@@ -131,10 +133,11 @@ def pack_layer(layer, resolved, lang: str, transformer: Transformer,
         options, style_index = _styles(resolved, rows, family)
         sub = gdf.iloc[rows]
         cols = [sub.index.to_numpy().tolist()]
-        cols += [_column(column_values(sub[c], lang)) for c in attribute_columns(layer)]
+        cols += [_column(layer_values(layer, c, lang, standards, sub[c]))
+                 for c in attribute_columns(layer)]
         payloads.append({"family": family, "xy": xy.tolist(), **offsets, "styles": options,
                          "style": style_index, "labels": labels, "cols": cols,
-                         "title": layer.name})
+                         "title": display.layer_title(layer, lang)})
     return payloads
 
 

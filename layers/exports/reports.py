@@ -19,7 +19,7 @@ from layers.kinds import CONFLICTS
 from layers.pipelines.report import report_frame
 from layers.programme.funding import Split
 from layers.programme.ranking import Plan
-from layers.programme.report import funding_frame, plan_frame, provenance_frame
+from layers.programme.report import funding_frame, plan_frame, provenance_frame, sheet_name
 
 _REPORT = T("report", "报告")
 _PLAN = T("plan", "计划")
@@ -50,7 +50,8 @@ def write_plan(plan: Plan, splits: dict[str, Split], path: str | Path, lang: str
     """Write the plan (and, in .xlsx, funding and provenance sheets); atomic replace, and
     text a spreadsheet would run as a formula is quoted (:mod:`layers.exports.table_writer`)."""
     if Path(path).suffix.lower() == ".csv":
-        return write_table(plan_frame(plan), path, what=_PLAN)
-    frames = {"plan": plan_frame(plan), "funding": funding_frame(splits, lang),
-              "sources": provenance_frame(splits)}
+        return write_table(plan_frame(plan, lang), path, what=_PLAN)
+    frames = {sheet_name("plan", lang): plan_frame(plan, lang),
+              sheet_name("funding", lang): funding_frame(splits, lang),
+              sheet_name("sources", lang): provenance_frame(splits, lang)}
     return write_table(frames, path, what=_PLAN)

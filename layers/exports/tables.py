@@ -10,21 +10,23 @@ the same generic way. Files are written by :func:`layers.exports.table_writer.wr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import shapely
 
+from layers import display
 from layers.errors import ProjectError, T
 from layers.exports.common import (
     FID_LABEL,
     attribute_columns,
     check_language,
-    column_values,
     field_label,
     is_table,
     is_vector,
+    layer_values,
     output_path,
     safe_file_stem,
     select_layers,
@@ -34,8 +36,9 @@ from layers.exports.table_writer import write_table
 _WORKBOOK = T("workbook", "工作簿")
 
 
-def table_frame(layer, lang: str) -> pd.DataFrame:
-    """One layer's attributes with translated headers (vector layers add X, Y in metres)."""
+def table_frame(layer, lang: str, standards=None) -> pd.DataFrame:
+    """One layer's attributes with translated headers and values (vector layers add X, Y
+    in metres); ``standards`` names the codes (the shipped tables when None)."""
     if layer.kind == "conflicts" and is_vector(layer):
         from layers.pipelines.report import report_frame
 
@@ -46,13 +49,23 @@ def table_frame(layer, lang: str) -> pd.DataFrame:
     columns = attribute_columns(layer)
     out = pd.DataFrame({FID_LABEL(lang): [int(v) for v in data.index]})
     for col in columns:
-        out[field_label(layer, col, lang)] = pd.Series(column_values(data[col], lang),
+        out[field_label(layer, col, lang)] = pd.Series(layer_values(layer, col, lang, standards),
                                                        dtype=object)
     if is_vector(layer) and len(data):
         points = shapely.point_on_surface(data.geometry.to_numpy())
         out["X (m)"] = [None if v != v else round(float(v), 2) for v in shapely.get_x(points)]
         out["Y (m)"] = [None if v != v else round(float(v), 2) for v in shapely.get_y(points)]
     return out
+
+
+def _sheet_name(title: str, taken) -> str:
+    """A sheet name from a layer's display name: at most 31 characters, none of []:*?/\\,
+    unique in the workbook."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "layer"
+    name, n = base, 2
+    while name.lower() in {t.lower() for t in taken}:
+        name, n = f"{base[:28]}_{n}", n + 1
+    return name
 
 
 def tabular_layers(project, names: Sequence[str] | None = None) -> list:
@@ -67,7 +80,10 @@ def write_xlsx(project, path: str | Path, names: Sequence[str] | None = None,
     :mod:`layers.exports.table_writer`)."""
     check_language(lang)
     target = output_path(path, (".xlsx",), _WORKBOOK)
-    frames = {layer.name: table_frame(layer, lang) for layer in tabular_layers(project, names)}
+    frames = {}
+    for layer in tabular_layers(project, names):
+        frames[_sheet_name(display.layer_title(layer, lang), frames)] = table_frame(
+            layer, lang, project.standards())
     return write_table(frames, target, what=_WORKBOOK)
 
 
@@ -88,5 +104,6 @@ def write_csv_folder(project, folder: str | Path, names: Sequence[str] | None = 
         while stem.lower() in used:
             stem, n = f"{base}_{n}", n + 1
         used.add(stem.lower())
-        written.append(write_table(table_frame(layer, lang), folder / f"{stem}.csv"))
+        written.append(write_table(table_frame(layer, lang, project.standards()),
+                                   folder / f"{stem}.csv"))
     return written

@@ -6,6 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from layers import display
 from layers.errors import T
 from layers.i18n import current_language
 from layers.kinds import CONFLICTS
@@ -17,9 +18,7 @@ _YES_NO = {True: T("yes", "是"), False: T("no", "否")}
 
 def header(field_name: str, lang: str) -> str:
     """A column heading: the schema label with its unit."""
-    f = CONFLICTS.field(field_name)
-    label = f.label(lang)
-    return f"{label} ({f.unit})" if f.unit else label
+    return display.field_label(CONFLICTS.field(field_name), lang)
 
 
 def report_frame(conflicts: gpd.GeoDataFrame, lang: str | None = None) -> pd.DataFrame:
@@ -33,6 +32,12 @@ def report_frame(conflicts: gpd.GeoDataFrame, lang: str | None = None) -> pd.Dat
                                 for v in out["conflict_type"]]
     if "status" in out:
         out["status"] = [STATUS_LABELS[v](lang) if v in STATUS_LABELS else v for v in out["status"]]
+    for col in ("utility_a", "utility_b"):
+        if col in out:
+            out[col] = [None if v is None else display.utility(v, lang) for v in out[col]]
+    for col in ("layer_a", "layer_b"):
+        if col in out:
+            out[col] = [None if v is None else display.layer_name(str(v), lang=lang) for v in out[col]]
     if "checked" in out:
         out["checked"] = [_YES_NO[bool(v)](lang) if v is not None else None for v in out["checked"]]
     for col in ("length_m", "distance_m", "required_m", "saving_yuan"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from layers import display
 from layers.errors import T
 from layers.programme.data import (
     NOT_COMPUTED,
@@ -85,8 +86,10 @@ def facility_check(fid: int, cov: Coverage | None) -> Check:
         return Check("facility_gaps", label, UNKNOWN, {"gaps": None}, why, blocking=False)
     tested, gaps = found
     if gaps:
+        names = [display.code_labels("services").get(g, T(g, g)) for g in gaps]
         return Check("facility_gaps", label, PASS, {"gaps": gaps, "tested": len(tested)},
-                     T(f"not covered: {', '.join(gaps)}", f"未覆盖：{'、'.join(gaps)}"),
+                     T(f"not covered: {', '.join(n.en for n in names)}",
+                       f"未覆盖：{'、'.join(n.zh for n in names)}"),
                      blocking=False)
     return Check("facility_gaps", label, UNKNOWN, {"gaps": [], "tested": len(tested)},
                  T("no service gap found (buildings and networks not assessed)",

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from layers import display
 from layers.errors import ProjectError, T
 from layers.programme.data import (
     Sourced,
@@ -195,8 +196,9 @@ def community_split(project, fid: int, central_subsidy: float | None = None) -> 
                                    "ref": line.unit_cost_ref, "source": line.unit_cost_source,
                                    "confidence": line.unit_cost_confidence})
         if line.cost is None or _nan(line.cost):
-            led.notes.append(T(f"{line.item}: cost not computed (quantity or unit cost not set)",
-                               f"{line.item}：费用无法计算（数量或单价未设定）")())
+            item = display.code_labels("renovation_items", std).get(line.item, T(line.item, line.item))
+            led.notes.append(T(f"{item.en}: cost not computed (quantity or unit cost not set)",
+                               f"{item.zh}：费用无法计算（数量或单价未设定）")())
             continue
         cost = float(line.cost)
         total += cost

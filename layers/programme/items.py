@@ -8,13 +8,15 @@ The plan gives no costs, so until someone enters them a cost is reported as miss
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from layers import display
 from layers.commands import AddFeatures, AddLayer, MacroCommand
 from layers.errors import T
+from layers.labels import ITEM_LEVEL_LABELS
 from layers.layer import TableLayer
 from layers.programme.data import (
     Sourced,
@@ -28,7 +30,7 @@ from layers.programme.data import (
 )
 
 ITEMS_LAYER = "programme_items"
-LEVEL_LABELS = {"basic": T("basic", "基础类"), "upgrade": T("upgrade", "提升类")}
+LEVEL_LABELS = ITEM_LEVEL_LABELS
 
 
 def catalogue(std) -> pd.DataFrame:
@@ -106,7 +108,8 @@ def _triggered(trigger: str, param: Any, row, gaps: list[str]) -> T | None:
         return None
     if trigger == "coverage_gap":
         if param in gaps:
-            return T(f"service gap: {param} not covered", f"服务缺口：{param} 未覆盖")
+            return T(f"service gap: {display.service(param, 'en')} not covered",
+                     f"服务缺口：{display.service(param, 'zh')}未覆盖")
         return None
     if trigger == "built_before":
         year = clean(row.get("year_built"))
@@ -144,7 +147,7 @@ def prefill_command(project, fids=None) -> MacroCommand | None:
                 continue
             listed.add((int(fid), s.item))
             rows.append({"community_fid": int(fid), "item": s.item, "selected": True,
-                         "quantity": s.quantity, "suggested_by": f"{s.rule}: {s.reason.en}"})
+                         "quantity": s.quantity, "suggested_by": s.reason()})
     if not rows:
         return None
     commands.append(AddFeatures(layer.id, pd.DataFrame(rows)))
@@ -215,8 +218,9 @@ class CostSummary:
     total: float
     by_category: dict[str, float]
     by_level: dict[str, float]
-    missing: list[str]  # selected items whose cost cannot be computed (and why)
+    missing: list[str]  # selected items whose cost cannot be computed (and why): stable keys
     items: int
+    missing_text: list[T] = field(default_factory=list)  # the same in words, for a reader
 
     @property
     def complete(self) -> bool:
@@ -233,17 +237,21 @@ def cost_summary(lines: pd.DataFrame) -> CostSummary:
     by_category: dict[str, float] = {}
     by_level: dict[str, float] = {"basic": 0.0, "upgrade": 0.0}
     missing: list[str] = []
+    missing_text: list[T] = []
     total = 0.0
     for line in chosen.itertuples(index=False):
         if line.cost is None or pd.isna(line.cost):
             why = "quantity not set" if line.quantity is None or pd.isna(line.quantity) \
                 else "unit cost not set"
             missing.append(f"{line.item}: {why}")
+            name = display.code_labels("renovation_items").get(line.item, T(line.item, line.item))
+            missing_text.append(T(f"{name.en}: {why}", f"{name.zh}：" + (
+                "数量未填写" if why == "quantity not set" else "单价未填写")))
             continue
         total += float(line.cost)
         by_category[line.category] = by_category.get(line.category, 0.0) + float(line.cost)
         by_level[line.level] = by_level.get(line.level, 0.0) + float(line.cost)
-    return CostSummary(total, by_category, by_level, missing, len(chosen))
+    return CostSummary(total, by_category, by_level, missing, len(chosen), missing_text)
 
 
 def community_costs(project) -> dict[int, CostSummary]:

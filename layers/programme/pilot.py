@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from layers import display
 from layers.errors import T
 from layers.programme.data import (
     clean,
@@ -81,7 +82,8 @@ def _condition_4(row, std) -> Check:
                      T("illegal structures not surveyed", "未调查违章建筑拆除情况"))
     ok = state in states
     return Check("illegal_cleared", label, PASS if ok else FAIL, data,
-                 T(f"illegal structures: {state}", f"违章建筑：{state}"))
+                 T(f"illegal structures: {display.choice(None, 'illegal_structures', state, 'en')}",
+                   f"违章建筑：{display.choice(None, 'illegal_structures', state, 'zh')}"))
 
 
 def _condition_5(row, std) -> Check:

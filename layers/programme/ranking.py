@@ -13,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from layers import display
 from layers.errors import ProjectError, T
+from layers.labels import PROPERTY_TYPE_LABELS
 from layers.programme.data import (
     NOT_COMPUTED,
     Sourced,
@@ -66,7 +68,8 @@ def term_values(row, std, cov) -> dict[str, tuple[float, T]]:
     elif ptype == "mixed":
         nc = (0.5, T("mixed (half)", "混合（计一半）"))
     else:
-        nc = (1.0, T(f"non-commercial ({ptype})", f"非商品房（{ptype}）"))
+        nc = (1.0, T(f"non-commercial ({display.choice(None, 'property_type', ptype, 'en')})",
+                     f"非商品房（{display.choice(None, 'property_type', ptype, 'zh')}）"))
     limit = parameter(std, "ranking_built_by_year").value
     year = clean(row.get("year_built"))
     if year is None:
@@ -82,10 +85,11 @@ def term_values(row, std, cov) -> dict[str, tuple[float, T]]:
         share = len(missing) / len(tested) if tested else 0.0
         gaps = (share, T(f"{len(missing)} of {len(tested)} services not covered",
                          f"{len(tested)} 项服务中 {len(missing)} 项未覆盖"))
-    marks = [m for m in ("resettlement", "affordable") if ptype == m]
+    marks = [PROPERTY_TYPE_LABELS[m] for m in ("resettlement", "affordable") if ptype == m]
     if clean(row.get("disabled_residents")):
-        marks.append("disabled residents")
-    prio = (1.0 if marks else 0.0, T(", ".join(marks) or "none", "、".join(marks) or "无"))
+        marks.append(T("disabled residents live together", "残障人士集中居住"))
+    prio = (1.0 if marks else 0.0, T(", ".join(m.en for m in marks) or "none",
+                                     "、".join(m.zh for m in marks) or "无"))
     will = clean(row.get("willingness"))
     willing = (0.0, T("willingness not surveyed", "未调查意愿")) if will is None else \
         (float(will), T(f"{will:.0%} agree", f"{will:.0%} 同意"))
@@ -105,7 +109,8 @@ def readiness(row, std) -> tuple[bool, list[T]]:
         why.append(T(f"willingness {will:.0%} < {threshold:.0%}", f"改造意愿 {will:.0%} < {threshold:.0%}"))
     state = clean(row.get("illegal_structures"))
     if state not in states:
-        why.append(T(f"illegal structures: {state or 'unknown'}", f"违章建筑：{state or '未知'}"))
+        why.append(T(f"illegal structures: {display.choice(None, 'illegal_structures', state, 'en')}",
+                     f"违章建筑：{display.choice(None, 'illegal_structures', state, 'zh')}"))
     return not why, why
 
 
@@ -129,7 +134,8 @@ def rank(project, layer_name: str | None = None) -> pd.DataFrame:
             terms[key] = {"value": value, "weight": weight, "points": value * weight,
                           "basis": basis(), "weight_ref": w[key].ref, "weight_source": w[key].source,
                           "weight_confidence": w[key].confidence}
-            parts.append(f"{key} {value:g}×{weight:g}={value * weight:g} ({basis()})")
+            parts.append(f"{display.code('ranking_weights', key, standards=std)} "
+                         f"{value:g}×{weight:g}={value * weight:g} ({basis()})")
         ready, why = readiness(row, std)
         cost = costs.get(int(fid))
         rows.append({
@@ -177,6 +183,13 @@ class Plan:
         return {"year": self.year, "budget_yuan": self.budget, "by": self.by,
                 "total_cost_yuan": self.total_cost, "selected": int(self.rows["in_plan"].sum())
                 if len(self.rows) else 0, "notes": self.notes, "rows": records}
+
+
+def _already(status: str) -> T:
+    """"already in works" for a community (precincts join their communities' states with /)."""
+    en = "/".join(display.choice(None, "programme_status", s, "en") for s in str(status).split("/"))
+    zh = "/".join(display.choice(None, "programme_status", s, "zh") for s in str(status).split("/"))
+    return T(f"already at the {en} stage", f"已处于{zh}阶段")
 
 
 def _na(v: Any) -> bool:
@@ -239,7 +252,7 @@ def plan_year(project, year: int | None = None, budget: float | None = None,
     for r in rows.itertuples(index=False):
         reason, ok = "", False
         if r.status in UNDER_WAY:
-            reason = T(f"already {r.status}", f"已处于 {r.status} 阶段")()
+            reason = _already(r.status)()
         elif not r.ready:
             reason = T("not ready: ", "未就绪：")() + "; ".join(r.not_ready_because)
         elif budget is None:

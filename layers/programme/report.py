@@ -1,25 +1,64 @@
-"""The annual plan, its funding and their sources as tables (written by
-:func:`layers.exports.reports.write_plan`)."""
+"""The annual plan, its funding and their sources as tables in the reader's language
+(written by :func:`layers.exports.reports.write_plan`): headings, states, yes/no and the
+names of the standards' numbers as :mod:`layers.display` says them; numbers stay numbers."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pandas as pd
 
+from layers import display
+from layers.errors import T
 from layers.programme.funding import PAYER_LABELS, PAYERS, Split
 from layers.programme.ranking import Plan
 
 SUFFIXES = (".csv", ".xlsx")
 PLAN_COLUMNS = ("rank", "fid", "precinct", "name", "names", "district", "score", "willingness",
                 "ready", "status", "cost_yuan", "in_plan", "reason", "cumulative_yuan", "explanation")
+HEADINGS = {
+    "rank": T("Rank", "排名"), "fid": T("Feature id", "要素编号"), "precinct": T("Precinct", "片区"),
+    "name": T("Name", "名称"), "names": T("Communities", "小区"), "district": T("District", "区"),
+    "score": T("Score", "得分"), "willingness": T("Willingness (%)", "改造意愿 (%)"),
+    "ready": T("Ready", "就绪"), "status": T("Programme status", "改造计划状态"),
+    "cost_yuan": T("Cost (yuan)", "费用 (元)"), "in_plan": T("In the plan", "入选"),
+    "reason": T("Why not", "未入选原因"), "cumulative_yuan": T("Cumulative cost (yuan)", "累计费用 (元)"),
+    "explanation": T("Score explained", "得分说明"), "total_yuan": T("Total (yuan)", "合计 (元)"),
+    "notes": T("Notes", "说明"), "what": T("Number", "数值"), "value": T("Value", "值"),
+    "ref": T("Standards cell", "标准表位置"), "source": T("Source", "来源"),
+    "confidence": T("Confidence", "可信度"),
+}
+SHEETS = {"plan": T("Annual plan", "年度计划"), "funding": T("Funding", "资金"),
+          "sources": T("Sources", "数据来源")}
+CONFIDENCE = {"V": T("verified", "已核实"), "S": T("secondary source", "二手来源"),
+              "NF": T("not found", "未找到"), "user": T("entered by the user", "用户填写")}
+_REF = re.compile(r"^(\w+)\[([^\]]+)\]\.(\w+)$")
 
 
-def plan_frame(plan: Plan) -> pd.DataFrame:
-    cols = [c for c in PLAN_COLUMNS if c in plan.rows.columns]
-    frame = plan.rows[cols].copy()
-    for col in ("names",):
-        if col in frame:
-            frame[col] = ["、".join(v) if isinstance(v, list) else v for v in frame[col]]
+def _headed(frame: pd.DataFrame, lang: str | None) -> pd.DataFrame:
+    frame.columns = [HEADINGS[c](lang) if c in HEADINGS else str(c) for c in frame.columns]
     return frame
+
+
+def _status(value: Any, lang: str | None) -> str:
+    return "/".join(display.choice(None, "programme_status", s, lang) for s in str(value).split("/"))
+
+
+def plan_frame(plan: Plan, lang: str | None = None) -> pd.DataFrame:
+    cols = [c for c in PLAN_COLUMNS if c in plan.rows.columns]
+    frame = plan.rows[cols].copy().astype(object)
+    if "names" in frame:
+        frame["names"] = [display.join(v, lang) if isinstance(v, list) else v for v in frame["names"]]
+    for col in ("ready", "in_plan"):
+        if col in frame:
+            frame[col] = [display.yes_no(v, lang) for v in frame[col]]
+    if "status" in frame:
+        frame["status"] = [_status(v, lang) for v in frame["status"]]
+    if "willingness" in frame:
+        frame["willingness"] = [None if display.is_missing(v) else round(float(v) * 100, 1)
+                                for v in frame["willingness"]]
+    return _headed(frame, lang)
 
 
 def funding_frame(splits: dict[str, Split], lang: str | None = None) -> pd.DataFrame:
@@ -29,9 +68,35 @@ def funding_frame(splits: dict[str, Split], lang: str | None = None) -> pd.DataF
         row.update({PAYER_LABELS[p](lang): s.amounts[p] for p in PAYERS})
         row["notes"] = "; ".join(s.notes)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return _headed(pd.DataFrame(rows), lang)
 
 
-def provenance_frame(splits: dict[str, Split]) -> pd.DataFrame:
-    rows = [{"name": name, **d} for name, s in splits.items() for d in s.provenance]
-    return pd.DataFrame(rows, columns=["name", "what", "value", "ref", "source", "confidence"])
+def provenance_label(entry: dict[str, Any], lang: str | None = None) -> str:
+    """What a number of the funding split is, in words (from its standards cell)."""
+    match = _REF.match(str(entry.get("ref") or ""))
+    if match is None:
+        return str(entry.get("what") or "")
+    table, key, _column = match.groups()
+    name = display.code(table, key, lang)
+    if table == "renovation_items":
+        return f"{T('unit cost', '单价')(lang)}: {name}"
+    if table == "districts":
+        return f"{T('city award rate', '市级以奖代补比例')(lang)}: {name}"
+    return name
+
+
+def confidence_label(code: Any, lang: str | None = None) -> str:
+    label = CONFIDENCE.get(str(code))
+    return f"{code} ({label(lang)})" if label is not None else str(code)
+
+
+def provenance_frame(splits: dict[str, Split], lang: str | None = None) -> pd.DataFrame:
+    rows = [{"name": name, **d, "what": provenance_label(d, lang),
+             "confidence": confidence_label(d.get("confidence"), lang)}
+            for name, s in splits.items() for d in s.provenance]
+    frame = pd.DataFrame(rows, columns=["name", "what", "value", "ref", "source", "confidence"])
+    return _headed(frame, lang)
+
+
+def sheet_name(key: str, lang: str | None = None) -> str:
+    return SHEETS[key](lang)
