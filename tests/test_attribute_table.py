@@ -23,7 +23,7 @@ from PyQt5.QtWidgets import QAbstractItemView, QComboBox, QLineEdit  # noqa: E40
 
 from app.panels.attributes.table import FID, RAW, AttributeTableDock, AttributeTableModel  # noqa: E402
 from conftest import X0, Y0, tiny_communities  # noqa: E402
-from layers import i18n  # noqa: E402
+from layers import display, i18n  # noqa: E402
 from layers.commands import ChangeAttributes, DeleteFeatures  # noqa: E402
 from layers.demo import build_sample_project  # noqa: E402
 from layers.layer import TableLayer, VectorLayer  # noqa: E402
@@ -88,13 +88,14 @@ def _filter(qtbot, dock, text: str) -> None:
 def test_columns_headers_and_values(dock):
     project, model = dock.project, dock.model
     names = [dock.layer_combo.itemText(i) for i in range(dock.layer_combo.count())]
-    assert names == [la.name for la in project if la.layer_type in ("vector", "table")]
-    assert "population_grid" not in names  # rasters have no attribute table
+    # layers read by their display names (issue 17): communities -> Communities
+    assert names == [display.layer_title(la) for la in project if la.layer_type in ("vector", "table")]
+    assert "Population grid" not in names  # rasters have no attribute table
     layer = project.layer("communities")
     assert model.layer is layer and model.rowCount() == len(layer.gdf) == 60
     assert [c.name for c in model.columns] == layer.schema.field_names
     col = model.column_of("population")
-    assert model.headerData(col, Qt.Horizontal) == "Population (人)"
+    assert model.headerData(col, Qt.Horizontal) == "Population"  # no Chinese unit in the en UI (issue 17)
     assert model.headerData(0, Qt.Vertical) == str(layer.gdf.index[0])
     row = _row_of(dock, 1)
     index = dock.proxy.index(row, col)
@@ -360,7 +361,7 @@ def test_layer_choice_follows_the_project(dock):
     project = dock.project
     streets = project.layer("streets")
     dock.set_layer(streets)
-    assert dock.model.layer is streets and dock.layer_combo.currentText() == "streets"
+    assert dock.model.layer is streets and dock.layer_combo.currentText() == "Streets"
     count = dock.layer_combo.count()
     project.add_layer(VectorLayer("more", "communities", tiny_communities()))
     assert dock.layer_combo.count() == count + 1 and dock.model.layer is streets

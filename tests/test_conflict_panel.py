@@ -79,6 +79,9 @@ def test_sorting_and_filtering(window, qtbot):
     panel.type_combo.setCurrentIndex(0)
     panel.search.setText("drainage_storm")
     assert 0 < panel.proxy.rowCount() < total
+    found = panel.proxy.rowCount()
+    panel.search.setText("storm water")  # the class's label, as the table shows it (issue 17)
+    assert panel.proxy.rowCount() == found
     panel.search.clear()
     assert panel.proxy.rowCount() == total
 

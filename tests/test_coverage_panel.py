@@ -57,7 +57,7 @@ def test_run_fills_table_chart_and_project(window, qtbot):
     assert panel.chosen_services() == ["elder_care", "childcare", "meal_point"]
     _run(panel, qtbot)
     assert panel.table.rowCount() == 9  # 3 services × 3 levels
-    assert panel.table.item(0, 0).text() == "elder_care"
+    assert panel.table.item(0, 0).text() == "elder care"  # the service's label (issue 17)
     assert "%" in panel.table.item(0, 3).text()
     assert RESULTS_LAYER in win.project.names() and AREAS_LAYER in win.project.names()
     image = panel.chart.grab().toImage()

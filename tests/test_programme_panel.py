@@ -69,7 +69,7 @@ def test_ranking_weights_and_explanations(panel):
     panel.tabs.setCurrentIndex(TABS["ranking"])
     table = panel.ranking_table
     assert table.rowCount() > 10
-    assert "non_commercial" in table.item(0, 5).text()
+    assert "non-commercial community" in table.item(0, 5).text()  # the weight's label
     assert "coverage not computed" in table.item(0, 5).text()
     first = float(table.item(0, 2).text())
     panel.weight_boxes["non_commercial"].setValue(60)
@@ -97,7 +97,7 @@ def test_funding_chart_and_sources(panel, qtbot):
     assert bars["residents"].width() == 0
     panel.chart.grab()  # paints without error
     whats = [panel.sources_table.item(r, 0).text() for r in range(panel.sources_table.rowCount())]
-    assert "city award rate (西陵区)" in whats and "central subsidy" in whats
+    assert "city award rate: Xiling District" in whats and "central subsidy" in whats
 
 
 def test_status_record_and_signed_acceptance(panel, monkeypatch):

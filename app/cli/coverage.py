@@ -28,6 +28,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app.cli.output import emit, records
+    from layers import display
     from layers.coverage import apply_results, compute_coverage
     from layers.store import open_project, save_project
 
@@ -51,10 +52,12 @@ def run(args: argparse.Namespace) -> int:
                "partial": result.partial, "notes": [n() for n in result.notes],
                "city": rows, "gaps": gaps, "out": args.out, "saved": bool(args.save)}
     lines = [T(f"Coverage of {len(result.inputs.communities)} communities in {args.project} "
-               f"({result.options.mode})",
-               f"{args.project}：{len(result.inputs.communities)} 个小区的覆盖分析（{result.options.mode}）")()]
+               f"({display.choice('coverage_results', 'mode', result.options.mode, 'en')})",
+               f"{args.project}：{len(result.inputs.communities)} 个小区的覆盖分析"
+               f"（{display.choice('coverage_results', 'mode', result.options.mode, 'zh')}）")()]
+    std = project.standards()
     for rec in rows:
-        lines.append(f"  {rec['service']:<14} {rec['level_m']:>6.0f} m  "
+        lines.append(f"  {display.service(rec['service'], standards=std):<14} {rec['level_m']:>6.0f} m  "
                      f"{rec['covered_communities']:>5}/{rec['communities']:<5} "
                      f"{100 * (rec['population_share'] or 0):5.1f}%  "
                      f"60+ {100 * (rec['pop_60plus_share'] or 0):5.1f}%")

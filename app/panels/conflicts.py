@@ -26,6 +26,7 @@ from PyQt5.QtWidgets import (
 
 from app.panels.base import Panel
 from app.problems import apply_command, guarded
+from layers import display
 from layers.commands import ChangeAttributes
 from layers.errors import T
 from layers.exports.reports import write_report
@@ -97,9 +98,7 @@ class ConflictTableModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
         if role != Qt.DisplayRole or orientation != Qt.Horizontal:
             return None
-        field = CONFLICTS.field(COLUMNS[section])
-        label = field.label(current_language())
-        return f"{label} ({field.unit})" if field.unit else label
+        return display.field_label(CONFLICTS.field(COLUMNS[section]))
 
     def fid(self, row: int) -> int:
         return int(self._fids[row])
@@ -121,15 +120,10 @@ class ConflictTableModel(QAbstractTableModel):
             return value.item() if hasattr(value, "item") else value
         if value is None:
             return ""
-        if column == "conflict_type":
-            return TYPE_LABELS[value]() if value in TYPE_LABELS else str(value)
-        if column == "status":
-            return STATUS_LABELS[value]() if value in STATUS_LABELS else str(value)
-        if column == "checked":
-            return T("yes", "是")() if bool(value) else T("no", "否")()
-        if isinstance(value, (float, np.floating)):
+        if isinstance(value, (float, np.floating)) and column != "saving_yuan":
             return f"{float(value):,.2f}"
-        return str(value)
+        std = self.project.standards() if self.project is not None else None
+        return display.text(value, CONFLICTS.field(column), CONFLICTS.kind, standards=std)
 
     def flags(self, index):
         base = super().flags(index)
@@ -176,8 +170,9 @@ class ConflictFilter(QSortFilterProxyModel):
         if self.status and model.raw(row, "status") != self.status:
             return False
         if self.text:
-            texts = (str(model.data(model.index(row, c))) for c in range(len(COLUMNS)))
-            return any(self.text in t.lower() for t in texts)
+            shown = [str(model.data(model.index(row, c))) for c in range(len(COLUMNS))]
+            keys = [str(model.raw(row, c)) for c in ("utility_a", "utility_b")]  # codes too
+            return any(self.text in t.lower() for t in shown + keys)
         return True
 
     def lessThan(self, left, right) -> bool:  # noqa: N802

@@ -26,10 +26,11 @@ from PyQt5.QtWidgets import (
 )
 
 from app.panels.base import Panel
+from layers import display
 from layers.coverage import CoverageCancelled, compute_coverage, coverage_command
 from layers.coverage.options import DEFAULT_SERVICES
 from layers.errors import T
-from layers.i18n import current_language
+from layers.kinds import COVERAGE_RESULTS
 from layers.snapshot import snapshot_project
 from layers.standards import service_keys
 
@@ -177,11 +178,8 @@ class CoveragePanel(Panel):
         if project is None:
             return
         std = project.standards()
-        labels = dict(zip(std.table("services")["key"],
-                          std.table("services")["label_zh" if current_language() == "zh"
-                                                else "label_en"]))
         for key in service_keys(std):
-            item = QListWidgetItem(f"{labels.get(key, key)} ({key})")
+            item = QListWidgetItem(display.service(key, standards=std))
             item.setData(Qt.UserRole, key)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked if key in DEFAULT_SERVICES else Qt.Unchecked)
@@ -256,14 +254,14 @@ class CoveragePanel(Panel):
         city = result.summary[result.summary["unit_type"] == "city"]
         self.table.setRowCount(len(city))
         for r, rec in enumerate(city.to_dict("records")):
-            cells = [rec["service"], result.options.level_label(rec["level_m"]),
+            cells = [self._service(rec["service"]), result.options.level_label(rec["level_m"]),
                      f"{rec['covered_communities']}/{rec['communities']}",
                      _share(rec["population_share"]), _share(rec["pop_60plus_share"]),
                      _share(rec["pop_0_3_share"])]
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(str(text)))
         self.table.resizeColumnsToContents()
-        self.chart.set_rows([(rec["service"], float(rec["level_m"]),
+        self.chart.set_rows([(self._service(rec["service"]), float(rec["level_m"]),
                               float(rec["population_share"]) if rec["population_share"] ==
                               rec["population_share"] else 0.0)
                              for rec in city.to_dict("records")])
@@ -271,16 +269,25 @@ class CoveragePanel(Panel):
         self.gaps.setRowCount(len(gaps))
         for r, rec in enumerate(gaps.to_dict("records")):
             for c, name in enumerate(GAP_FIELDS):
-                value = rec[name]
-                text = f"{value:,.0f}" if isinstance(value, float) and value == value else \
-                    ("—" if value is None or value != value or str(value) == "<NA>" else str(value))
-                item = QTableWidgetItem(text)
+                item = QTableWidgetItem(self._gap_text(name, rec[name]))
                 item.setData(Qt.UserRole, r)
                 self.gaps.setItem(r, c, item)
         self.gaps.resizeColumnsToContents()
         self.gap_label.setText(TEXTS["gaps"].format(n=len(gaps))())
         note = " ".join(n() for n in result.notes)
         self.status.setText((TEXTS["partial"]() + note) if result.partial else note)
+
+    def _service(self, key: str) -> str:
+        std = self.project.standards() if self.project is not None else None
+        return display.service(key, standards=std)
+
+    @staticmethod
+    def _gap_text(name: str, value) -> str:
+        """A gap cell as :mod:`layers.display` says it (services and flags by their labels)."""
+        if name in ("nearest_m", "required_m") and not display.is_missing(value):
+            return f"{float(value):,.0f}"
+        field = COVERAGE_RESULTS.field(name) if COVERAGE_RESULTS.has_field(name) else None
+        return display.text(value, field, COVERAGE_RESULTS.kind)
 
     def zoom_to_gap(self, row: int) -> None:
         if self.result is None or self.canvas is None or not 0 <= row < len(self.result.gaps):

@@ -28,6 +28,7 @@ from PyQt5.QtWidgets import (
 
 from app.panels.base import Panel
 from app.problems import guarded
+from layers import display
 from layers.errors import T
 from layers.i18n import current_language
 from layers.precincts import (
@@ -189,14 +190,15 @@ class PrecinctPanel(Panel):
 
     def _fill_table(self) -> None:
         zh = current_language() == "zh"
+        std = self.project.standards() if self.project is not None else None
         self.table.setRowCount(len(self.stats))
         for r, (name, row) in enumerate(self.stats.iterrows()):
             old = row["share_before_2000"]
             cells = (name, row["communities"], row["population"], row["households"],
                      row["pop_60plus"], row["pop_0_3"], f"{row['area_m2'] / 1e4:.2f}",
                      "—" if old is None or old != old else f"{100 * old:.0f}%",
-                     ", ".join(row["missing"]),
-                     ", ".join(WARNING_TEXT[w][1 if zh else 0] for w in row["warnings"]))
+                     display.join(display.service(k, standards=std) for k in row["missing"]),
+                     display.join(WARNING_TEXT[w][1 if zh else 0] for w in row["warnings"]))
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(str(value))
                 if c == len(cells) - 1 and row["warnings"]:

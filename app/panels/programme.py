@@ -29,8 +29,10 @@ from PyQt5.QtWidgets import (
 
 from app.panels.base import Panel
 from app.problems import guarded
+from layers import display
 from layers.commands import ChangeAttributes
 from layers.errors import ProjectError, T
+from layers.i18n import current_language
 from layers.programme import (
     PAYER_LABELS,
     PAYERS,
@@ -55,6 +57,7 @@ from layers.programme.data import clean, communities_layer, community_setting
 from layers.programme.eligibility import RESULT_LABELS, STATUS_LABELS
 from layers.programme.items import items_layer
 from layers.programme.ranking import TERMS
+from layers.programme.report import confidence_label, provenance_label
 
 TITLE = T("Renovation programme", "改造计划")
 TX = {
@@ -72,6 +75,26 @@ ITEM_COLS = (T("Item", "项目"), T("Level", "类别"), T("Unit", "单位"), T("
              T("Quantity", "数量"), T("Unit cost (yuan)", "单价（元）"), T("Cost (yuan)", "费用（元）"),
              T("Unit cost source", "单价来源"))
 COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#bab0ac")
+
+
+def totals_text(summary, std) -> str:
+    """The checklist's totals in words: by level, by category (named), what is not costed."""
+    lang = current_language()
+    items = std.table("renovation_items")
+    names = {c: T(str(en), str(zh))(lang)
+             for c, en, zh in zip(items["category"], items["category_en"], items["category_zh"])}
+    levels = T(f"basic {display.yuan(summary.by_level.get('basic', 0), 'en')}, "
+               f"upgrade {display.yuan(summary.by_level.get('upgrade', 0), 'en')}",
+               f"基础类 {display.yuan(summary.by_level.get('basic', 0), 'zh')}，"
+               f"提升类 {display.yuan(summary.by_level.get('upgrade', 0), 'zh')}")(lang)
+    text = T("Total", "合计")(lang) + f" {display.yuan(summary.total)} — {levels}"
+    if summary.by_category:
+        parts = [f"{names.get(k, k)} {display.yuan(v)}" for k, v in summary.by_category.items()]
+        text += T("; by category: ", "；按大类：")(lang) + display.join(parts)
+    if summary.missing_text:
+        text += "\n" + T("Not costed: ", "未计价：")(lang) + \
+            T("; ", "；")(lang).join(m(lang) for m in summary.missing_text)
+    return text
 
 
 def _fmt(value: Any) -> str:
@@ -175,7 +198,7 @@ class ProgrammePanel(Panel):
             box.setDecimals(1)
             box.editingFinished.connect(lambda t=term: self._weight_changed(t))
             self.weight_boxes[term] = box
-            form.addRow(term, box)
+            form.addRow(display.code("ranking_weights", term), box)
         v.addLayout(form)
         self.ranking_table = QTableWidget(0, 6, page)
         self.ranking_table.setHorizontalHeaderLabels(
@@ -287,7 +310,7 @@ class ProgrammePanel(Panel):
         pilot = pilot_check(self.project, [fid])[fid]
         ptop = QTreeWidgetItem([TX["pilot"](), STATUS_LABELS[pilot.status](), ""])
         for c in pilot.checks:
-            ptop.addChild(QTreeWidgetItem([c.label(), STATUS_LABELS[c.status](), f"{c.reason()}  {c.data}"]))
+            ptop.addChild(QTreeWidgetItem([c.label(), STATUS_LABELS[c.status](), c.reason()]))
         tree.addTopLevelItems([top, ptop])
         tree.expandAll()
         judged = community_setting(self.project, "exemplary", fid)
@@ -304,7 +327,8 @@ class ProgrammePanel(Panel):
         table = self.items_table
         table.setRowCount(len(lines))
         for r, line in enumerate(lines.itertuples(index=False)):
-            cells = [line.label, line.level, line.unit, "", line.quantity, line.unit_cost, line.cost,
+            cells = [line.label, display.choice("renovation_items", "level", line.level), line.unit,
+                     "", line.quantity, line.unit_cost, line.cost,
                      f"{line.unit_cost_source} ({line.unit_cost_confidence})"]
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(_fmt(value) if c != 3 else "")
@@ -317,14 +341,7 @@ class ProgrammePanel(Panel):
                     flags |= Qt.ItemIsEditable
                 item.setFlags(flags)
                 table.setItem(r, c, item)
-        s = cost_summary(lines)
-        text = T(f"Total {s.total:,.0f} yuan — basic {s.by_level.get('basic', 0):,.0f}, "
-                 f"upgrade {s.by_level.get('upgrade', 0):,.0f}; by category {s.by_category}",
-                 f"合计 {s.total:,.0f} 元 — 基础类 {s.by_level.get('basic', 0):,.0f}，"
-                 f"提升类 {s.by_level.get('upgrade', 0):,.0f}；按大类 {s.by_category}")()
-        if s.missing:
-            text += "\n" + T("Not costed: ", "未计价：")() + "; ".join(s.missing)
-        self.totals_label.setText(text)
+        self.totals_label.setText(totals_text(cost_summary(lines), self.project.standards()))
 
     def _item_edited(self, item: QTableWidgetItem) -> None:
         if self._filling or item.column() not in (3, 4, 5):
@@ -380,8 +397,12 @@ class ProgrammePanel(Panel):
         table = self.sources_table
         table.setRowCount(len(split.provenance))
         for r, d in enumerate(split.provenance):
-            for c, value in enumerate((d["what"], d["value"], f"{d['source']} [{d['ref']}]", d["confidence"])):
-                table.setItem(r, c, QTableWidgetItem(_fmt(value) if c == 1 else str(value)))
+            cells = (provenance_label(d), _fmt(d["value"]), d["source"],
+                     confidence_label(d["confidence"]))
+            for c, value in enumerate(cells):
+                item = QTableWidgetItem(str(value))
+                item.setToolTip(str(d["ref"]))
+                table.setItem(r, c, item)
         self.funding_notes.setText(T(f"Total {split.total:,.0f} yuan", f"合计 {split.total:,.0f} 元")() +
                                    "".join(f"\n• {n}" for n in split.notes))
 
@@ -395,7 +416,7 @@ class ProgrammePanel(Panel):
         table.setRowCount(len(log))
         for r, row in enumerate(log.itertuples(index=False)):
             date = clean(row.date)
-            for c, value in enumerate((STATE_LABELS[row.status](), date.date() if date is not None else "—",
+            for c, value in enumerate((STATE_LABELS[row.status](), display.date(date),
                                        _fmt(row.year), _fmt(row.signed_by))):
                 table.setItem(r, c, QTableWidgetItem(str(value)))
         current = clean(communities_layer(self.project).gdf.at[self.fid(), "programme_status"]) or "none"

@@ -20,6 +20,7 @@ from PyQt5.QtWidgets import (
 )
 
 from app.panels.base import Panel
+from layers import display
 from layers.errors import T
 from layers.snapshot import snapshot_layer
 
@@ -99,7 +100,7 @@ class TopologyPanel(Panel):
         if project is None:
             return
         for layer in project.layers_of_kind("communities"):
-            self.layer_box.addItem(layer.name, layer.id)
+            self.layer_box.addItem(display.layer_title(layer), layer.id)
         from layers.editing import default_gap_tolerance
 
         self.tolerance.setValue(default_gap_tolerance(project))

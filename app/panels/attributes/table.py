@@ -28,6 +28,7 @@ from PyQt5.QtWidgets import (
 from app.event_bridge import EventBridge
 from app.panels.attributes.filter import HELP
 from app.panels.attributes.model import FID, RAW, AttributeDelegate, AttributeFilterProxy, AttributeTableModel
+from layers import display
 from layers.errors import T
 
 __all__ = ["FID", "RAW", "AttributeDelegate", "AttributeFilterProxy", "AttributeTableDock",
@@ -160,7 +161,7 @@ class AttributeTableDock(QDockWidget):
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
         for layer in layers:
-            self.layer_combo.addItem(layer.name, layer.id)
+            self.layer_combo.addItem(display.layer_title(layer), layer.id)
         self.layer_combo.setCurrentIndex(self.layer_combo.findData(current.id) if current else -1)
         self.layer_combo.blockSignals(False)
         self._show_layer(current)
