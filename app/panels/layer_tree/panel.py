@@ -22,6 +22,7 @@ from PyQt5.QtWidgets import (
 
 from app.event_bridge import EventBridge
 from app.problems import apply_command, guarded, show_problem
+from layers import display
 from layers.commands import MoveLayer, RemoveLayer, RenameLayer
 from layers.errors import ProjectError, T
 from layers.layer import RasterLayer
@@ -237,7 +238,7 @@ class LayerPanel(QDockWidget):
             count = f"{cols}×{rows}"
         else:
             count = f"{len(layer):,}"
-        item = QTreeWidgetItem([layer.name, layer.schema.label(), count])
+        item = QTreeWidgetItem([display.layer_title(layer), layer.schema.label(), count])
         item.setData(0, LAYER_ID, layer.id)
         item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable
                       | Qt.ItemIsDragEnabled)
