@@ -43,13 +43,6 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
     recovered = None if screenshot is not None else offer_recovery(None, recent_paths())
     target = path if path is not None else str(sample_project_path())
     project = recovered
-    shown = None
-    if project is None and screenshot is None:
-        from pathlib import Path
-
-        from app.window.splash import splash
-
-        shown = splash(Path(target).name)  # opening a city takes seconds: say so at once
     if project is None:
         try:
             project = load_project_interactively(target)
@@ -64,8 +57,6 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
         QMessageBox.information(None, "Precinct Planner", NO_SAMPLE())
         project = Project()
     window = MainWindow(project)
-    if shown is not None:
-        shown.finish(window)
     # an exception escaping a slot is shown and logged; it never ends the app
     install_exception_hooks(lambda: window)
     from app.jobs import stop_jobs
