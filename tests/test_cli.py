@@ -59,7 +59,7 @@ def test_info_human_text_lists_layers(demo_file):
     result = run("info", str(demo_file), "--lang", "zh")
     assert result.returncode == 0
     assert "EPSG:4546" in result.stdout and "虚构数据" in result.stdout
-    assert "communities" in result.stdout
+    assert "小区" in result.stdout and "population_grid" not in result.stdout  # names, not keys
 
 
 def test_usage_errors_exit_2():

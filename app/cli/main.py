@@ -116,6 +116,7 @@ def describe(project) -> dict[str, Any]:
 
 
 def _run_info(args: argparse.Namespace) -> int:
+    from layers.display import layer_name
     from layers.store import open_project
 
     project = open_project(args.project)
@@ -127,7 +128,8 @@ def _run_info(args: argparse.Namespace) -> int:
         count = entry["count"] if entry["count"] is not None else (
             "×".join(map(str, entry["shape"])) if "shape" in entry
             else f"{entry['source']} (z{','.join(map(str, entry['zoom_levels'])) or '—'})")
-        lines.append(f"  {entry['name']:<20} {entry['kind']:<12} {count}")
+        name = layer_name(entry["name"], entry["kind"])  # 人口格网, not population_grid
+        lines.append(f"  {name:<20} {entry['label']:<12} {count}")
     emit(args, info, "\n".join(lines))
     return 0
 
