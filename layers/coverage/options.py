@@ -10,6 +10,7 @@ and otherwise fall back to the module defaults below.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -45,9 +46,16 @@ class CoverageOptions:
     statuses: tuple[str, ...] = DEFAULT_STATUSES
     walking_speed_m_per_min: float = 66.7
 
-    def level_label(self, level_m: float) -> str:
-        minutes = level_m / self.walking_speed_m_per_min
-        return f"{minutes:.0f} min / {level_m:g} m"
+    def level_label(self, level_m: float, lang: str | None = None) -> str:
+        """The standard's circle a distance stands for ("5-minute circle / 300 m"); a distance
+        that is no level of the standard is shown as a distance only (never as minutes
+        derived from a walking speed: 300 m is the 5-minute circle, not "4 min")."""
+        for dist, key in zip(self.levels_m, self.level_keys):
+            found = re.fullmatch(r"(\d+)min", str(key or ""))
+            if found and abs(float(dist) - float(level_m)) < 1e-6:
+                n = found.group(1)
+                return T(f"{n}-minute circle / {level_m:g} m", f"{n}分钟生活圈 / {level_m:g} 米")(lang)
+        return T(f"{level_m:g} m", f"{level_m:g} 米")(lang)
 
 
 def _parameter(std, key: str, default: float) -> float:
