@@ -46,6 +46,7 @@ class Project:
         self.metadata.update(metadata or {})
         self.settings: dict[str, Any] = {"standards_overrides": {}}
         self.settings.update(settings or {})
+        _migrate_overrides(self.settings)
         self._layers: list[Layer] = []
         self.undo = UndoStack(self)
         self.selection = Selection()
@@ -193,13 +194,24 @@ class Project:
         self._standards = None
         self.events.emit("settings", self, key="standards_overrides")
 
+    def replace_settings(self, settings: dict, key: str = "settings") -> None:
+        """Swap in a whole new settings dict (undoable settings commands use this)."""
+        from layers.standards import load_standards
+
+        load_standards().with_overrides(settings.get("standards_overrides") or {},
+                                        settings.get("standards_override_sources") or {})
+        self.settings = settings
+        self._standards = None
+        self.events.emit("settings", self, key=key)
+
     def standards(self):
         """The standards tables with this project's overrides applied."""
         if self._standards is None:
             from layers.standards import load_standards
 
             self._standards = load_standards().with_overrides(
-                self.settings.get("standards_overrides") or {})
+                self.settings.get("standards_overrides") or {},
+                self.settings.get("standards_override_sources") or {})
         return self._standards
 
     def allowed_values(self, field) -> list[str] | None:
@@ -237,3 +249,23 @@ def _projected_crs(value: Any) -> CRS:
             T("choose a projected CRS such as EPSG:4546 (CGCS2000 / 3-degree GK CM 111E)",
               "请选择投影坐标系，如 EPSG:4546（CGCS2000 3度带 中央经线111°）"))
     return crs
+
+
+def _migrate_overrides(settings: dict) -> None:
+    """Projects saved before the one year-2000 rule kept two overrides: ``parameters.
+    priority_built_before_year`` (built *before* the year) and ``programme_parameters.
+    ranking_built_by_year`` (built *by* it). Both become ``programme_parameters.
+    old_community_built_by_year`` (the ranking's value wins, as it is the same reading)."""
+    overrides = settings.get("standards_overrides") or {}
+    old_before = (overrides.get("parameters") or {}).pop("priority_built_before_year", None)
+    old_by = (overrides.get("programme_parameters") or {}).pop("ranking_built_by_year", None)
+    year = None
+    if old_before and old_before.get("value") is not None:
+        year = float(old_before["value"]) - 1
+    if old_by and old_by.get("value") is not None:
+        year = float(old_by["value"])
+    for table in ("parameters", "programme_parameters"):
+        if table in overrides and not overrides[table]:
+            overrides.pop(table)
+    if year is not None:
+        overrides.setdefault("programme_parameters", {})["old_community_built_by_year"] = {"value": year}

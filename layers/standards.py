@@ -96,6 +96,15 @@ def _number(text: str) -> int | float:
     return value
 
 
+def _is_fraction(value: object) -> bool:
+    """A text such as ``2/3``: a share from 0 to 1 written as a fraction."""
+    if not isinstance(value, str):
+        return False
+    parts = value.replace(" ", "").split("/")
+    return (len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[1]) > 0
+            and int(parts[0]) <= int(parts[1]))
+
+
 def _py(value: object) -> object:
     """A cell as a plain Python value (``None`` for empty)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -176,9 +185,11 @@ class Standards:
     """All standards tables, read-only; :meth:`with_overrides` makes a changed copy."""
 
     def __init__(self, frames: dict[str, pd.DataFrame],
-                 overridden: frozenset[tuple[str, str, str]] = frozenset()) -> None:
+                 overridden: frozenset[tuple[str, str, str]] = frozenset(),
+                 sources: dict[tuple[str, str, str], str] | None = None) -> None:
         self._frames = frames
         self._overridden = overridden
+        self._sources = dict(sources or {})
         self._keys = {name: [_SEP.join(r) for r in f[list(self._schema(name).key)].itertuples(
             index=False, name=None)] for name, f in frames.items()}
 
@@ -249,14 +260,17 @@ class Standards:
         pos, stored = self._locate(table, key)
         self._column(table, key, column)
         if (table, stored, column) in self._overridden:
-            return OVERRIDE_PROVENANCE
+            said = self._sources.get((table, stored, column))
+            return (f"{OVERRIDE_PROVENANCE[0]}: {said}", OVERRIDE_PROVENANCE[1]) if said \
+                else OVERRIDE_PROVENANCE
         frame = self._frames[table]
         source, conf = str(frame["source"].iat[pos]), str(frame["confidence"].iat[pos])
         if column in self._schema(table).values and _py(frame[column].iat[pos]) is None:
             conf = "NF"
         return source, conf
 
-    def with_overrides(self, overrides: dict[str, dict[str, dict[str, object]]]) -> Standards:
+    def with_overrides(self, overrides: dict[str, dict[str, dict[str, object]]],
+                       sources: dict[str, str] | None = None) -> Standards:
         """A new :class:`Standards` with per-project values applied.
 
         Parameters
@@ -264,6 +278,9 @@ class Standards:
         overrides : dict
             ``{table: {key: {column: value}}}``; clearance keys are
             ``"class_a|class_b|condition"`` (vertical: ``"class_a|class_b"``).
+        sources : dict, optional
+            ``{"table.key.column": "where the project's value comes from"}``; shown by
+            :meth:`provenance` after "project override: ".
 
         Raises
         ------
@@ -293,7 +310,16 @@ class Standards:
                         frame[column] = frame[column].astype(float)
                     frame.iat[pos, frame.columns.get_loc(column)] = value
                     done.add((name, stored, column))
-        return Standards(frames, frozenset(done))
+        said = dict(self._sources)
+        for ref, text in (sources or {}).items():
+            table, rest = str(ref).split(".", 1)
+            key, column = rest.rsplit(".", 1)
+            if table in self._frames:
+                try:
+                    said[(table, self._locate(table, key)[1], column)] = str(text)
+                except StandardsError:
+                    continue  # a note about a row that is gone: nothing to show it on
+        return Standards(frames, frozenset(done), said)
 
     def _checked(self, table: str, key: str, column: str, new: object, old: object,
                  schema: _Schema) -> object:
@@ -312,6 +338,12 @@ class Standards:
         wants_number = column in schema.numeric or (mixed and isinstance(old_value, Real))
         if mixed and old_value is None and is_number:
             wants_number = True  # an empty parameter may take a number or a text
+        if mixed and _is_fraction(old_value):  # a share written as a fraction ("2/3")
+            if is_number and not 0 <= float(new) <= 1 or isinstance(new, str) and not _is_fraction(new):
+                raise fail(f"expects a share from 0 to 1 (e.g. 0.75 or 3/4), got {new!r}",
+                           f"应为 0–1 的比例（如 0.75 或 3/4），实际为 {new!r}",
+                           "enter a share such as 0.75 or 3/4", "请填写比例，如 0.75 或 3/4")
+            wants_number = is_number
         if not wants_number:
             if not isinstance(new, str) or not new.strip():
                 raise fail(f"expects text, got {new!r}", f"应为文字，实际为 {new!r}",

@@ -29,9 +29,11 @@ from layers.programme import (
     prefill_command,
     rank,
     set_catalogue_unit_cost,
+    set_award_scope,
     set_central_subsidy,
     set_exemplary,
     set_extra_cost,
+    set_relocation,
     set_weight,
     suggestions,
 )
@@ -63,10 +65,12 @@ THREE_DISTRICTS = [
 
 
 def _same_items(p: Project, cost_per_m2: float = 100.0, m2: float = 10_000.0) -> None:
-    """Each community: 10,000 m² of roof waterproofing (basic) at 100 yuan/m² = 1,000,000."""
+    """Each community: 10,000 m² of roof waterproofing (basic) at 100 yuan/m² = 1,000,000,
+    and each is marked in the city award scope (the award goes to admitted pilot projects)."""
     set_catalogue_unit_cost(p, "roof_waterproofing", cost_per_m2)
     for fid in (1, 2, 3):
         p.apply(add_item_command(p, fid, "roof_waterproofing", m2))
+        set_award_scope(p, fid, True)
 
 
 # --- eligibility and pilot ------------------------------------------------------------------
@@ -110,7 +114,8 @@ def test_pilot_five_conditions_with_data():
     assert res[1].checks[4].data["threshold_ref"] == "programme_parameters[pilot_min_willingness].value"
     two = {c.key: c.status for c in res[2].checks}
     assert two["illegal_cleared"] == "fail" and two["willingness"] == "fail" and res[2].status == "fail"
-    assert res[3].checks[0].status == "fail"
+    # built 2005: condition 1 names a priority (优先), so the year alone never fails it
+    assert res[3].checks[0].status == "unknown" and "not a priority" in res[3].checks[0].reason.en
     set_exemplary(p, 1, True)
     _add_coverage(p, {1: {"elder_care": False, "childcare": True}})
     res = pilot_check(p, [1])[1]
@@ -218,7 +223,10 @@ def test_shares_not_set_are_reported_not_invented():
 def test_pipeline_relocation_splits_80_20():
     p = make_project(THREE_DISTRICTS[:1])
     set_catalogue_unit_cost(p, "gas_supply", 500.0)
-    p.apply(add_item_command(p, 1, "gas_supply", 200))  # 100,000 yuan of gas relocation
+    p.apply(add_item_command(p, 1, "gas_supply", 200))  # 100,000 yuan of gas works
+    split = community_split(p, 1)  # by default a basic item (二(二)1), public share not set
+    assert split.amounts["pipeline_owners"] == 0 and split.amounts["unassigned"] == 100_000
+    set_relocation(p, 1, ["gas_supply"])  # the user says: this is relocation (迁改)
     split = community_split(p, 1)
     assert split.amounts["pipeline_owners"] == pytest.approx(80_000)
     assert split.amounts["district"] == pytest.approx(20_000)
@@ -237,6 +245,7 @@ def test_weak_current_and_road_opening_public():
     assert split.amounts["unassigned"] == 100_000  # share of shared works not set
     set_standard_value(p, "funding_shares", "weak_current_shared_works", "share", 0.6)
     set_extra_cost(p, 1, "road_opening_reinstatement_yuan", 50_000)
+    set_award_scope(p, 1, True)
     split = community_split(p, 1)
     assert split.total == 150_000
     assert split.amounts["pipeline_owners"] == pytest.approx(40_000)
@@ -255,6 +264,8 @@ def test_provenance_for_every_number_in_a_split():
     p.apply(add_item_command(p, 1, "gas_supply", 100))
     set_standard_value(p, "funding_shares", "basic_public", "share", 1.0)
     set_central_subsidy(p, 1, 1000)
+    set_relocation(p, 1, ["gas_supply"])
+    set_award_scope(p, 1, True)
     split = community_split(p, 1)
     by_what = {d["what"]: d for d in split.provenance}
     expected = {
@@ -266,7 +277,9 @@ def test_provenance_for_every_number_in_a_split():
         "district award on gas_supply relocation": ("funding_rules[pipeline_relocation_award].rate", "V"),
         "city award rate (西陵区)": ("districts[xiling].city_award_rate", "V"),
         "central subsidy": ("central subsidy (yuan)", "user"),
-        "funding rule of gas_supply": ("item_funding[gas_supply].rule", "S"),
+        "funding rule of gas_supply": ("gas_supply funded as relocation (迁改)", "user"),
+        "funding rule of roof_waterproofing": ("renovation_items[roof_waterproofing].level", "V"),
+        "city award scope": ("in the city award scope (marked)", "user"),
     }
     for what, (ref, confidence) in expected.items():
         assert by_what[what]["ref"] == ref and by_what[what]["confidence"] == confidence, what

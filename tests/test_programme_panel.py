@@ -85,6 +85,9 @@ def test_funding_chart_and_sources(panel, qtbot):
     from layers.programme.items import add_item_command
 
     project.apply(add_item_command(project, 5, "roof_waterproofing", 1000))
+    from layers.programme import set_award_scope
+
+    set_award_scope(project, 5, True)
     panel.select(5)
     panel.tabs.setCurrentIndex(TABS["funding"])
     panel.central_box.setValue(20_000)

@@ -81,7 +81,7 @@ def test_parameters(std: Standards) -> None:
     assert std.value("parameters", "geographic_crs", "value") == "EPSG:4490"
     assert std.value("parameters", "gcj02_semi_major_axis", "value") == 6378245.0
     assert std.value("parameters", "gcj02_ee", "value") == 0.00669342162296594323
-    assert std.value("parameters", "priority_built_before_year", "value") == 2000
+    assert std.value("programme_parameters", "old_community_built_by_year", "value") == 2000
     assert std.value("parameters", "pilot_min_count", "value") == 5
     assert std.value("parameters", "precinct_adjacency_gap_m", "value") == 40
     assert std.provenance("parameters", "precinct_adjacency_gap_m", "value") == (

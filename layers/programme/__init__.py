@@ -8,8 +8,10 @@ from layers.programme.funding import (
     Split,
     community_split,
     precinct_splits,
+    set_award_scope,
     set_central_subsidy,
     set_extra_cost,
+    set_relocation,
 )
 from layers.programme.items import (
     catalogue,
@@ -29,5 +31,6 @@ __all__ = [
     "advance_command", "catalogue", "checklist", "community_costs", "community_split",
     "cost_summary", "eligibility", "history", "next_status", "pilot_check", "plan_year",
     "precinct_splits", "prefill_command", "rank", "set_catalogue_unit_cost", "set_central_subsidy",
-    "set_exemplary", "set_extra_cost", "set_weight", "suggestions", "weights",
+    "set_award_scope", "set_exemplary", "set_extra_cost", "set_relocation", "set_weight",
+    "suggestions", "weights",
 ]

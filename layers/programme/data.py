@@ -7,7 +7,6 @@ say where each of its numbers came from.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,24 +96,19 @@ def user_value(value: Any, what: str) -> Sourced:
 
 
 def set_standard_value(project, table: str, key: str, column: str, value: Any) -> None:
-    """Override one standards cell for this project (``None`` removes the override).
-
-    Numbers go in as numbers where the loader knows the column as numeric, else as text.
+    """Override one standards cell for this project (``None`` removes the override); one
+    undoable step. Numbers go in as numbers where the loader knows the column as numeric,
+    else as text.
     """
-    overrides = copy.deepcopy(project.settings.get("standards_overrides") or {})
-    rows = overrides.setdefault(table, {})
-    cols = rows.setdefault(key, {})
-    if value is None:
-        cols.pop(column, None)
-        if not cols:
-            rows.pop(key, None)
-        if not rows:
-            overrides.pop(table, None)
-    else:
+    from layers.config.command import ChangeSettings
+
+    if value is not None:
         schema = SCHEMAS.get(table)
         numeric = schema is not None and (column in schema.numeric or column in schema.mixed)
-        cols[column] = float(value) if numeric else _as_text(value)
-    project.set_standards_overrides(overrides)
+        value = float(value) if numeric else _as_text(value)
+    label = T(f"set {table}[{key}].{column}", f"设定 {table}[{key}].{column}")
+    project.apply(ChangeSettings({("standards_overrides", table, key, column): value}, label,
+                                 merge=True))
 
 
 def _as_text(value: Any) -> str:
@@ -161,12 +155,13 @@ def community_setting(project, section: str, fid: int, default: Any = None) -> A
 
 
 def set_community_setting(project, section: str, fid: int, value: Any) -> None:
-    block = settings(project).setdefault(section, {})
-    if value is None:
-        block.pop(str(int(fid)), None)
-    else:
-        block[str(int(fid))] = value
-    project.events.emit("settings", project, key="programme")
+    """One undoable step that sets (``None``: clears) ``programme.section[fid]``."""
+    from layers.config.command import ChangeSettings
+    from layers.programme.settings import COMMUNITY_SETTINGS
+
+    label = next((s.label for s in COMMUNITY_SETTINGS.values() if s.section == section), T(section, section))
+    project.apply(ChangeSettings({("programme", section, str(int(fid))): value},
+                                 T(f"programme: {label.en}", f"改造计划：{label.zh}"), merge=True))
 
 
 # --- coverage -------------------------------------------------------------------------------

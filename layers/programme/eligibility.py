@@ -18,7 +18,6 @@ from layers.programme.data import (
     clean,
     communities_layer,
     coverage,
-    number,
     parameter,
 )
 
@@ -28,7 +27,7 @@ RESULT_LABELS = {"eligible": T("eligible", "符合改造对象范围"),
                  "ineligible": T("not eligible", "不属于改造对象"),
                  "unknown": T("unknown (data missing)", "无法判定（数据缺失）")}
 PRIORITY_LABELS = {
-    "built_before_2000": T("built before 2000", "2000年以前建成"),
+    "built_before_2000": T("built by the end of 2000", "2000年底前建成"),
     "resettlement": T("resettlement housing (安置房)", "安置房小区"),
     "affordable": T("affordable housing (保障房)", "保障房小区"),
     "disabled_residents": T("disabled residents live together", "残障人士集中居住小区"),
@@ -136,12 +135,20 @@ def assess(row, std, cov: Coverage | None) -> Eligibility:
     return Eligibility(fid, str(clean(row.get("name")) or fid), status, checks, priority_marks(row, std))
 
 
+def built_by(row, std) -> bool | None:
+    """Built by the end of the rule's year (2000年底前, ``old_community_built_by_year``):
+    ``None`` when the year built or the rule's year is not known."""
+    limit = parameter(std, "old_community_built_by_year").value
+    year = clean(row.get("year_built"))
+    if year is None or limit is None:
+        return None
+    return float(year) <= float(limit)
+
+
 def priority_marks(row, std) -> list[str]:
     """Keys of :data:`PRIORITY_LABELS` that apply (plan 二(一))."""
-    year_limit = number(std, "parameters", "priority_built_before_year", "value").value
     marks = []
-    year = clean(row.get("year_built"))
-    if year is not None and year_limit is not None and year < float(year_limit):
+    if built_by(row, std) is True:
         marks.append("built_before_2000")
     ptype = clean(row.get("property_type"))
     if ptype in ("resettlement", "affordable"):

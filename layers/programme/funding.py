@@ -30,10 +30,10 @@ from layers.programme.data import (
     communities_layer,
     community_setting,
     number,
-    set_community_setting,
     user_value,
 )
 from layers.programme.items import checklist, item_rule
+from layers.programme.settings import RELOCATABLE, community_value, set_community_values
 
 PAYERS = ("residents", "property_unit", "district", "city_award", "central", "pipeline_owners",
           "market", "unassigned")
@@ -72,7 +72,7 @@ class Split:
 def set_central_subsidy(project, fid: int, yuan: float | None) -> None:
     """The central subsidy (中央财政补助) a community receives, in yuan (``None`` clears it)."""
     _check_amount(yuan, "central subsidy")
-    set_community_setting(project, "central_subsidy_yuan", fid, None if yuan is None else float(yuan))
+    set_community_values(project, fid, {"central_subsidy_yuan": None if yuan is None else float(yuan)})
 
 
 def set_extra_cost(project, fid: int, kind: str, yuan: float | None) -> None:
@@ -81,12 +81,23 @@ def set_extra_cost(project, fid: int, kind: str, yuan: float | None) -> None:
         raise ProjectError(T(f"unknown cost {kind!r}", f"未知费用 {kind!r}"), "funding",
                            T(f"use one of {', '.join(EXTRA_COSTS)}", f"请使用 {'、'.join(EXTRA_COSTS)}"))
     _check_amount(yuan, kind)
-    costs = dict(community_setting(project, "extra_costs", fid, {}) or {})
-    if yuan is None:
-        costs.pop(kind, None)
-    else:
-        costs[kind] = float(yuan)
-    set_community_setting(project, "extra_costs", fid, costs or None)
+    set_community_values(project, fid, {kind: None if yuan is None else float(yuan)})
+
+
+def set_relocation(project, fid: int, items: list[str] | None) -> None:
+    """The items of a community funded as pipeline relocation (迁改): the owner pays, the
+    district awards 20 %. Others of 供水/供电/供气 are basic items (public funds first)."""
+    bad = [i for i in items or [] if i not in RELOCATABLE]
+    if bad:
+        raise ProjectError(T(f"{', '.join(bad)} cannot be funded as pipeline relocation",
+                             f"{'、'.join(bad)} 不能按管线迁改出资"), "funding",
+                           T("choose water supply, power supply or gas supply", "请选择供水、供电或供气"))
+    set_community_values(project, fid, {"relocation": list(items) if items else None})
+
+
+def set_award_scope(project, fid: int, in_scope: bool | None) -> None:
+    """Mark a community in (or out of) the city award scope; ``None``: the default (pilot projects)."""
+    set_community_values(project, fid, {"award_scope": in_scope})
 
 
 def _check_amount(yuan: float | None, what: str) -> None:
@@ -98,8 +109,11 @@ def _check_amount(yuan: float | None, what: str) -> None:
 def district_award_rate(std, district: str | None, code: str | None) -> tuple[Sourced | None, str | None]:
     """The city award rate of a community's district (by code, else by name)."""
     frame = std.table("districts")
-    for k, c, zh, en in frame[["key", "code", "label_zh", "label_en"]].itertuples(index=False):
-        if (code and clean(c) == str(code)) or (district and district in (zh, en, k)):
+    wanted = "".join(str(district).split()).lower() if district else None
+    for k, c, zh, en, aliases in frame[["key", "code", "label_zh", "label_en", "aliases"]].itertuples(index=False):
+        names = {str(zh), str(en), str(k), *(str(clean(aliases) or "").split("|"))}
+        names = {"".join(n.split()).lower() for n in names if n and n != "None"}
+        if (code and clean(c) is not None and str(clean(c)) == str(code)) or (wanted and wanted in names):
             return number(std, "districts", k, "city_award_rate"), str(zh)
     return None, None
 
@@ -189,6 +203,7 @@ def community_split(project, fid: int, central_subsidy: float | None = None) -> 
     led = _Ledger(std)
     lines = checklist(project, fid)
     lines = lines[lines["selected"].astype(bool)] if len(lines) else lines
+    relocated = set(community_value(project, "relocation", fid) or [])
     total = 0.0
     for line in lines.itertuples(index=False):
         if line.unit_cost is not None and not _nan(line.unit_cost):
@@ -203,6 +218,8 @@ def community_split(project, fid: int, central_subsidy: float | None = None) -> 
         cost = float(line.cost)
         total += cost
         rule = item_rule(std, line.item)
+        if line.item in relocated:
+            rule = user_value("pipeline_relocation", f"{line.item} funded as relocation (迁改)")
         led.used(rule, f"funding rule of {line.item}")
         if rule.value == "pipeline_relocation":
             led.relocation(cost, "pipeline_relocation_award", f"{line.item} relocation")
@@ -229,6 +246,30 @@ def community_split(project, fid: int, central_subsidy: float | None = None) -> 
     return Split(name, total, led.amounts, led.provenance, led.notes, led.district_net, rate)
 
 
+def _in_award_scope(led: _Ledger, project, fid: int) -> bool:
+    """The city award goes to pilot projects within the city's scope (the plan's annex, which
+    we do not have): a community the user marked; unmarked, one that meets the pilot conditions."""
+    marked = community_value(project, "award_scope", fid)
+    if marked is not None:
+        led.used(user_value(bool(marked), "in the city award scope (marked)"), "city award scope")
+        if not marked:
+            led.notes.append(T("marked outside the city award scope: no city award",
+                               "已标记为不属于市级以奖代补范围：无市级奖补")())
+        return bool(marked)
+    from layers.programme.pilot import pilot_check
+
+    pilot = pilot_check(project, [fid])[fid]
+    led.provenance.append({"what": "city award scope: pilot projects (default)", "value": pilot.status == "pass",
+                           "ref": "plan 二(四)3(1)", "confidence": "S",
+                           "source": "宜昌市城镇老旧小区改造试点工作实施方案(征求意见稿) 二(四)3(1) (试点项目, "
+                                     "符合市财政以奖代补范围，详见附件 — annex not available)"})
+    if pilot.status != "pass":
+        led.notes.append(T("not in the city award scope: the award goes to pilot projects and this one does "
+                           "not meet the pilot conditions yet (mark it in scope if the city has admitted it)",
+                           "不在市级以奖代补范围：奖补对象为试点项目，本小区尚未满足试点条件（如市里已纳入，请标记为属于范围）")())
+    return pilot.status == "pass"
+
+
 def _public_money(led: _Ledger, project, fid: int, row, central_subsidy: float | None) -> None:
     given = central_subsidy if central_subsidy is not None else \
         community_setting(project, "central_subsidy_yuan", fid)
@@ -242,8 +283,9 @@ def _public_money(led: _Ledger, project, fid: int, row, central_subsidy: float |
     net = led.public_works - used_central
     rate, district = district_award_rate(led.std, clean(row.get("district")), clean(row.get("district_code")))
     if rate is None:
-        led.notes.append(T(f"district {clean(row.get('district'))!s} not in the districts table: no city award",
-                           f"区 {clean(row.get('district'))!s} 不在区表中：无市级奖补")())
+        led.notes.append(T(f"district {clean(row.get('district'))!s} not in the districts table: no city award "
+                           "(add it to the district's aliases or correct the name)",
+                           f"区 {clean(row.get('district'))!s} 不在区表中：无市级奖补（请更正区名或加入别名）")())
         award_rate = 0.0
     else:
         value = led.used(rate, f"city award rate ({district})")
@@ -251,11 +293,18 @@ def _public_money(led: _Ledger, project, fid: int, row, central_subsidy: float |
             led.notes.append(T(f"no city award rate for {district} (not in the plan; set one to use it)",
                                f"{district} 无市级以奖代补比例（方案未规定；如需请设定）")())
         award_rate = value or 0.0
-    award = net * award_rate
+    base_share = 0.0
+    if led.district_awards:
+        base_share = led.used(number(led.std, "funding_rules", "city_award_base_pipeline_awards", "rate"),
+                              "district relocation awards counted in the city award base") or 0.0
+    base = net + led.district_awards * base_share
+    if award_rate and not _in_award_scope(led, project, fid):
+        award_rate = 0.0
+    award = base * award_rate
     led.amounts["central"] += used_central
     led.amounts["city_award"] += award
     led.amounts["district"] += net - award + led.district_awards
-    led.district_net = net
+    led.district_net = base
     led.city_rate = award_rate if rate is not None and rate.value is not None else None
 
 

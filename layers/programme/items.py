@@ -221,6 +221,7 @@ class CostSummary:
     missing: list[str]  # selected items whose cost cannot be computed (and why): stable keys
     items: int
     missing_text: list[T] = field(default_factory=list)  # the same in words, for a reader
+    extra: dict[str, float] = field(default_factory=dict)  # pipeline-works costs outside the items
 
     @property
     def complete(self) -> bool:
@@ -228,7 +229,8 @@ class CostSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {"total_yuan": self.total, "by_category": self.by_category, "by_level": self.by_level,
-                "missing": self.missing, "items": self.items, "complete": self.complete}
+                "extra_yuan": self.extra, "missing": self.missing, "items": self.items,
+                "complete": self.complete}
 
 
 def cost_summary(lines: pd.DataFrame) -> CostSummary:
@@ -255,11 +257,19 @@ def cost_summary(lines: pd.DataFrame) -> CostSummary:
 
 
 def community_costs(project) -> dict[int, CostSummary]:
-    """Cost summary per community that has a checklist."""
+    """Cost summary per community with a checklist or pipeline-works costs; the total holds
+    the road opening and reinstatement and 广电 relocation costs (what the funding splits)."""
     lines = checklist(project)
-    if not len(lines):
-        return {}
-    return {int(fid): cost_summary(group) for fid, group in lines.groupby("community_fid")}
+    out = {int(fid): cost_summary(group) for fid, group in lines.groupby("community_fid")} if len(lines) else {}
+    extras = ((project.settings.get("programme") or {}).get("extra_costs") or {})
+    for fid, costs in extras.items():
+        amounts = {k: float(v) for k, v in (costs or {}).items() if v}
+        if not amounts:
+            continue
+        summary = out.setdefault(int(fid), CostSummary(0.0, {}, {"basic": 0.0, "upgrade": 0.0}, [], 0))
+        summary.extra = amounts
+        summary.total += sum(amounts.values())
+    return out
 
 
 def item_rule(std, item: str) -> Sourced:

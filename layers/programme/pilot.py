@@ -10,17 +10,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from layers import display
+from layers.config import shares
+from layers.config.shares import reaches
 from layers.errors import T
 from layers.programme.data import (
     clean,
     communities_layer,
     community_setting,
     coverage,
-    number,
     parameter,
     set_community_setting,
 )
-from layers.programme.eligibility import FAIL, PASS, UNKNOWN, Check, assess, facility_check
+from layers.programme.eligibility import FAIL, PASS, UNKNOWN, Check, assess, built_by, facility_check
 
 
 @dataclass
@@ -46,30 +47,33 @@ def set_exemplary(project, fid: int, value: bool | None) -> None:
 
 
 def _condition_1(row, std, cov, elig) -> Check:
-    label = T("1. built before 2000 with facility gaps (not self-built, not an urban village)",
-              "1. 2000年以前建成、配套设施不全（不含自建房为主区域及城中村）")
-    limit = number(std, "parameters", "priority_built_before_year", "value")
+    """Condition 1 names a priority (优先将2000年以前建成的…纳入试点范围): the year never fails
+    it; self-built areas and urban villages do (不含…), facility gaps make the case."""
+    label = T("1. facilities incomplete, not self-built, not an urban village (priority: built by 2000)",
+              "1. 配套设施不全，不含自建房为主区域及城中村（优先：2000年底前建成）")
+    limit = parameter(std, "old_community_built_by_year")
     year = clean(row.get("year_built"))
     gaps = facility_check(int(row.name), cov)
     excluded = [c for c in elig.checks if c.key in ("self_built", "urban_village")]
-    data = {"year_built": year, "before_year": limit.value, "before_year_ref": limit.ref,
+    data = {"year_built": year, "built_by_year": limit.value, "built_by_year_ref": limit.ref,
             "gaps": gaps.data.get("gaps"), **{c.key: c.status for c in excluded}}
+    early = built_by(row, std)
+    if early is None:
+        when = T("year built not recorded (priority unknown)", "未记录建成年代（优先与否未知）")
+    elif early:
+        when = T(f"built in {year:.0f}: a priority (by the end of {limit.value:.0f})",
+                 f"{year:.0f} 年建成：优先（{limit.value:.0f} 年底前建成）")
+    else:
+        when = T(f"built in {year:.0f}: not a priority (after {limit.value:.0f})",
+                 f"{year:.0f} 年建成：非优先（{limit.value:.0f} 年以后建成）")
     if any(c.status == FAIL for c in excluded):
         why = next(c.reason for c in excluded if c.status == FAIL)
         return Check("built_before_with_gaps", label, FAIL, data, why)
-    if year is not None and year >= limit.value:
-        return Check("built_before_with_gaps", label, FAIL, data,
-                     T(f"built in {year} (not before {limit.value:.0f})",
-                       f"{year} 年建成（非 {limit.value:.0f} 年以前）"))
-    if year is None:
-        return Check("built_before_with_gaps", label, UNKNOWN, data,
-                     T("year built not recorded", "未记录建成年代"))
     if gaps.status != PASS or any(c.status == UNKNOWN for c in excluded):
         return Check("built_before_with_gaps", label, UNKNOWN, data,
-                     T(f"built in {year}; facility gaps: {gaps.reason.en}",
-                       f"{year} 年建成；设施缺口：{gaps.reason.zh}"))
+                     T(f"{when.en}; facility gaps: {gaps.reason.en}", f"{when.zh}；设施缺口：{gaps.reason.zh}"))
     return Check("built_before_with_gaps", label, PASS, data,
-                 T(f"built in {year}; {gaps.reason.en}", f"{year} 年建成；{gaps.reason.zh}"))
+                 T(f"{when.en}; {gaps.reason.en}", f"{when.zh}；{gaps.reason.zh}"))
 
 
 def _condition_4(row, std) -> Check:
@@ -94,10 +98,11 @@ def _condition_5(row, std) -> Check:
             "threshold_source": limit.source, "threshold_confidence": limit.confidence}
     if value is None:
         return Check("willingness", label, UNKNOWN, data, T("willingness not surveyed", "未调查改造意愿"))
-    ok = value >= limit.value
+    ok = reaches(value, limit.value)
+    agree = shares.shown(value)
     return Check("willingness", label, PASS if ok else FAIL, data,
-                 T(f"{value:.0%} agree ({'≥' if ok else '<'} {limit.value:.0%})",
-                   f"{value:.0%} 同意（{'≥' if ok else '<'} {limit.value:.0%}）"))
+                 T(f"{agree} agree ({'≥' if ok else '<'} {shares.shown(limit.value)})",
+                   f"{agree} 同意（{'≥' if ok else '<'} {shares.shown(limit.value)}）"))
 
 
 def check_row(project, row, std, cov) -> PilotResult:

@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 
 from layers import display
+from layers.config import shares
+from layers.config.shares import reaches
 from layers.errors import ProjectError, T
 from layers.labels import PROPERTY_TYPE_LABELS
 from layers.programme.data import (
@@ -26,9 +28,10 @@ from layers.programme.data import (
     parameter,
     set_standard_value,
 )
-from layers.programme.eligibility import eligibility
+from layers.programme.eligibility import built_by, eligibility
 from layers.programme.items import community_costs
 from layers.programme.pilot import cleared_states
+from layers.programme.settings import community_value
 
 TERMS = ("non_commercial", "built_by_2000", "facility_gaps", "priority_group", "willingness")
 UNDER_WAY = ("design", "works", "accepted")
@@ -70,13 +73,14 @@ def term_values(row, std, cov) -> dict[str, tuple[float, T]]:
     else:
         nc = (1.0, T(f"non-commercial ({display.choice(None, 'property_type', ptype, 'en')})",
                      f"非商品房（{display.choice(None, 'property_type', ptype, 'zh')}）"))
-    limit = parameter(std, "ranking_built_by_year").value
+    limit = parameter(std, "old_community_built_by_year").value
     year = clean(row.get("year_built"))
-    if year is None:
+    early = built_by(row, std)
+    if early is None:
         built = (0.0, T("year built unknown", "建成年代未知"))
     else:
-        built = (1.0 if year <= limit else 0.0, T(f"built {year} ({'≤' if year <= limit else '>'} {limit:.0f})",
-                                                  f"{year} 年建成（{'≤' if year <= limit else '>'} {limit:.0f}）"))
+        built = (1.0 if early else 0.0, T(f"built {year:.0f} ({'≤' if early else '>'} {limit:.0f})",
+                                          f"{year:.0f} 年建成（{'≤' if early else '>'} {limit:.0f}）"))
     found = cov.of(fid) if cov is not None else None
     if found is None:
         gaps = (0.0, NOT_COMPUTED if cov is None else T("not in the coverage results", "不在覆盖结果中"))
@@ -105,8 +109,9 @@ def readiness(row, std) -> tuple[bool, list[T]]:
     will = clean(row.get("willingness"))
     if will is None:
         why.append(T("willingness not surveyed", "未调查改造意愿"))
-    elif will < threshold:
-        why.append(T(f"willingness {will:.0%} < {threshold:.0%}", f"改造意愿 {will:.0%} < {threshold:.0%}"))
+    elif not reaches(will, threshold):
+        why.append(T(f"willingness {shares.shown(will)} < {shares.shown(threshold)}",
+                     f"改造意愿 {shares.shown(will)} < {shares.shown(threshold)}"))
     state = clean(row.get("illegal_structures"))
     if state not in states:
         why.append(T(f"illegal structures: {display.choice(None, 'illegal_structures', state, 'en')}",
@@ -137,6 +142,13 @@ def rank(project, layer_name: str | None = None) -> pd.DataFrame:
             parts.append(f"{display.code('ranking_weights', key, standards=std)} "
                          f"{value:g}×{weight:g}={value * weight:g} ({basis()})")
         ready, why = readiness(row, std)
+        admitted = community_value(project, "admit_unknown", int(fid)) if e.status == "unknown" else None
+        if e.status == "unknown" and not admitted:
+            ready = False
+            open_checks = [c.reason for c in e.checks if c.blocking and c.status == "unknown"]
+            why.insert(0, T(f"eligibility unknown ({'; '.join(c.en for c in open_checks)}): "
+                            "admit it with a reason to plan it",
+                            f"对象范围无法判定（{'；'.join(c.zh for c in open_checks)}）：须说明理由方可纳入计划"))
         cost = costs.get(int(fid))
         rows.append({
             "fid": int(fid), "name": str(clean(row.get("name")) or fid),
@@ -145,6 +157,7 @@ def rank(project, layer_name: str | None = None) -> pd.DataFrame:
             "score": sum(t["points"] for t in terms.values()),
             "willingness": clean(row.get("willingness")), "eligibility": e.status,
             "ready": ready, "not_ready_because": [t() for t in why],
+            "admitted_because": admitted,
             "status": clean(row.get("programme_status")) or "none",
             "cost_yuan": None if cost is None else cost.total,
             "cost_complete": bool(cost is not None and cost.complete),
