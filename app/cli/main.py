@@ -134,7 +134,8 @@ def _run_info(args: argparse.Namespace) -> int:
     return 0
 
 
-from app.cli import conflicts as cli_conflicts  # noqa: E402  (a module per subcommand)
+from app.cli import config as cli_config  # noqa: E402  (a module per subcommand)
+from app.cli import conflicts as cli_conflicts  # noqa: E402
 from app.cli import coverage as cli_coverage  # noqa: E402
 from app.cli import export as cli_export  # noqa: E402
 from app.cli import importing as cli_import  # noqa: E402
@@ -154,6 +155,7 @@ SUBCOMMANDS["precincts"] = (cli_precincts.configure, cli_precincts.run, cli_prec
 SUBCOMMANDS["sites"] = (cli_siting.configure, cli_siting.run, cli_siting.HELP)
 SUBCOMMANDS["coverage"] = (cli_coverage.configure, cli_coverage.run, cli_coverage.HELP)
 SUBCOMMANDS["programme"] = (cli_programme.configure, cli_programme.run, cli_programme.HELP)
+SUBCOMMANDS["config"] = (cli_config.configure, cli_config.run, cli_config.HELP)
 SUBCOMMANDS["conflicts"] = (cli_conflicts.configure, cli_conflicts.run,
                             T("find pipeline conflicts", "管线冲突检查"))
 

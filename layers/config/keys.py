@@ -60,9 +60,16 @@ class Entry:
     def shown(self, lang: str | None = None) -> str:
         return show(self.value, self.kind, lang)
 
+    def source_text(self, lang: str | None = None) -> str:
+        """The source in the reader's language where it is ours ("project setting: …")."""
+        for ours in ("project override", "project setting"):
+            if self.source.startswith(ours):
+                return T("project setting", "项目设定")(lang) + self.source[len(ours):]
+        return self.source
+
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "kind": self.kind, "label": self.label(), "value": self.value,
-                "shown": self.shown(), "shipped": self.shipped, "source": self.source,
+                "shown": self.shown(), "shipped": self.shipped, "source": self.source_text(),
                 "confidence": self.confidence, "set_in_project": self.is_set}
 
 
@@ -182,12 +189,22 @@ def _kind(std, table: str, key: str, column: str) -> str:
     return "text"
 
 
+#: names of value columns, where a table has several
+COLUMN_LABELS = {"city_award_rate": T("city award rate", "市级奖补比例"), "code": T("code", "代码"),
+                 "unit_cost_yuan": T("unit cost", "单价"), "clearance_m": T("clearance", "净距")}
+#: NF cells listed by default as "the plan does not say — your assumption": the ones a result uses
+_ASK = {"funding_shares": ("share",), "districts": ("city_award_rate",),
+        "renovation_items": ("unit_cost_yuan",), "programme_parameters": ("value",),
+        "ranking_weights": ("weight",)}
+
+
 def _row_label(std, table: str, key: str, column: str) -> T:
     row = std.row(table, key)
     en = str(row.get("label_en") or key)
     zh = str(row.get("label_zh") or row.get("label_en") or key)
     if len(_value_columns(std, table)) > 1:
-        en, zh = f"{en} ({column})", f"{zh}（{column}）"
+        col = COLUMN_LABELS.get(column, T(column, column))
+        en, zh = f"{en}: {col.en}", f"{zh}：{col.zh}"
     return T(en, zh)
 
 
@@ -272,7 +289,7 @@ def entries(project, scope: str = "set") -> list[Entry]:
         for column in _value_columns(std, table):
             for key in std._keys[table]:
                 e = standard_entry(project, table, key, column)
-                if scope == "set" and not (e.is_set or (e.confidence == "NF" and table in PROGRAMME_TABLES)):
+                if scope == "set" and not (e.is_set or (e.confidence == "NF" and column in _ASK.get(table, ()))):
                     continue
                 out.append(e)
     if scope in ("all", "set", "programme", "community"):

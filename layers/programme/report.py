@@ -71,11 +71,67 @@ def funding_frame(splits: dict[str, Split], lang: str | None = None) -> pd.DataF
     return _headed(pd.DataFrame(rows), lang)
 
 
+#: numbers a user entered, by what the funding split calls them
+USER_WHATS = {
+    "central subsidy (yuan)": T("central subsidy", "中央财政补助"),
+    "central subsidy": T("central subsidy", "中央财政补助"),
+    "road opening and reinstatement (yuan)": T("road opening and reinstatement", "路面开挖与恢复"),
+    "cable TV relocation (yuan)": T("cable TV (广电) relocation", "广电管线迁改"),
+    "in the city award scope (marked)": T("in the city award scope (marked)", "属于市级以奖代补范围（已标记）"),
+    "city award scope": T("in the city award scope (marked)", "属于市级以奖代补范围（已标记）"),
+    "city award scope: pilot projects (default)": T("city award scope: pilot projects (default)",
+                                                    "市级以奖代补范围：试点项目（默认）"),
+}
+_RELOCATED = re.compile(r"^(\w+) funded as relocation \(迁改\)$")
+_SHARE_COLUMNS = ("share", "rate", "city_award_rate")
+
+
+def provenance_value(entry: dict[str, Any], lang: str | None = None) -> str:
+    """A number of the funding split as a person reads it: shares as %, money in yuan,
+    yes/no, an item's rule in words (never 0.5 printed as "0")."""
+    from layers.config import shares
+
+    value = entry.get("value")
+    if display.is_missing(value):
+        return display.MISSING
+    if isinstance(value, bool):
+        return display.yes_no(value, lang)
+    ref, what = str(entry.get("ref") or ""), str(entry.get("what") or "")
+    match = _REF.match(ref)
+    column = match.group(3) if match else ""
+    if column in _SHARE_COLUMNS or (match and match.group(1) == "programme_parameters"
+                                    and shares.as_fraction(value) is not None and "willingness" in ref):
+        return shares.shown(value)
+    if column.endswith("_yuan") or "yuan" in what or what.startswith(("unit cost", "central subsidy")):
+        return display.yuan(value, lang)
+    if isinstance(value, str):
+        if column == "rule" or what.startswith("funding rule") or _RELOCATED.match(ref):
+            return _rule_text(value, lang)
+        return value
+    return display.number(value)
+
+
+def _rule_text(rule: str, lang: str | None) -> str:
+    return {"pipeline_relocation": T("pipeline relocation (owner pays, district awards 20%)",
+                                     "管线迁改（产权单位承担，区财政奖补20%）"),
+            "weak_current": T("weak current (shared works public, the rest the owners)",
+                              "弱电（共同部分财政承担，其余管线单位分摊）"),
+            "level": T("by item level (basic / upgrade shares)", "按项目类别（基础类/提升类份额）"),
+            "basic": T("basic item", "基础类"), "upgrade": T("upgrade item", "提升类")}.get(
+        rule, T(rule, rule))(lang)
+
+
 def provenance_label(entry: dict[str, Any], lang: str | None = None) -> str:
     """What a number of the funding split is, in words (from its standards cell)."""
     match = _REF.match(str(entry.get("ref") or ""))
     if match is None:
-        return str(entry.get("what") or "")
+        what = str(entry.get("what") or "")
+        relocated = _RELOCATED.match(str(entry.get("ref") or ""))
+        if relocated:
+            item = display.code("renovation_items", relocated.group(1), lang)
+            return T(f"{item}: funded as relocation (your choice)", f"{item}：按管线迁改出资（您的选择）")(lang)
+        label = USER_WHATS.get(what) or USER_WHATS.get(str(entry.get("ref") or ""))
+        return label(lang) if label is not None else what
     table, key, _column = match.groups()
     name = display.code(table, key, lang)
     if table == "renovation_items":

@@ -1,13 +1,13 @@
 """The renovation programme panel: eligibility and pilot check, the items checklist with
-costs, the ranking explained term by term, the funding chart, status with dates, and the
-precinct roll-up. Every change goes through the core (commands or project overrides)."""
+costs, the ranking explained term by term, the funding inputs and chart, status with dates,
+the precinct roll-up and the numbers the plan leaves to the user. Every change goes through
+the core as an undoable command."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PyQt5.QtCore import QDate, QRectF, Qt
-from PyQt5.QtGui import QColor, QPainter
+from PyQt5.QtCore import QDate, Qt
 from PyQt5.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,11 +28,13 @@ from PyQt5.QtWidgets import (
 )
 
 from app.panels.base import Panel
+from app.panels.programme.chart import FundingChart, totals_text
+from app.panels.programme.inputs import FundingInputs
+from app.panels.programme.numbers import NumbersPage
 from app.problems import guarded
 from layers import display
 from layers.commands import ChangeAttributes
 from layers.errors import ProjectError, T
-from layers.i18n import current_language
 from layers.programme import (
     PAYER_LABELS,
     PAYERS,
@@ -48,7 +50,6 @@ from layers.programme import (
     precinct_splits,
     prefill_command,
     rank,
-    set_central_subsidy,
     set_exemplary,
     set_weight,
     weights,
@@ -57,7 +58,8 @@ from layers.programme.data import clean, communities_layer, community_setting
 from layers.programme.eligibility import RESULT_LABELS, STATUS_LABELS
 from layers.programme.items import items_layer
 from layers.programme.ranking import TERMS
-from layers.programme.report import confidence_label, provenance_label
+from layers.programme.report import confidence_label, provenance_label, provenance_value
+from layers.programme.settings import community_value, set_community_values
 
 TITLE = T("Renovation programme", "改造计划")
 TX = {
@@ -65,6 +67,8 @@ TX = {
     "pilot": T("Pilot conditions", "试点条件"), "items": T("Items", "改造项目"),
     "ranking": T("Ranking", "排序"), "funding": T("Funding", "资金"), "status": T("Status", "进度"),
     "precincts": T("Precincts", "片区汇总"), "prefill": T("Pre-fill from data", "按数据预填"),
+    "numbers": T("Numbers", "取值"),
+    "admit": T("Reason to plan it although eligibility is unknown", "对象范围无法判定仍纳入计划的理由"),
     "exemplary": T("Typical and exemplary (planner's judgement)", "典型意义强（规划人员判断）"),
     "central": T("Central subsidy (yuan)", "中央财政补助（元）"), "record": T("Record", "记录"),
     "signed": T("Signed by (owners' committee / residents' group)", "签字（业委会/居民自治小组）"),
@@ -74,68 +78,16 @@ TX = {
 ITEM_COLS = (T("Item", "项目"), T("Level", "类别"), T("Unit", "单位"), T("Selected", "已选"),
              T("Quantity", "数量"), T("Unit cost (yuan)", "单价（元）"), T("Cost (yuan)", "费用（元）"),
              T("Unit cost source", "单价来源"))
-COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#bab0ac")
-
-
-def totals_text(summary, std) -> str:
-    """The checklist's totals in words: by level, by category (named), what is not costed."""
-    lang = current_language()
-    items = std.table("renovation_items")
-    names = {c: T(str(en), str(zh))(lang)
-             for c, en, zh in zip(items["category"], items["category_en"], items["category_zh"])}
-    levels = T(f"basic {display.yuan(summary.by_level.get('basic', 0), 'en')}, "
-               f"upgrade {display.yuan(summary.by_level.get('upgrade', 0), 'en')}",
-               f"基础类 {display.yuan(summary.by_level.get('basic', 0), 'zh')}，"
-               f"提升类 {display.yuan(summary.by_level.get('upgrade', 0), 'zh')}")(lang)
-    text = T("Total", "合计")(lang) + f" {display.yuan(summary.total)} — {levels}"
-    if summary.by_category:
-        parts = [f"{names.get(k, k)} {display.yuan(v)}" for k, v in summary.by_category.items()]
-        text += T("; by category: ", "；按大类：")(lang) + display.join(parts)
-    if summary.missing_text:
-        text += "\n" + T("Not costed: ", "未计价：")(lang) + \
-            T("; ", "；")(lang).join(m(lang) for m in summary.missing_text)
-    return text
 
 
 def _fmt(value: Any) -> str:
+    """A quantity or amount as read (2.5 stays 2.5; never a share: those use rates)."""
     value = clean(value)
-    return "—" if value is None else (f"{value:,.0f}" if isinstance(value, float) else str(value))
-
-
-class FundingChart(QWidget):
-    """Horizontal bars, one per payer, drawn with QPainter."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.amounts: dict[str, float] = {}
-        self.setMinimumHeight(22 * len(PAYERS) + 10)
-
-    def set_amounts(self, amounts: dict[str, float]) -> None:
-        self.amounts = dict(amounts)
-        self.update()
-
-    def bars(self) -> list[tuple[str, QRectF]]:
-        """The bar of each payer with money (for painting and tests)."""
-        top = max(self.amounts.values(), default=0.0)
-        label_w, width = 130.0, max(self.width() - 230.0, 10.0)
-        out = []
-        for i, payer in enumerate(PAYERS):
-            value = self.amounts.get(payer, 0.0)
-            length = 0.0 if top <= 0 else width * value / top
-            out.append((payer, QRectF(label_w, 6 + 22 * i, length, 16)))
-        return out
-
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), self.palette().base())
-        for i, (payer, rect) in enumerate(self.bars()):
-            painter.setPen(self.palette().text().color())
-            painter.drawText(QRectF(4, rect.top(), 124, 16), Qt.AlignRight | Qt.AlignVCenter,
-                             PAYER_LABELS[payer]())
-            painter.fillRect(rect, QColor(COLORS[i % len(COLORS)]))
-            painter.drawText(QRectF(rect.right() + 6, rect.top(), 100, 16), Qt.AlignVCenter,
-                             f"{self.amounts.get(payer, 0.0):,.0f}")
-        painter.end()
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else display.number(value)
+    return str(value)
 
 
 class ProgrammePanel(Panel):
@@ -172,6 +124,13 @@ class ProgrammePanel(Panel):
         self.exemplary_box.stateChanged.connect(self._exemplary_changed)
         v.addWidget(self.eligibility_tree, 1)
         v.addWidget(self.exemplary_box)
+        admit = QFormLayout()
+        self.admit_edit = QLineEdit(page)
+        self.admit_edit.setPlaceholderText(T("e.g. the district confirmed it is in the urban centre",
+                                             "例如：区里已确认位于中心城区")())
+        self.admit_edit.editingFinished.connect(self._admit_changed)
+        admit.addRow(TX["admit"](), self.admit_edit)
+        v.addLayout(admit)
         self.tabs.addTab(page, TX["eligibility"]())
         # items
         page = QWidget()
@@ -210,13 +169,9 @@ class ProgrammePanel(Panel):
         # funding
         page = QWidget()
         v = QVBoxLayout(page)
-        form = QFormLayout()
-        self.central_box = QDoubleSpinBox(page)
-        self.central_box.setRange(0, 1e12)
-        self.central_box.setDecimals(0)
-        self.central_box.editingFinished.connect(self._central_changed)
-        form.addRow(TX["central"](), self.central_box)
-        v.addLayout(form)
+        self.inputs = FundingInputs(self, page)
+        self.central_box = self.inputs.money["central_subsidy_yuan"]
+        v.addWidget(self.inputs)
         self.chart = FundingChart(page)
         v.addWidget(self.chart)
         self.sources_table = QTableWidget(0, 4, page)
@@ -254,6 +209,8 @@ class ProgrammePanel(Panel):
         self.precinct_table.setHorizontalHeaderLabels(
             [T("Precinct", "片区")(), T("Total (yuan)", "合计（元）")()] + [PAYER_LABELS[p]() for p in PAYERS])
         self.tabs.addTab(self.precinct_table, TX["precincts"]())
+        self.numbers = NumbersPage(self)
+        self.tabs.addTab(self.numbers, TX["numbers"]())
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         self.setWidget(body)
 
@@ -295,7 +252,7 @@ class ProgrammePanel(Panel):
         try:
             page = self.tabs.currentIndex()
             (self._fill_eligibility, self._fill_items, self._fill_ranking, self._fill_funding,
-             self._fill_status, self._fill_precincts)[page]()
+             self._fill_status, self._fill_precincts, self.numbers.refresh)[page]()
         finally:
             self._filling = False
 
@@ -313,6 +270,9 @@ class ProgrammePanel(Panel):
             ptop.addChild(QTreeWidgetItem([c.label(), STATUS_LABELS[c.status](), c.reason()]))
         tree.addTopLevelItems([top, ptop])
         tree.expandAll()
+        admitted = community_value(self.project, "admit_unknown", fid)
+        self.admit_edit.setText(str(admitted or ""))
+        self.admit_edit.setEnabled(elig.status == "unknown" or bool(admitted))
         judged = community_setting(self.project, "exemplary", fid)
         self.exemplary_box.setCheckState(Qt.PartiallyChecked if judged is None else
                                          (Qt.Checked if judged else Qt.Unchecked))
@@ -321,6 +281,14 @@ class ProgrammePanel(Panel):
         if self._filling or self.fid() is None:
             return
         set_exemplary(self.project, self.fid(), None if state == Qt.PartiallyChecked else state == Qt.Checked)
+
+    def _admit_changed(self) -> None:
+        fid = self.fid()
+        text = self.admit_edit.text().strip() or None
+        if self._filling or fid is None or text == community_value(self.project, "admit_unknown", fid):
+            return
+        self._guard(lambda: set_community_values(self.project, fid, {"admit_unknown": text}))
+        self.refresh()
 
     def _fill_items(self) -> None:
         lines = checklist(self.project, self.fid())
@@ -387,7 +355,7 @@ class ProgrammePanel(Panel):
 
     def _fill_funding(self) -> None:
         fid = self.fid()
-        self.central_box.setValue(float(community_setting(self.project, "central_subsidy_yuan", fid, 0) or 0))
+        self.inputs.show_community(fid)
         try:
             split = community_split(self.project, fid)
         except ProjectError as exc:
@@ -397,7 +365,7 @@ class ProgrammePanel(Panel):
         table = self.sources_table
         table.setRowCount(len(split.provenance))
         for r, d in enumerate(split.provenance):
-            cells = (provenance_label(d), _fmt(d["value"]), d["source"],
+            cells = (provenance_label(d), provenance_value(d), d["source"],
                      confidence_label(d["confidence"]))
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(str(value))
@@ -408,7 +376,7 @@ class ProgrammePanel(Panel):
 
     def _central_changed(self) -> None:
         if not self._filling:
-            self._guard(lambda: set_central_subsidy(self.project, self.fid(), self.central_box.value()))
+            self.inputs._money_changed("central_subsidy_yuan")
 
     def _fill_status(self) -> None:
         log = history(self.project, self.fid())
