@@ -173,8 +173,12 @@ CASES = [  # (utility a, d a, utility b, d b, pressure b, wall m, violation?, ch
     ("drainage_storm", 600, "gas", 200, "medium_b", 1.1, True, True, 1.2),
     ("drainage_storm", 600, "telecom", 100, None, 1.1, False, True, 1.0),
     ("water", 200, "power", 100, None, 0.3, False, False, None),  # empty cell (NF)
-    ("drainage_storm", 400, "gas", 200, None, 0.3, False, False, None),  # pressure unknown
+    # pressure unknown: the rows it could be give 1.0 (low) … 2.0 (sub-high A) m
+    ("drainage_storm", 400, "gas", 200, None, 0.3, True, True, 1.0),  # below all: violation
+    ("drainage_storm", 400, "gas", 200, None, 1.3, False, False, None),  # in between: unchecked
+    ("drainage_storm", 400, "gas", 200, None, 2.1, False, True, 2.0),  # above all: met
 ]
+VERDICT = {(True, True): "violation", (False, True): "met", (False, False): "unchecked"}
 
 
 def _clearance_case() -> gpd.GeoDataFrame:
@@ -195,6 +199,7 @@ def test_clearance_flags_exactly_the_violating_pairs():
         assert row["distance_m"] == pytest.approx(wall, abs=1e-9), (ua, ub)
         assert bool(row["checked"]) is checked, (ua, ub)
         assert bool(row["violation"]) is violation, (ua, ub)
+        assert row["verdict"] == VERDICT[(violation, checked)], (ua, ub, wall)
         if required is None:
             assert np.isnan(row["required_m"])
         else:
@@ -339,9 +344,14 @@ def test_conflicts_schema_ids_and_status_carried_over():
     assert list(conflicts.columns) == [*CONFLICTS.field_names, "geometry"]
     assert not CONFLICTS.validate(conflicts, "conflicts")  # schema-valid, line geometries
     types = conflicts["conflict_type"].value_counts().to_dict()
-    assert types["clearance"] == 4 + 2  # 4 violations + 2 unchecked pairs within 1 m
+    # 5 violations (CASES) + 1 unchecked pair within 1 m (water–power, NF); the pressure-unknown
+    # pair at 1.3 m is beyond the 1 m tolerance and the one at 2.1 m meets every value
+    assert types["clearance"] == 5 + 1
     assert types["dig_once"] == 1
-    assert types["parallel"] >= 1
+    assert "parallel" not in types  # every pair of the case has a rule: no parallel notices
+    clearance = conflicts[conflicts["conflict_type"] == "clearance"]
+    assert clearance["category"].value_counts().to_dict() == {"violation": 5, "unchecked": 1}
+    assert conflicts["category"].tolist() == ["violation"] * 5 + ["unchecked"] + ["notice"]
     assert conflicts["conflict_id"].is_unique
     row = conflicts[conflicts["conflict_type"] == "clearance"].iloc[0]
     assert row["conflict_id"] == conflict_id("clearance", row["layer_b"], row["fid_b"],
@@ -376,7 +386,9 @@ def test_defaults_come_from_parameters_and_unit_cost_from_overrides():
     dig = priced[priced["conflict_type"] == "dig_once"].iloc[0]
     assert dig["length_m"] == pytest.approx(80.0) and dig["saving_yuan"] == pytest.approx(40_000.0)
     wide = find_conflicts(project, tolerance=3.0, min_length=0.0)
-    assert (wide["conflict_type"] == "parallel").sum() > (base["conflict_type"] == "parallel").sum()
+    # a wider tolerance lists more pairs to check, never more violations
+    assert (wide["category"] == "unchecked").sum() > (base["category"] == "unchecked").sum()
+    assert (wide["category"] == "violation").sum() == (base["category"] == "violation").sum()
     with pytest.raises(ProjectError):
         find_conflicts(project, pipelines_layer="nope")
 
@@ -389,12 +401,13 @@ def test_report_csv_has_bom_and_chinese_headers_and_xlsx_opens(tmp_path):
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     first = raw.decode("utf-8-sig").splitlines()[0]
-    assert first.startswith("冲突编号,冲突类型") and "净距不足" in raw.decode("utf-8-sig")
+    assert first.startswith("类别,冲突编号,冲突类型") and "净距违规" in raw.decode("utf-8-sig")
     table = pd.read_csv(csv_path, encoding="utf-8-sig")
     assert len(table) == len(conflicts)
     xlsx = write_report(conflicts, tmp_path / "conflicts.xlsx", lang="en")
     sheet = openpyxl.load_workbook(xlsx).active
-    assert sheet.cell(1, 1).value == "Conflict id" and sheet.max_row == len(conflicts) + 1
+    assert sheet.cell(1, 1).value == "Category" and sheet.cell(1, 2).value == "Conflict id"
+    assert sheet.max_row == len(conflicts) + 1
     with pytest.raises(ProjectError):
         write_report(conflicts, tmp_path / "conflicts.txt")
 

@@ -1,20 +1,19 @@
 """Clearances between pipes against the GB 50289 tables in ``data/standards``.
 
-A rule row ``(class_a, class_b, condition, min_clearance_m)`` applies to a pair
-of pipes when one pipe's class (or a parent class, e.g. ``drainage`` for
-``drainage_storm``) is ``class_a`` and the other's is ``class_b``, in either
-order. The most specific rows win (exact class before parent). A condition
-(``d<=200``, ``d>200``, ``pressure=low`` …) is read on the pipe matching
-``class_b`` — in GB 50289 Table 4.1.9 that is the water main's diameter or the
-gas main's pressure class. An empty cell, an unknown diameter or pressure, or
-a class pair the table does not list leaves the pair *unchecked*: it is
-reported with ``checked = False`` and never flagged.
+Which row applies to a pair and whether its value is confirmed is
+:mod:`layers.pipelines.rules`. Each pair gets a ``verdict``:
+
+- ``violation``: closer than a confirmed clearance (or, when the diameter or
+  pressure that picks the row is unknown, closer than every confirmed value the
+  row could be);
+- ``met``: at least the confirmed clearance (or every value it could be) — never
+  reported anywhere;
+- ``unchecked``: the applicable row's value is not confirmed (NF), or the data the
+  check needs are unknown — a to-do, never a violation;
+- ``no_rule``: the tables have no row for the two classes.
 """
 
 from __future__ import annotations
-
-import re
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -31,152 +30,30 @@ from layers.pipelines.pairs import (
     require_projected,
     require_utility,
 )
+from layers.pipelines.rules import (
+    NOTE_DEPTH,
+    NOTE_NO_RULE,
+    REASON_DATA,
+    REASON_NO_RULE,
+    column,
+    required_clearance,
+    standards_or_default,
+)
 
-_CONDITION = re.compile(r"^\s*(d|pressure)\s*(<=|>=|<|>|=)\s*([\w.]+)\s*$")
-NOTE_NO_RULE = "no rule for this pair of classes in the table"
-NOTE_EMPTY = "the table's cell has no confirmed value (NF)"
-NOTE_UNKNOWN = "diameter or pressure unknown, so the rule cannot be chosen"
-NOTE_DEPTH = "depth or diameter unknown"
-
-
-@dataclass(frozen=True)
-class Rule:
-    class_a: str
-    class_b: str
-    condition: str
-    value: float | None
-
-
-def _standards(standards):
-    if standards is None:
-        from layers.standards import load_standards
-
-        return load_standards()
-    return standards
+VERDICTS = ("violation", "met", "unchecked", "no_rule")
+NOTE_BELOW = "diameter or pressure unknown: closer than every value the table gives for the pair"
+NOTE_ABOVE = "diameter or pressure unknown: farther than every value the table gives for the pair"
 
 
-def class_chains(standards) -> dict[str, list[str]]:
-    """Each pipeline class with its parents, most specific first."""
-    table = standards.table("pipeline_classes")
-    parent = {str(k): (str(p) if isinstance(p, str) and p else None)
-              for k, p in zip(table["key"], table["parent"], strict=True)}
-    chains: dict[str, list[str]] = {}
-    for key in parent:
-        chain, cur = [key], parent[key]
-        while cur is not None and cur not in chain:
-            chain.append(cur)
-            cur = parent.get(cur)
-        chains[key] = chain
-    return chains
-
-
-def _rules(standards, table: str) -> list[Rule]:
-    frame = standards.table(table)
-    conditions = frame["condition"] if "condition" in frame.columns else [""] * len(frame)
-    out = []
-    for a, b, c, v in zip(frame["class_a"], frame["class_b"], conditions, frame["min_clearance_m"],
-                          strict=True):
-        value = None if v is None or pd.isna(v) else float(v)
-        out.append(Rule(str(a), str(b), "" if c is None or pd.isna(c) else str(c), value))
-    return out
-
-
-def _candidates(p: str, q: str, rules: list[Rule], chains: dict[str, list[str]]
-                ) -> list[tuple[Rule, bool]]:
-    """Most specific rules for classes p, q; the flag is True when the condition reads q."""
-    cp, cq = chains.get(p, [p]), chains.get(q, [q])
-    found: list[tuple[int, Rule, bool]] = []
-    for rule in rules:
-        if rule.class_a in cp and rule.class_b in cq:
-            found.append((cp.index(rule.class_a) + cq.index(rule.class_b), rule, True))
-        elif rule.class_b in cp and rule.class_a in cq:
-            found.append((cp.index(rule.class_b) + cq.index(rule.class_a), rule, False))
-    if not found:
-        return []
-    best = min(r for r, _, _ in found)
-    return [(rule, reads_q) for r, rule, reads_q in found if r == best]
-
-
-def _condition_holds(condition: str, diameter: np.ndarray, pressure: np.ndarray) -> np.ndarray:
-    """1 where the condition holds, 0 where not, -1 where it cannot be told."""
-    n = len(diameter)
-    if not condition.strip():
-        return np.ones(n, dtype=np.int8)
-    m = _CONDITION.match(condition)
-    if m is None:
-        return np.full(n, -1, dtype=np.int8)
-    field, op, text = m.groups()
-    if field == "pressure":
-        known = np.array([isinstance(v, str) and bool(v) for v in pressure])
-        holds = np.array([v == text for v in pressure]) if op == "=" else np.zeros(n, bool)
-        return np.where(known, holds.astype(np.int8), -1).astype(np.int8)
-    value = float(text)
-    d = diameter.astype(float)
-    with np.errstate(invalid="ignore"):
-        holds = {"<=": d <= value, "<": d < value, ">": d > value, ">=": d >= value,
-                 "=": d == value}[op]
-    return np.where(np.isnan(d), -1, holds.astype(np.int8)).astype(np.int8)
-
-
-def _column(gdf: gpd.GeoDataFrame, name: str, numeric: bool) -> np.ndarray:
-    if name not in gdf.columns:
-        return np.full(len(gdf), np.nan) if numeric else np.full(len(gdf), None, dtype=object)
-    col = gdf[name]
-    if numeric:
-        return pd.to_numeric(col, errors="coerce").astype("float64").to_numpy()
-    return col.astype(object).where(col.notna(), None).to_numpy()
-
-
-def required_clearance(gdf: gpd.GeoDataFrame, i: np.ndarray, j: np.ndarray, standards,
-                       table: str = "clearance_horizontal") -> dict[str, np.ndarray]:
-    """The required clearance of each pair ``(i[k], j[k])`` of positions.
-
-    Returns arrays ``required_m`` (NaN when unchecked), ``checked``, ``rule`` and ``note``.
-    """
-    standards = _standards(standards)
-    rules, chains = _rules(standards, table), class_chains(standards)
-    util = _utilities(gdf)
-    diameter, pressure = _column(gdf, "diameter_mm", True), _column(gdf, "pressure", False)
-    n = len(i)
-    required = np.full(n, np.nan)
-    checked = np.zeros(n, dtype=bool)
-    rule_text = np.full(n, "", dtype=object)
-    note = np.full(n, NOTE_NO_RULE, dtype=object)
-    ua, ub = util[i], util[j]
-    keys = pd.DataFrame({"a": ua, "b": ub}).astype(str)
-    for (p, q), rows in keys.groupby(["a", "b"], sort=False).indices.items():
-        cands = _candidates(p, q, rules, chains)
-        if not cands:
-            continue
-        best = np.full(len(rows), np.nan)
-        unknown = np.zeros(len(rows), dtype=bool)
-        applies_empty = np.zeros(len(rows), dtype=bool)
-        texts = np.full(len(rows), "", dtype=object)
-        for rule, reads_q in cands:
-            side = j[rows] if reads_q else i[rows]
-            holds = _condition_holds(rule.condition, diameter[side], pressure[side])
-            unknown |= holds == -1
-            hit = holds == 1
-            label = f"{rule.class_a}|{rule.class_b}|{rule.condition}"
-            if rule.value is None:
-                applies_empty |= hit
-                texts = np.where(hit & (texts == ""), label, texts)
-                continue
-            better = hit & ~(best >= rule.value)
-            best = np.where(better, rule.value, best)
-            texts = np.where(better, label, texts)
-        ok = ~np.isnan(best)
-        required[rows] = best
-        checked[rows] = ok
-        rule_text[rows] = texts
-        note[rows] = np.where(ok, "", np.where(applies_empty, NOTE_EMPTY,
-                                               np.where(unknown, NOTE_UNKNOWN, NOTE_NO_RULE)))
-    return {"required_m": required, "checked": checked, "rule": rule_text, "note": note}
+def verdicts(violation: np.ndarray, met: np.ndarray, reason: np.ndarray) -> np.ndarray:
+    """One verdict per pair (see the module docstring)."""
+    return np.where(violation, "violation", np.where(
+        met, "met", np.where(reason == REASON_NO_RULE, "no_rule", "unchecked"))).astype(object)
 
 
 def max_confirmed_clearance(standards=None, table: str = "clearance_horizontal") -> float:
     """Largest confirmed pipe-to-pipe clearance in the table (building rows left out)."""
-    frame = _standards(standards).table(table)
+    frame = standards_or_default(standards).table(table)
     pipes = frame[(frame["class_a"] != "building") & (frame["class_b"] != "building")]
     values = pd.to_numeric(pipes["min_clearance_m"], errors="coerce").dropna()
     return float(values.max()) if len(values) else 0.0
@@ -217,9 +94,13 @@ def clearance_violations(gdf: gpd.GeoDataFrame, standards=None, distance: float 
     GeoDataFrame
         ``fid_a, fid_b, utility_a, utility_b, centre_distance_m, distance_m``
         (wall to wall where both diameters are known, ``wall_to_wall``),
-        ``required_m`` (NaN when unchecked), ``checked``, ``violation`` (only
-        ever True when checked), ``length_m`` (stretch closer than required),
-        ``rule``, ``note``; geometry = the shortest line between the pipes.
+        ``required_m`` (the confirmed value checked against, NaN when unchecked),
+        ``checked``, ``violation`` (only ever True when checked), ``verdict``
+        (module docstring), ``length_m`` (stretch closer than required),
+        ``rule``, ``reason``, ``low_m`` / ``high_m`` (the confirmed values an unknown
+        diameter or pressure leaves open), ``note``, ``source`` and ``confidence`` of the row,
+        ``rule_class_a`` / ``rule_class_b``; geometry = the shortest line between
+        the pipes.
 
     Examples
     --------
@@ -228,14 +109,14 @@ def clearance_violations(gdf: gpd.GeoDataFrame, standards=None, distance: float 
     ...     geometry=[LineString([(0, 0), (50, 0)]), LineString([(0, 0.7), (50, 0.7)])],
     ...     crs="EPSG:4546")
     >>> r = clearance_violations(g)
-    >>> round(float(r["distance_m"][0]), 2), float(r["required_m"][0]), bool(r["violation"][0])
-    (0.4, 0.5, True)
+    >>> round(float(r["distance_m"][0]), 2), float(r["required_m"][0]), r["verdict"][0]
+    (0.4, 0.5, 'violation')
     """
     require_projected(gdf)
     require_utility(gdf)
-    std = _standards(standards)
+    std = standards_or_default(standards)
     geoms = _geoms(gdf)
-    diameter = _column(gdf, "diameter_mm", True)
+    diameter = column(gdf, "diameter_mm", True)
     if distance is None:
         biggest = np.nanmax(diameter) / 1000 if np.isfinite(diameter).any() else 0.0
         distance = max_confirmed_clearance(std) + biggest
@@ -246,18 +127,31 @@ def clearance_violations(gdf: gpd.GeoDataFrame, standards=None, distance: float 
         i, j, centre = i[keep], j[keep], centre[keep]
     wall, both = wall_distance(centre, diameter[i], diameter[j])
     rule = required_clearance(gdf, i, j, std)
-    violation = rule["checked"] & (wall < np.nan_to_num(rule["required_m"], nan=-1.0))
+    exact = rule["checked"]
+    with np.errstate(invalid="ignore"):
+        below = ~exact & (wall < rule["low_m"])  # NaN bounds compare False
+        above = ~exact & (wall >= rule["high_m"])
+        violation = (exact & (wall < rule["required_m"])) | below
+        met = (exact & (wall >= rule["required_m"])) | above
+    checked = exact | below | above
+    required = np.where(exact, rule["required_m"],
+                        np.where(below, rule["low_m"], np.where(above, rule["high_m"], np.nan)))
+    note = np.where(below, NOTE_BELOW, np.where(above, NOTE_ABOVE, rule["note"]))
     radii = (np.nan_to_num(diameter[i], nan=0.0) + np.nan_to_num(diameter[j], nan=0.0)) / 2000
     length = np.zeros(len(i))
     v = np.flatnonzero(violation)
     if len(v):
-        length[v], _ = overlap_lengths(geoms[i[v]], geoms[j[v]],
-                                       rule["required_m"][v] + radii[v], with_where=False)
+        length[v], _ = overlap_lengths(geoms[i[v]], geoms[j[v]], required[v] + radii[v],
+                                       with_where=False)
     lines = shapely.shortest_line(geoms[i], geoms[j])
     lines = np.where(centre > 0, lines, None)
     frame = _pair_frame(gdf, i, j, centre_distance_m=centre, distance_m=wall, wall_to_wall=both,
-                        required_m=rule["required_m"], checked=rule["checked"],
-                        violation=violation, length_m=length, rule=rule["rule"], note=rule["note"])
+                        required_m=required, checked=checked, violation=violation,
+                        verdict=verdicts(violation, met, rule["reason"]), length_m=length,
+                        rule=rule["rule"], reason=np.where(checked, "", rule["reason"]),
+                        low_m=rule["low_m"], high_m=rule["high_m"],
+                        note=note, source=rule["source"], confidence=rule["confidence"],
+                        rule_class_a=rule["rule_class_a"], rule_class_b=rule["rule_class_b"])
     out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(lines, crs=gdf.crs), crs=gdf.crs)
     return gpd.GeoDataFrame(_sorted(out), geometry="geometry", crs=gdf.crs)
 
@@ -268,10 +162,12 @@ def vertical_check(gdf: gpd.GeoDataFrame, i: np.ndarray, j: np.ndarray,
 
     ``depth_m`` is the depth to the pipe's top, so the clear distance is the
     lower pipe's top minus the upper pipe's bottom (its depth plus its
-    diameter). Needs both depths and diameters; otherwise unchecked.
+    diameter). Needs both depths and diameters; otherwise unchecked (reason
+    ``data_missing``). Returns arrays ``vertical_m, required_m, checked, violation,
+    verdict, reason, note, source, confidence, rule_class_a, rule_class_b``.
     """
-    depth = _column(gdf, "depth_m", True)
-    diameter = _column(gdf, "diameter_mm", True)
+    depth = column(gdf, "depth_m", True)
+    diameter = column(gdf, "diameter_mm", True)
     da, db, ra, rb = depth[i], depth[j], diameter[i], diameter[j]
     known = ~np.isnan(da) & ~np.isnan(db) & ~np.isnan(ra) & ~np.isnan(rb)
     a_upper = da <= db
@@ -281,11 +177,21 @@ def vertical_check(gdf: gpd.GeoDataFrame, i: np.ndarray, j: np.ndarray,
     if len(i) and "utility" in gdf.columns:
         rule = required_clearance(gdf, i, j, standards, table="clearance_vertical")
     else:
+        util = _utilities(gdf)
         rule = {"required_m": np.full(len(i), np.nan), "checked": np.zeros(len(i), bool),
-                "note": np.full(len(i), NOTE_NO_RULE, dtype=object)}
+                "reason": np.full(len(i), REASON_NO_RULE, dtype=object),
+                "note": np.full(len(i), NOTE_NO_RULE, dtype=object),
+                "source": np.full(len(i), None, dtype=object),
+                "confidence": np.full(len(i), None, dtype=object),
+                "rule_class_a": util[i], "rule_class_b": util[j]}
     checked = rule["checked"] & known
+    reason = np.where(rule["checked"] & ~known, REASON_DATA, rule["reason"])
     note = np.where(rule["checked"] & ~known, NOTE_DEPTH, rule["note"])
-    violation = checked & (vertical < np.nan_to_num(rule["required_m"], nan=-np.inf))
+    with np.errstate(invalid="ignore"):
+        violation = checked & (vertical < rule["required_m"])
+        met = checked & (vertical >= rule["required_m"])
     return {"vertical_m": vertical, "required_m": rule["required_m"], "checked": checked,
-            "violation": violation, "note": note}
-
+            "violation": violation, "verdict": verdicts(violation, met, reason),
+            "reason": reason, "note": note, "source": rule["source"],
+            "confidence": rule["confidence"], "rule_class_a": rule["rule_class_a"],
+            "rule_class_b": rule["rule_class_b"]}
