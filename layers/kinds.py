@@ -156,11 +156,17 @@ ADMIN = Schema(
 
 CONFLICT_TYPES = ("parallel", "crossing", "clearance", "dig_once", "under_community")
 CONFLICT_STATUS = ("open", "accepted", "resolved")
+#: violation: a confirmed clearance is breached; unchecked: the rule's value is not confirmed
+#: or the data it needs are missing (a to-do); notice: coordination information
+CONFLICT_CATEGORIES = ("violation", "unchecked", "notice")
+#: the confidence of a standards value (V, S, NF) or a value the project entered (user)
+RULE_CONFIDENCE = ("V", "S", "NF", "user")
 
 CONFLICTS = Schema(
     "conflicts", "Pipeline conflicts", "管线冲突", "line",
     (
         F("conflict_id", "str", "Conflict id", "冲突编号", required=True),
+        F("category", "str", "Category", "类别", choices=CONFLICT_CATEGORIES),
         F("conflict_type", "str", "Type", "冲突类型", required=True, choices=CONFLICT_TYPES),
         F("layer_a", "str", "Layer A", "图层A"),
         F("fid_a", "int", "Feature A", "要素A", minimum=0),
@@ -172,6 +178,8 @@ CONFLICTS = Schema(
         F("distance_m", "float", "Distance (wall to wall)", "净距（管壁间）", "m", minimum=0),
         F("required_m", "float", "Required clearance", "规范要求净距", "m", minimum=0),
         F("checked", "bool", "Checked against a confirmed value", "已按确认规范值校核"),
+        F("basis", "str", "Rule source", "规范依据"),
+        F("confidence", "str", "Confidence of the rule", "规范值可信度", choices=RULE_CONFIDENCE),
         F("street", "str", "Street", "所在道路"),
         F("saving_yuan", "float", "Saving from digging once", "统一开挖节省费用", "元", minimum=0),
         F("status", "str", "Status", "处理状态", required=True, choices=CONFLICT_STATUS),

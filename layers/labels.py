@@ -32,9 +32,16 @@ PIPE_STATUS_LABELS = {
     "existing": T("existing", "现状"), "relocation": T("to be relocated", "迁改"),
     "new": T("new", "新建"), "abandoned": T("abandoned", "废弃")}
 CONFLICT_TYPE_LABELS = {
-    "parallel": T("parallel run", "平行敷设过近"), "crossing": T("crossing", "交叉"),
-    "clearance": T("clearance", "净距不足"), "dig_once": T("dig once", "统一开挖"),
+    "parallel": T("parallel run", "平行敷设"), "crossing": T("crossing", "交叉"),
+    "clearance": T("horizontal clearance", "水平净距"), "dig_once": T("dig once", "统一开挖"),
     "under_community": T("under community", "穿越小区")}
+CONFLICT_CATEGORY_LABELS = {
+    "violation": T("clearance violation", "净距违规"),
+    "unchecked": T("clearance not confirmed", "净距未确认"),
+    "notice": T("notice", "协调提示")}
+RULE_CONFIDENCE_LABELS = {
+    "V": T("verified (V)", "已核实（V）"), "S": T("secondary source (S)", "二手来源（S）"),
+    "NF": T("not found (NF)", "未找到（NF）"), "user": T("entered by the user", "用户填写")}
 CONFLICT_STATUS_LABELS = {
     "open": T("open", "待处理"), "accepted": T("accepted", "已接受"),
     "resolved": T("resolved", "已解决")}
@@ -73,6 +80,8 @@ CHOICE_LABELS: dict[tuple[str | None, str], dict[str, T]] = {
                                    "euclidean": T("straight line", "直线距离")},
     ("conflicts", "conflict_type"): CONFLICT_TYPE_LABELS,
     ("conflicts", "status"): CONFLICT_STATUS_LABELS,
+    ("conflicts", "category"): CONFLICT_CATEGORY_LABELS,
+    ("conflicts", "confidence"): RULE_CONFIDENCE_LABELS,
     ("renovation_items", "level"): ITEM_LEVEL_LABELS,
 }
 

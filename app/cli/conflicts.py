@@ -1,4 +1,6 @@
-"""``precinct conflicts PROJECT``: pipeline overlaps, crossings, clearance, dig-once groups."""
+"""``precinct conflicts PROJECT``: GB 50289 clearance violations first, then the pairs to
+check (the rule's value not confirmed, or data missing) and the coordination notices
+(parallel runs and crossings without a rule, dig-once groups, pipes under communities)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,11 @@ from layers.i18n import current_language
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("project", help="project file (.gpkg)")
     p.add_argument("--layer", help="pipelines layer (default: every layer of kind pipelines)")
-    p.add_argument("--tolerance", type=float, help="parallel-run tolerance in m (default 1.0)")
-    p.add_argument("--min-length", type=float, help="minimum parallel length in m (default 10)")
+    p.add_argument("--tolerance", type=float,
+                   help="screening distance in m (default 1.0): pairs whose clearance is not "
+                        "confirmed are listed to check within it; never makes a violation")
+    p.add_argument("--min-length", type=float,
+                   help="minimum length in m of a parallel-run notice (default 10)")
     p.add_argument("--unit-cost", type=float, metavar="YUAN_PER_M",
                    help="excavation + reinstatement per metre of trench (for dig-once savings)")
     p.add_argument("--out", help="write the report (.csv or .xlsx)")
@@ -24,9 +29,12 @@ def run(args: argparse.Namespace) -> int:
     from app.cli.output import emit, records
     from layers.exports.reports import write_report
     from layers.pipelines import (
-        TYPE_LABELS,
+        categories_of,
+        counts_by_category,
         counts_by_type,
         find_conflicts,
+        headline,
+        to_check,
         update_conflicts_layer,
     )
     from layers.store import open_project, save_project
@@ -44,20 +52,20 @@ def run(args: argparse.Namespace) -> int:
         save_project(project, args.project)
     if args.out:
         write_report(conflicts, args.out, current_language())
-    counts = counts_by_type(conflicts)
-    unchecked = int((conflicts["checked"] == False).sum())  # noqa: E712 (nullable boolean)
-    rows = records(conflicts.reset_index())
-    payload = {"project": args.project, "counts": counts, "total": len(conflicts),
-               "unchecked": unchecked, "out": args.out, "saved": bool(args.save), "rows": rows}
-    lines = [T(f"{len(conflicts)} pipeline conflicts in {args.project}",
-               f"{args.project}：管线冲突 {len(conflicts)} 处")()]
-    lines += [f"  {TYPE_LABELS[k]():<18} {n}" for k, n in counts.items()]
-    lines.append(T(f"  ({unchecked} could not be checked: no confirmed value or data missing)",
-                   f"  （其中 {unchecked} 处无法校核：规范值未确认或数据缺失）")())
+    standards = project.standards()
+    categories = counts_by_category(conflicts)
+    table = conflicts.reset_index()
+    table["category"] = categories_of(conflicts).to_numpy()
+    payload = {"project": args.project, "violations": categories["violation"],
+               "unchecked": categories["unchecked"], "notices": categories["notice"],
+               "categories": categories, "counts": counts_by_type(conflicts),
+               "to_check": to_check(conflicts, standards), "total": len(conflicts),
+               "out": args.out, "saved": bool(args.save), "rows": records(table)}
+    lines = headline(conflicts, standards=standards)
+    lines[0] = T(f"{lines[0]} in {args.project}", f"{lines[0]}（{args.project}）")()
     if args.out:
         lines.append(T(f"Report written to {args.out}", f"报告已写出：{args.out}")())
     if args.save:
         lines.append(T("Conflicts layer saved in the project", "冲突图层已保存到项目")())
     emit(args, payload, "\n".join(lines))
     return 0
-

@@ -26,7 +26,8 @@ _PLAN = T("plan", "计划")
 
 
 def write_report(conflicts: gpd.GeoDataFrame, path: str | Path, lang: str | None = None) -> Path:
-    """Write the conflicts as ``.csv`` (UTF-8 with BOM) or ``.xlsx``, chosen by the extension.
+    """Write the conflicts as ``.csv`` (UTF-8 with BOM) or ``.xlsx``, chosen by the extension;
+    the category (净距违规 / 净距未确认 / 协调提示) is the first column.
 
     The file is replaced atomically: a failed write leaves the old file; text a
     spreadsheet would run as a formula is quoted (:mod:`layers.exports.table_writer`).
@@ -36,11 +37,12 @@ def write_report(conflicts: gpd.GeoDataFrame, path: str | Path, lang: str | None
     >>> import tempfile
     >>> import geopandas as gpd, shapely
     >>> conflicts = gpd.GeoDataFrame(
-    ...     {"conflict_id": ["C1"], "conflict_type": ["clearance"], "length_m": [3.456]},
+    ...     {"conflict_id": ["C1"], "category": ["violation"], "conflict_type": ["clearance"],
+    ...      "length_m": [3.456]},
     ...     geometry=[shapely.LineString([(0, 0), (5, 0)])], crs="EPSG:4546")
     >>> out = write_report(conflicts, Path(tempfile.mkdtemp()) / "冲突清单.csv", lang="zh")
     >>> out.read_text(encoding="utf-8-sig").splitlines()
-    ['冲突编号,冲突类型,长度 (m),X (m),Y (m)', 'C1,净距不足,3.46,0.0,0.0']
+    ['类别,冲突编号,冲突类型,长度 (m),X (m),Y (m)', '净距违规,C1,水平净距,3.46,0.0,0.0']
     """
     sheet = CONFLICTS.label(lang or current_language())[:31]
     return write_table({sheet: report_frame(conflicts, lang)}, path, what=_REPORT)

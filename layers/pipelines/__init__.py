@@ -24,8 +24,19 @@ from layers.pipelines.pairs import (
     parallel_runs,
     require_projected,
 )
+from layers.pipelines.rules import CONFIRMED
+from layers.pipelines.summary import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    categories_of,
+    counts_by_category,
+    headline,
+    to_check,
+)
 
 __all__ = [
+    "CATEGORIES", "CATEGORY_LABELS", "CONFIRMED", "categories_of", "counts_by_category",
+    "headline", "to_check",
     "STATUS_LABELS", "TYPE_LABELS", "clearance_violations", "conflict_id", "counts_by_type",
     "crossing_pairs", "dig_once_groups", "find_conflicts", "max_confirmed_clearance",
     "near_pairs", "overlap_lengths", "parallel_runs", "require_projected", "required_clearance",

@@ -6,20 +6,29 @@ into the project through commands (undoable), keeping the ``status`` and
 ``note`` a person gave to conflicts found before. A conflict's id is a hash of
 its type and its two features (layer and fid), so re-running keeps ids.
 
-What becomes a conflict
------------------------
-- ``parallel``: pipes of different utilities within the tolerance for more
-  than the minimum length (``length_m`` = parallel length, see
-  :mod:`layers.pipelines.pairs`);
-- ``crossing``: crossings whose vertical clearance is violated or cannot be
-  checked (crossings checked and fine are not conflicts);
-- ``clearance``: horizontal clearance violations, plus unchecked pairs (no
-  confirmed value in the table) whose wall-to-wall distance is within the
-  tolerance — reported with ``checked = False``, never as violations;
-- ``dig_once``: groups of planned works that could share one trench, their
-  stretches along the street overlapping by more than the tolerance
+Every row has a ``category`` (:mod:`layers.pipelines.summary`), rows ordered
+violations, unchecked, notices:
+
+- ``clearance``: pairs of different utilities side by side (not crossing) —
+  a *violation* when closer than the confirmed GB 50289 clearance
+  (``length_m`` = stretch closer than required), *unchecked* when the rule's
+  value is not confirmed or a diameter / pressure it needs is unknown and the
+  pair is within the parallel tolerance wall to wall (``length_m`` = stretch
+  within it); a pair meeting its confirmed clearance is not reported at all;
+- ``crossing``: a *violation* when the confirmed vertical clearance is
+  breached, *unchecked* when its value is not confirmed or a depth or diameter
+  is unknown, a *notice* when the tables have no rule for the two classes;
+  crossings meeting their clearance are not reported;
+- ``parallel`` (notice): pipes of two classes the clearance tables have no
+  rule for (不明、其他、工业 …), within the tolerance for more than the minimum
+  length (``length_m`` = parallel length, see :mod:`layers.pipelines.pairs`).
+  The tolerance is a product default (no standard): it never makes a
+  violation;
+- ``dig_once`` (notice): groups of planned works that could share one trench,
+  their stretches along the street overlapping by more than the tolerance
   (``length_m`` = metres of trench saved, ``saving_yuan`` only with a cost);
-- ``under_community``: pipes running under a community (``length_m`` inside).
+- ``under_community`` (notice): pipes under a community whose renovation is
+  planned (``length_m`` inside).
 """
 
 from __future__ import annotations
@@ -31,13 +40,28 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers import display
 from layers.commands import AddFeatures, AddLayer, DeleteFeatures, MacroCommand
 from layers.errors import ProjectError, T
-from layers.kinds import CONFLICTS, PLANNED_STATES
+from layers.i18n import current_language
+from layers.kinds import CONFLICT_CATEGORIES, CONFLICTS, PLANNED_STATES
 from layers.labels import CONFLICT_STATUS_LABELS, CONFLICT_TYPE_LABELS
-from layers.pipelines.clearance import clearance_violations, wall_distance
+from layers.pipelines.clearance import (
+    NOTE_BELOW,
+    clearance_violations,
+    max_confirmed_clearance,
+    wall_distance,
+)
 from layers.pipelines.digonce import dig_once_groups, under_communities
-from layers.pipelines.pairs import _lines_only, crossing_pairs, parallel_runs
+from layers.pipelines.pairs import _lines_only, crossing_pairs, overlap_lengths, parallel_runs
+from layers.pipelines.summary import (
+    dig_once_note,
+    notice_note,
+    pair_text,
+    software_note,
+    unchecked_note,
+    violation_note,
+)
 
 LAYER_NAME = "conflicts"
 TYPE_LABELS = CONFLICT_TYPE_LABELS
@@ -102,15 +126,30 @@ def _around(geoms: np.ndarray, points: np.ndarray, radius: float) -> list:
     return [_lines_only(p) for p in pieces]
 
 
-def _rows(kind: str, frame: pd.DataFrame, names: np.ndarray, fids: np.ndarray,
+def _rows(kind: str, category: str, frame: pd.DataFrame, names: np.ndarray, fids: np.ndarray,
           geometry, **columns) -> pd.DataFrame:
     a, b = frame["fid_a"].to_numpy(dtype=np.int64), frame["fid_b"].to_numpy(dtype=np.int64)
     out = pd.DataFrame({
-        "conflict_type": kind, "layer_a": names[a], "fid_a": fids[a],
+        "category": category, "conflict_type": kind, "layer_a": names[a], "fid_a": fids[a],
         "utility_a": frame["utility_a"].to_numpy(dtype=object), "layer_b": names[b],
         "fid_b": fids[b], "utility_b": frame["utility_b"].to_numpy(dtype=object), **columns})
     out["geometry"] = list(geometry)
     return out
+
+
+def _settings(project, tolerance, min_length, unit_cost) -> tuple[float, float, float | None]:
+    standards = project.standards()
+    tol = float(tolerance) if tolerance is not None else _parameter(standards, PARAM_TOLERANCE)
+    min_len = float(min_length) if min_length is not None else _parameter(standards, PARAM_MIN_LENGTH)
+    if tol is None or min_len is None or tol < 0 or min_len < 0:
+        raise ProjectError(
+            T("the parallel tolerance and minimum length must be set and not negative",
+              "平行容差和最小长度必须已设置且不为负数"),
+            f"parameters {PARAM_TOLERANCE}, {PARAM_MIN_LENGTH}",
+            T("give --tolerance and --min-length, or set them in the project's standards",
+              "请给出 --tolerance 和 --min-length，或在项目规范参数中设置"))
+    cost = float(unit_cost) if unit_cost is not None else unit_cost_from(standards)
+    return tol, min_len, cost
 
 
 def find_conflicts(project, pipelines_layer: str | None = None, tolerance: float | None = None,
@@ -125,7 +164,8 @@ def find_conflicts(project, pipelines_layer: str | None = None, tolerance: float
         One pipelines layer; default all layers of kind pipelines together.
     tolerance, min_length : float, optional
         Parallel-run tolerance and minimum length (m); default from the
-        ``parameters`` table (project overrides apply).
+        ``parameters`` table (project overrides apply). The tolerance also bounds
+        which unchecked pairs are listed to check; it never makes a violation.
     unit_cost : float, optional
         Excavation plus reinstatement per metre of trench (yuan/m); default the
         sum of the trench cost parameters the user has set (none: no yuan).
@@ -135,64 +175,107 @@ def find_conflicts(project, pipelines_layer: str | None = None, tolerance: float
     Returns
     -------
     GeoDataFrame
-        CONFLICTS columns, index ``fid`` 1…n, status ``open``, in the project's CRS.
+        CONFLICTS columns, index ``fid`` 1…n (violations first, then unchecked,
+        then notices), status ``open``, notes in the current language, in the
+        project's CRS.
     """
     standards = project.standards()
-    tol = float(tolerance) if tolerance is not None else _parameter(standards, PARAM_TOLERANCE)
-    min_len = float(min_length) if min_length is not None else _parameter(standards, PARAM_MIN_LENGTH)
-    if tol is None or min_len is None or tol < 0 or min_len < 0:
-        raise ProjectError(
-            T("the parallel tolerance and minimum length must be set and not negative",
-              "平行容差和最小长度必须已设置且不为负数"),
-            f"parameters {PARAM_TOLERANCE}, {PARAM_MIN_LENGTH}",
-            T("give --tolerance and --min-length, or set them in the project's standards",
-              "请给出 --tolerance 和 --min-length，或在项目规范参数中设置"))
-    cost = float(unit_cost) if unit_cost is not None else unit_cost_from(standards)
+    tol, min_len, cost = _settings(project, tolerance, min_length, unit_cost)
+    lang = current_language()
     frame, names, fids = _combined(_pipeline_layers(project, pipelines_layer))
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    diameter = pd.to_numeric(frame.get("diameter_mm"), errors="coerce").to_numpy(dtype=float) \
+    diameter = pd.to_numeric(frame["diameter_mm"], errors="coerce").to_numpy(dtype=float) \
         if "diameter_mm" in frame.columns else np.full(len(frame), np.nan)
-    parts = []
-
-    par = parallel_runs(frame, tol, min_len)
-    wall, both = wall_distance(par["distance_m"].to_numpy(), diameter[par["fid_a"].to_numpy(int)],
-                               diameter[par["fid_b"].to_numpy(int)])
-    parts.append(_rows("parallel", par, names, fids, par.geometry, length_m=par["length_m"],
-                       distance_m=wall, required_m=np.nan, checked=pd.NA,
-                       note=np.where(both, None, "centre-line distance (diameter unknown)")))
-
+    biggest = float(np.nanmax(diameter)) / 1000 if np.isfinite(diameter).any() else 0.0
+    reach = max(max_confirmed_clearance(standards), tol) + biggest
+    clr = clearance_violations(frame, standards, distance=reach)
+    parts = [_clearance_rows(clr, "violation", names, fids, geoms, diameter, tol, lang, standards),
+             _clearance_rows(clr[(clr["verdict"] == "unchecked") & (clr["distance_m"] <= tol)],
+                             "unchecked", names, fids, geoms, diameter, tol, lang, standards)]
     cross = crossing_pairs(frame, standards)
-    cross = cross[cross["violation"] | ~cross["checked"]]
-    where = _around(geoms[cross["fid_a"].to_numpy(int)], cross.geometry.to_numpy(), max(tol, 1.0))
-    vertical = cross["vertical_m"].to_numpy(dtype=float)
-    note = np.where(vertical < 0, "pipes overlap in depth", cross["note"].to_numpy(dtype=object))
-    parts.append(_rows("crossing", cross, names, fids, where, distance_m=np.clip(vertical, 0, None),
-                       required_m=cross["required_m"], checked=cross["checked"],
-                       note=[n if ok else f"unchecked: {n}"
-                             for n, ok in zip(note, cross["checked"], strict=True)]))
-
-    clr = clearance_violations(frame, standards)
-    clr = clr[clr["violation"] | (~clr["checked"] & (clr["distance_m"] <= tol))]
-    clr_geom = [g if g is not None else _lines_only(shapely.intersection(
-        geoms[a], shapely.buffer(geoms[b], max(tol, 1.0))))
-        for g, a, b in zip(clr.geometry, clr["fid_a"], clr["fid_b"], strict=True)]
-    clr_note = [r if ok else f"unchecked: {n}"
-                for r, n, ok in zip(clr["rule"], clr["note"], clr["checked"], strict=True)]
-    parts.append(_rows("clearance", clr, names, fids, clr_geom, length_m=clr["length_m"],
-                       distance_m=clr["distance_m"], required_m=clr["required_m"],
-                       checked=clr["checked"], note=clr_note))
-
+    parts += [_crossing_rows(cross, v, names, fids, geoms, tol, lang, standards)
+              for v in ("violation", "unchecked", "no_rule")]
+    parts.append(_parallel_rows(frame, clr, diameter, tol, min_len, names, fids, lang, standards))
     streets = _first_frame(project, "streets", frame.crs)
     dig = dig_once_groups(frame, streets=streets, unit_cost_yuan_per_m=cost, min_overlap_m=tol)
-    dig_note = [f"works {', '.join(f'{names[f]}#{fids[f]}' for f in g.fids)}; trench "
-                f"{g.separate_m:.1f} m separately, {g.once_m:.1f} m dug once"
+    dig_note = [dig_once_note(", ".join(f"{display.layer_name(str(names[f]), lang=lang)}#{fids[f]}"
+                                        for f in g.fids), g.separate_m, g.once_m, lang)
                 for g in dig.itertuples()]
-    parts.append(_rows("dig_once", dig, names, fids, dig.geometry, length_m=dig["saved_m"],
-                       street=dig["street"], saving_yuan=dig["saving_yuan"], note=dig_note))
-
+    parts.append(_rows("dig_once", "notice", dig, names, fids, dig.geometry,
+                       length_m=dig["saved_m"], street=dig["street"],
+                       saving_yuan=dig["saving_yuan"], note=dig_note))
     if communities:
         parts.append(_under(project, frame, names, fids))
     return _finish(parts, frame.crs)
+
+
+def _pairs(rows: pd.DataFrame, lang: str, standards) -> list[str]:
+    return [pair_text(a, b, lang, standards)
+            for a, b in zip(rows["rule_class_a"], rows["rule_class_b"], strict=True)]
+
+
+def _clearance_rows(clr, category: str, names, fids, geoms, diameter, tol: float, lang: str,
+                    standards):
+    rows = clr[clr["verdict"] == "violation"] if category == "violation" else clr
+    a, b = rows["fid_a"].to_numpy(int), rows["fid_b"].to_numpy(int)
+    length = rows["length_m"].to_numpy(dtype=float)
+    if category == "violation":
+        notes = [violation_note("clearance", p, lang, bound=n == NOTE_BELOW)
+                 for p, n in zip(_pairs(rows, lang, standards), rows["note"], strict=True)]
+    else:
+        radii = (np.nan_to_num(diameter[a], nan=0.0) + np.nan_to_num(diameter[b], nan=0.0)) / 2000
+        if len(rows):  # the stretch within the tolerance, wall to wall
+            length, _ = overlap_lengths(geoms[a], geoms[b], tol + radii, with_where=False)
+        notes = [unchecked_note("clearance", p, r, lang, lo, hi) for p, r, lo, hi in
+                 zip(_pairs(rows, lang, standards), rows["reason"], rows["low_m"], rows["high_m"],
+                     strict=True)]
+    geometry = [g if g is not None else _lines_only(shapely.intersection(
+        geoms[i], shapely.buffer(geoms[j], max(tol, 1.0)))) for g, i, j in
+        zip(rows.geometry, a, b, strict=True)]
+    return _rows("clearance", category, rows, names, fids, geometry, length_m=length,
+                 distance_m=rows["distance_m"], required_m=rows["required_m"],
+                 checked=rows["checked"], basis=rows["source"], confidence=rows["confidence"],
+                 note=notes)
+
+
+def _crossing_rows(cross, verdict: str, names, fids, geoms, tol: float, lang: str, standards):
+    rows = cross[cross["verdict"] == verdict]
+    where = _around(geoms[rows["fid_a"].to_numpy(int)], rows.geometry.to_numpy(), max(tol, 1.0))
+    vertical = rows["vertical_m"].to_numpy(dtype=float)
+    pairs = _pairs(rows, lang, standards)
+    if verdict == "violation":
+        category = "violation"
+        notes = [violation_note("crossing", p, lang, overlap=v < 0)
+                 for p, v in zip(pairs, vertical, strict=True)]
+    elif verdict == "unchecked":
+        category = "unchecked"
+        notes = [unchecked_note("crossing", p, r, lang)
+                 for p, r in zip(pairs, rows["reason"], strict=True)]
+    else:
+        category = "notice"
+        notes = [notice_note("crossing", p, lang) for p in pairs]
+    return _rows("crossing", category, rows, names, fids, where,
+                 distance_m=np.clip(vertical, 0, None), required_m=rows["required_m"],
+                 checked=rows["checked"], basis=rows["source"], confidence=rows["confidence"],
+                 note=notes)
+
+
+def _parallel_rows(frame, clr, diameter, tol: float, min_len: float, names, fids, lang: str,
+                   standards):
+    """Parallel runs of pairs the clearance tables have no rule for (notices)."""
+    no_rule = clr[clr["verdict"] == "no_rule"]
+    if not len(no_rule):
+        return pd.DataFrame()
+    keep = set(zip(no_rule["fid_a"].astype(int), no_rule["fid_b"].astype(int), strict=True))
+    par = parallel_runs(frame, tol, min_len)
+    par = par[[(int(x), int(y)) in keep for x, y in zip(par["fid_a"], par["fid_b"], strict=True)]]
+    a, b = par["fid_a"].to_numpy(int), par["fid_b"].to_numpy(int)
+    wall, _ = wall_distance(par["distance_m"].to_numpy(), diameter[a], diameter[b])
+    notes = [notice_note("parallel", pair_text(x, y, lang, standards), lang, length)
+             for x, y, length in zip(par["utility_a"], par["utility_b"], par["length_m"],
+                                     strict=True)]
+    return _rows("parallel", "notice", par, names, fids, par.geometry, length_m=par["length_m"],
+                 distance_m=wall, note=notes)
 
 
 def _first_frame(project, kind: str, crs) -> gpd.GeoDataFrame | None:
@@ -219,7 +302,7 @@ def _under(project, frame, names, fids) -> pd.DataFrame:
             continue
         p = under["fid"].to_numpy(dtype=np.int64)
         rows.append(pd.DataFrame({
-            "conflict_type": "under_community", "layer_a": names[p], "fid_a": fids[p],
+            "category": "notice", "conflict_type": "under_community", "layer_a": names[p], "fid_a": fids[p],
             "utility_a": under["utility"].to_numpy(dtype=object), "layer_b": layer.name,
             "fid_b": under["community_fid"].to_numpy(dtype=np.int64), "utility_b": None,
             "length_m": under["length_m"].to_numpy(), "note": under["community"].to_numpy(dtype=object),
@@ -236,6 +319,8 @@ def _finish(parts: list[pd.DataFrame], crs) -> gpd.GeoDataFrame:
         rows["conflict_type"], rows["layer_a"], rows["fid_a"], rows["layer_b"], rows["fid_b"],
         strict=True)]
     rows["status"] = "open"
+    rank = {c: k for k, c in enumerate(CONFLICT_CATEGORIES)}
+    rows = rows.iloc[np.argsort([rank[c] for c in rows["category"]], kind="stable")]
     rows = rows.drop_duplicates("conflict_id").reset_index(drop=True)
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     out = CONFLICTS.coerce(out)
@@ -248,7 +333,9 @@ def update_conflicts_layer(project, conflicts: gpd.GeoDataFrame, name: str = LAY
     """Add or replace the project's conflicts layer through one undoable command.
 
     The ``status`` and ``note`` of conflicts whose id was in the layer before are
-    carried over (a person's decisions survive a re-run). Returns the layer.
+    carried over (a person's decisions survive a re-run); a note the software wrote
+    (:func:`layers.pipelines.summary.software_note`) is written anew, in the current
+    language and with the current finding. Returns the layer.
     """
     from layers.layer import VectorLayer
 
@@ -272,7 +359,8 @@ def update_conflicts_layer(project, conflicts: gpd.GeoDataFrame, name: str = LAY
         notes = dict(zip(old["conflict_id"], old["note"], strict=True))
         rows["status"] = [status.get(c, s) if isinstance(status.get(c), str) else s
                           for c, s in zip(rows["conflict_id"], rows["status"], strict=True)]
-        rows["note"] = [notes.get(c) if isinstance(notes.get(c), str) and notes.get(c) else n
+        rows["note"] = [notes.get(c) if isinstance(notes.get(c), str) and notes.get(c)
+                        and not software_note(notes.get(c)) else n
                         for c, n in zip(rows["conflict_id"], rows["note"], strict=True)]
     commands = []
     if len(old):

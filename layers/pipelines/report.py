@@ -1,4 +1,5 @@
-"""Conflict reports as CSV (UTF-8 with BOM, so Excel reads the Chinese) or XLSX."""
+"""Conflict reports as CSV (UTF-8 with BOM, so Excel reads the Chinese) or XLSX: one row
+per finding, its category (净距违规 / 净距未确认 / 协调提示) first."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from layers.errors import T
 from layers.i18n import current_language
 from layers.kinds import CONFLICTS
 from layers.pipelines.conflicts import STATUS_LABELS, TYPE_LABELS
+from layers.pipelines.summary import categories_of
 
 REPORT_SUFFIXES = (".csv", ".xlsx")
 _YES_NO = {True: T("yes", "是"), False: T("no", "否")}
@@ -27,6 +29,14 @@ def report_frame(conflicts: gpd.GeoDataFrame, lang: str | None = None) -> pd.Dat
     cols = [c for c in CONFLICTS.field_names if c in conflicts.columns]
     out = pd.DataFrame(conflicts[cols]).astype(object).copy()
     out = out.where(pd.notna(out), None)
+    if "conflict_type" in out:  # a layer found before categories existed gets them here
+        out["category"] = categories_of(conflicts).to_numpy()
+        cols = list(dict.fromkeys(["category", *cols]))
+        out = out[cols]
+    for col in ("category", "confidence"):
+        if col in out:
+            out[col] = [None if v is None else display.choice("conflicts", col, v, lang)
+                        for v in out[col]]
     if "conflict_type" in out:
         out["conflict_type"] = [TYPE_LABELS[v](lang) if v in TYPE_LABELS else v
                                 for v in out["conflict_type"]]
