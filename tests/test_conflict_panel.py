@@ -55,6 +55,8 @@ def test_menu_opens_the_panel_and_run_fills_the_table(window, qtbot):
     assert panel.proxy.rowCount() == len(layer)
     assert str(len(layer)) in panel.count_label.text()
     header = panel.model.headerData(0, Qt.Horizontal)
+    assert header in ("Category", "类别")  # the category leads (issue 18)
+    header = panel.model.headerData(COLUMNS.index("conflict_type"), Qt.Horizontal)
     assert header in ("Type", "冲突类型")
 
 
@@ -70,11 +72,12 @@ def test_sorting_and_filtering(window, qtbot):
     assert values == sorted(values)
 
     total = panel.proxy.rowCount()
-    panel.type_combo.setCurrentIndex(panel.type_combo.findData("parallel"))
+    # the sample's pairs all have a clearance rule: crossings, not parallel runs, to filter on
+    panel.type_combo.setCurrentIndex(panel.type_combo.findData("crossing"))
     shown = panel.proxy.rowCount()
     assert 0 < shown < total
-    assert set(_column_values(panel, "conflict_type")) == {"parallel"}
-    expected = (win.project.layer("conflicts").gdf["conflict_type"] == "parallel").sum()
+    assert set(_column_values(panel, "conflict_type")) == {"crossing"}
+    expected = (win.project.layer("conflicts").gdf["conflict_type"] == "crossing").sum()
     assert shown == expected
     panel.type_combo.setCurrentIndex(0)
     panel.search.setText("drainage_storm")
@@ -89,7 +92,7 @@ def test_sorting_and_filtering(window, qtbot):
 def test_click_zooms_canvas_to_the_conflict(window, qtbot):
     win, panel = window
     finish_job(qtbot, panel, panel.run())
-    panel.type_combo.setCurrentIndex(panel.type_combo.findData("parallel"))
+    panel.category_combo.setCurrentIndex(panel.category_combo.findData("violation"))
     index = panel.proxy.index(0, 0)
     rect = panel.table.visualRect(index)
     qtbot.mouseClick(panel.table.viewport(), Qt.LeftButton, pos=rect.center())
@@ -171,7 +174,45 @@ def test_labels_follow_the_language(qtbot, sample):
         panel = ConflictPanel()
         qtbot.addWidget(panel)
         panel.set_project(sample)
-        assert panel.model.headerData(0, Qt.Horizontal) == "冲突类型"
+        assert panel.model.headerData(0, Qt.Horizontal) == "类别"
+        assert panel.category_combo.itemText(1) == "净距违规"
         assert panel.run_button.text() == "运行"
+    finally:
+        i18n.set_language(old)
+
+
+def test_panel_leads_with_the_violations_of_a_hand_made_survey(qtbot, tmp_path):
+    """tests/pipeline_case.py: 2 pairs breach GB 50289, 2 are NF, 1 has no rule; the
+    sewer–power pair at 0.75 m (0.5 m required) is nowhere."""
+    from pipeline_case import case_of, imported_project
+
+    old = i18n.current_language()
+    try:
+        i18n.set_language("zh")
+        project = imported_project(tmp_path)
+        panel = ConflictPanel()
+        qtbot.addWidget(panel)
+        panel.set_project(project)
+        assert not panel.summary.isVisibleTo(panel)  # nothing to summarise before a run
+        assert finish_job(qtbot, panel, panel.run())
+        lines = panel.summary_lines()
+        assert lines[0] == "2 项净距违规"
+        assert lines[2].startswith("2 处待核") and lines[-2].startswith("1 条协调提示")
+        text = panel.summary.text()
+        assert text.startswith("<b") and "2 项净距违规</b>" in text and "#c0392b" in text
+        assert panel.summary.isVisibleTo(panel)
+        categories = _column_values(panel, "category")
+        assert categories == ["violation"] * 2 + ["unchecked"] * 2 + ["notice"]
+        shown = [panel.proxy.index(r, 0).data(Qt.DisplayRole) for r in range(2)]
+        assert shown == ["净距违规", "净距违规"]
+        fids = [(panel.model.raw(r, "fid_a"), panel.model.raw(r, "fid_b")) for r in range(5)]
+        assert sorted(case_of(a, b) for a, b in fids) == [2, 3, 7, 8, 9]  # no case 1
+        panel.category_combo.setCurrentIndex(panel.category_combo.findData("violation"))
+        assert panel.proxy.rowCount() == 2
+        panel.category_combo.setCurrentIndex(panel.category_combo.findData("unchecked"))
+        assert set(_column_values(panel, "category")) == {"unchecked"}
+        notes = [panel.proxy.index(r, COLUMNS.index("note")).data() for r in range(2)]
+        assert all(n.startswith("净距未确认：请核对") for n in notes)
+        project.undo.set_clean()
     finally:
         i18n.set_language(old)

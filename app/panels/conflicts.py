@@ -1,13 +1,14 @@
 """The pipeline conflict panel: the project's conflicts layer as a table to sort,
-filter, zoom to and decide on (open / accepted / resolved, undoable)."""
+filter, zoom to and decide on (open / accepted / resolved, undoable). It leads with the
+clearance violations, then the pairs to check (the rule's value not confirmed) and the
+coordination notices (:mod:`layers.pipelines.summary`)."""
 
 from __future__ import annotations
 
-from typing import Any
+import html
 
 import numpy as np
-import pandas as pd
-from PyQt5.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,24 +19,32 @@ from PyQt5.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.panels.base import Panel
-from app.problems import apply_command, guarded
-from layers import display
-from layers.commands import ChangeAttributes
+from app.panels.conflict_table import (  # noqa: F401 (COLUMNS, FID, RAW: the panel's API)
+    COLUMNS,
+    FID,
+    RAW,
+    ConflictFilter,
+    ConflictTableModel,
+    StatusDelegate,
+)
+from app.problems import guarded
 from layers.errors import T
 from layers.exports.reports import write_report
 from layers.i18n import current_language
-from layers.kinds import CONFLICT_STATUS, CONFLICT_TYPES, CONFLICTS
+from layers.kinds import CONFLICT_CATEGORIES, CONFLICT_STATUS, CONFLICT_TYPES
 from layers.pipelines import (
+    CATEGORY_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
+    counts_by_category,
     find_conflicts,
+    headline,
     update_conflicts_layer,
 )
 from layers.pipelines.conflicts import LAYER_NAME
@@ -45,162 +54,17 @@ TITLE = T("Pipeline conflicts", "管线冲突")
 TEXTS = {
     "run": T("Run", "运行"), "export": T("Export…", "导出…"),
     "running": T("Finding pipeline conflicts…", "正在查找管线冲突…"),
+    "all_categories": T("All categories", "全部类别"),
     "all_types": T("All types", "全部类型"), "all_status": T("All statuses", "全部状态"),
     "search": T("Search…", "搜索…"), "set_status": T("Set status", "设置状态"),
     "zoom": T("Zoom to conflict", "缩放至冲突"),
-    "count": T("{shown} of {total} conflicts", "显示 {shown} / 共 {total} 处冲突"),
+    "count": T("{shown} of {total} rows shown", "显示 {shown} / 共 {total} 条"),
     "none": T("No conflicts layer yet: press Run.", "尚无冲突图层：请点击“运行”。"),
     "error": T("Precinct Planner — problem", "片区规划 — 出现问题"),
     "filter": T("CSV (*.csv);;Excel (*.xlsx)", "CSV 文件 (*.csv);;Excel 文件 (*.xlsx)"),
 }
-COLUMNS = ("conflict_type", "status", "utility_a", "utility_b", "length_m", "distance_m",
-           "required_m", "checked", "street", "saving_yuan", "note", "layer_a", "fid_a",
-           "layer_b", "fid_b", "conflict_id")
-RAW = Qt.UserRole  # the stored value (key, number) behind a displayed text
-FID = Qt.UserRole + 1
 MIN_ZOOM_M = 40.0  # a conflict is shown at least this wide, so its surroundings are visible
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-class ConflictTableModel(QAbstractTableModel):
-    """Rows of a conflicts layer; the status column edits through ChangeAttributes."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.project = None
-        self.layer = None
-        self._fids: np.ndarray = np.empty(0, dtype=np.int64)
-
-    def set_layer(self, project, layer) -> None:
-        self.beginResetModel()
-        self.project, self.layer = project, layer
-        self._fids = (layer.gdf.index.to_numpy(dtype=np.int64) if layer is not None
-                      else np.empty(0, dtype=np.int64))
-        self.endResetModel()
-
-    def refresh_values(self) -> None:
-        if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(self.rowCount() - 1, self.columnCount() - 1))
-
-    def rowCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802 (Qt name)
-        return 0 if parent is not None and parent.isValid() else len(self._fids)
-
-    def columnCount(self, parent: QModelIndex | None = None) -> int:  # noqa: N802
-        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if role != Qt.DisplayRole or orientation != Qt.Horizontal:
-            return None
-        return display.field_label(CONFLICTS.field(COLUMNS[section]))
-
-    def fid(self, row: int) -> int:
-        return int(self._fids[row])
-
-    def raw(self, row: int, column: str) -> Any:
-        value = self.layer.gdf.at[self.fid(row), column]
-        return None if _missing(value) else value
-
-    def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid() or self.layer is None:
-            return None
-        column = COLUMNS[index.column()]
-        if role == FID:
-            return self.fid(index.row())
-        if role not in (Qt.DisplayRole, Qt.EditRole, Qt.ToolTipRole, RAW):
-            return None
-        value = self.raw(index.row(), column)
-        if role == RAW:
-            return value.item() if hasattr(value, "item") else value
-        if value is None:
-            return ""
-        if isinstance(value, (float, np.floating)) and column != "saving_yuan":
-            return f"{float(value):,.2f}"
-        std = self.project.standards() if self.project is not None else None
-        return display.text(value, CONFLICTS.field(column), CONFLICTS.kind, standards=std)
-
-    def flags(self, index):
-        base = super().flags(index)
-        if index.isValid() and COLUMNS[index.column()] == "status":
-            return base | Qt.ItemIsEditable
-        return base
-
-    def setData(self, index, value, role=Qt.EditRole) -> bool:  # noqa: N802
-        if role != Qt.EditRole or COLUMNS[index.column()] != "status":
-            return False
-        return self.set_status([self.fid(index.row())], str(value))
-
-    def set_status(self, fids: list[int], status: str) -> bool:
-        """Set the status of some conflicts as one undoable command."""
-        if self.layer is None or status not in CONFLICT_STATUS or not fids:
-            return False
-        changes = {int(f): {"status": status} for f in fids
-                   if self.layer.gdf.at[int(f), "status"] != status}
-        if not changes:
-            return True
-        return apply_command(None, self.project, ChangeAttributes(self.layer.id, changes))
-
-
-class ConflictFilter(QSortFilterProxyModel):
-    """Sorts on stored values; filters by type, status and a text in any column."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setSortRole(RAW)
-        self.conflict_type: str | None = None
-        self.status: str | None = None
-        self.text = ""
-
-    def set_filters(self, conflict_type: str | None, status: str | None, text: str) -> None:
-        self.conflict_type, self.status, self.text = conflict_type, status, text.strip().lower()
-        self.invalidateFilter()
-
-    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802 (Qt name)
-        model: ConflictTableModel = self.sourceModel()
-        if model.layer is None:
-            return False
-        if self.conflict_type and model.raw(row, "conflict_type") != self.conflict_type:
-            return False
-        if self.status and model.raw(row, "status") != self.status:
-            return False
-        if self.text:
-            shown = [str(model.data(model.index(row, c))) for c in range(len(COLUMNS))]
-            keys = [str(model.raw(row, c)) for c in ("utility_a", "utility_b")]  # codes too
-            return any(self.text in t.lower() for t in shown + keys)
-        return True
-
-    def lessThan(self, left, right) -> bool:  # noqa: N802
-        a, b = left.data(RAW), right.data(RAW)
-        if a is None or b is None:
-            return a is None and b is not None  # missing values first
-        try:
-            return a < b
-        except TypeError:
-            return str(a) < str(b)
-
-
-class StatusDelegate(QStyledItemDelegate):
-    """A combo box to pick open / accepted / resolved in the status column."""
-
-    def createEditor(self, parent, option, index):  # noqa: N802
-        combo = QComboBox(parent)
-        for key in CONFLICT_STATUS:
-            combo.addItem(STATUS_LABELS[key](), key)
-        combo.activated.connect(lambda _i, c=combo: self.commitData.emit(c))
-        return combo
-
-    def setEditorData(self, editor, index) -> None:  # noqa: N802
-        pos = editor.findData(index.data(RAW))
-        editor.setCurrentIndex(max(pos, 0))
-
-    def setModelData(self, editor, model, index) -> None:  # noqa: N802
-        model.setData(index, editor.currentData(), Qt.EditRole)
+VIOLATION_COLOUR = "#c0392b"
 
 
 class ConflictPanel(Panel):
@@ -225,6 +89,11 @@ class ConflictPanel(Panel):
         self.run_button.clicked.connect(self.run)
         self.export_button = QPushButton(TEXTS["export"](), body)
         self.export_button.clicked.connect(self.export_dialog)
+        self.category_combo = QComboBox(body)
+        self.category_combo.setObjectName("conflict_category")
+        self.category_combo.addItem(TEXTS["all_categories"](), None)
+        for key in CONFLICT_CATEGORIES:
+            self.category_combo.addItem(CATEGORY_LABELS[key](), key)
         self.type_combo = QComboBox(body)
         self.type_combo.addItem(TEXTS["all_types"](), None)
         for key in CONFLICT_TYPES:
@@ -236,10 +105,17 @@ class ConflictPanel(Panel):
         self.search = QLineEdit(body)
         self.search.setPlaceholderText(TEXTS["search"]())
         self.search.setClearButtonEnabled(True)
-        for widget in (self.run_button, self.export_button, self.type_combo, self.status_combo):
+        for widget in (self.run_button, self.export_button, self.category_combo, self.type_combo,
+                       self.status_combo):
             bar.addWidget(widget)
         bar.addWidget(self.search, 1)
         layout.addLayout(bar)
+        self.summary = QLabel(body)  # violations first, then the pairs to check and the notices
+        self.summary.setObjectName("conflict_summary")
+        self.summary.setTextFormat(Qt.RichText)
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.summary)
         self.table = QTableView(body)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -256,6 +132,7 @@ class ConflictPanel(Panel):
         self.count_label = QLabel(body)
         layout.addWidget(self.count_label)
         self.setWidget(body)
+        self.category_combo.currentIndexChanged.connect(self._apply_filters)
         self.type_combo.currentIndexChanged.connect(self._apply_filters)
         self.status_combo.currentIndexChanged.connect(self._apply_filters)
         self.search.textChanged.connect(self._apply_filters)
@@ -298,13 +175,33 @@ class ConflictPanel(Panel):
     def _update_count(self, *args) -> None:
         if self.model.layer is None:
             self.count_label.setText(TEXTS["none"]())
+            self.summary.setText("")
+            self.summary.setVisible(False)
         else:
             self.count_label.setText(TEXTS["count"].format(
                 shown=self.proxy.rowCount(), total=self.model.rowCount())())
+            self.summary.setText(self.summary_html())
+            self.summary.setVisible(True)
+
+    def summary_lines(self) -> list[str]:
+        """The headline of the conflicts layer: violations, to check, notices."""
+        if self.model.layer is None:
+            return []
+        std = self.project.standards() if self.project is not None else None
+        return headline(self.model.layer.gdf, standards=std)
+
+    def summary_html(self) -> str:
+        lines = [html.escape(line).replace("  ", "&nbsp;&nbsp;") for line in self.summary_lines()]
+        if not lines:
+            return ""
+        violations = counts_by_category(self.model.layer.gdf)["violation"]
+        style = f' style="color:{VIOLATION_COLOUR}"' if violations else ""
+        lines[0] = f"<b{style}>{lines[0]}</b>"
+        return "<br>".join(lines)
 
     def _apply_filters(self, *args) -> None:
         self.proxy.set_filters(self.type_combo.currentData(), self.status_combo.currentData(),
-                               self.search.text())
+                               self.search.text(), self.category_combo.currentData())
         self._update_count()
 
     # --- actions ----------------------------------------------------------------------
