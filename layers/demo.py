@@ -20,8 +20,23 @@ def build_sample_project(scale: str = "small", seed: int = 0) -> Project:
                                       style=default_style(kind), visible=False))
     for name, kind, gdf in city.layers:
         project.add_layer(VectorLayer(name, kind, gdf, style=default_style(kind)))
+    _add_programme(project)
     project.undo.set_clean()
     return project
+
+
+def _add_programme(project: Project) -> None:
+    """Synthetic unit costs, shares, checklist and pilots, so the sample shows its money."""
+    from layers.layer import TableLayer
+    from layers.sample import programme
+
+    communities = project.layers_of_kind("communities")
+    if not communities:
+        return
+    gdf = communities[0].gdf
+    rows = programme.checklist_rows(gdf)
+    project.add_layer(TableLayer("programme_items", "programme_items", rows))
+    project.replace_settings({**project.settings, **programme.settings(gdf, rows)})
 
 
 #: where :func:`example_project` stands (EPSG:4546, near Xiling district, Yichang)

@@ -18,6 +18,15 @@ from layers.programme.data import set_standard_value  # noqa: E402
 TABS = {"eligibility": 0, "items": 1, "ranking": 2, "funding": 3, "status": 4, "precincts": 5}
 
 
+def _without_synthetic_programme(project) -> None:
+    """The sample's synthetic checklist and unit costs out of the way (one undo step each)."""
+    from layers.commands import RemoveLayer
+    from layers.config.command import ChangeSettings
+
+    project.apply(RemoveLayer(project.layer("programme_items").id))
+    project.apply(ChangeSettings({("standards_overrides", "renovation_items"): None}))
+
+
 @pytest.fixture
 def panel(qtbot):
     project = build_sample_project("small", 0)
@@ -47,6 +56,7 @@ def test_eligibility_and_pilot_with_reasons(panel):
 
 
 def test_items_prefill_edit_and_totals(panel):
+    _without_synthetic_programme(panel.project)
     panel.select(5)
     panel.tabs.setCurrentIndex(TABS["items"])
     assert panel.items_table.rowCount() == 0
@@ -80,8 +90,11 @@ def test_ranking_weights_and_explanations(panel):
 
 def test_funding_chart_and_sources(panel, qtbot):
     project = panel.project
+    _without_synthetic_programme(project)
     set_catalogue_unit_cost(project, "roof_waterproofing", 100.0)
     set_standard_value(project, "funding_shares", "basic_public", "share", 1.0)
+    for payer in ("residents", "property_unit"):  # the sample's synthetic shares make room
+        set_standard_value(project, "funding_shares", f"basic_{payer}", "share", None)
     from layers.programme.items import add_item_command
 
     project.apply(add_item_command(project, 5, "roof_waterproofing", 1000))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from geopandas.testing import assert_geodataframe_equal
 
 from layers.demo import build_sample_project
@@ -20,6 +21,9 @@ def test_committed_sample_matches_the_generator():
         assert a.kind == b.kind and a.style == b.style
         if a.layer_type == "vector":
             assert_geodataframe_equal(a.gdf, b.gdf, check_dtype=True)
+        elif a.layer_type == "table":
+            pd.testing.assert_frame_equal(a.df, b.df, check_dtype=True)
         else:
             assert (a.array == b.array).all()
     assert committed.validate() == []
+    assert committed.settings == fresh.settings  # the synthetic programme inputs too

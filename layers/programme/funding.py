@@ -261,8 +261,8 @@ def _in_award_scope(led: _Ledger, project, fid: int) -> bool:
     pilot = pilot_check(project, [fid])[fid]
     led.provenance.append({"what": "city award scope: pilot projects (default)", "value": pilot.status == "pass",
                            "ref": "plan 二(四)3(1)", "confidence": "S",
-                           "source": "宜昌市城镇老旧小区改造试点工作实施方案(征求意见稿) 二(四)3(1) (试点项目, "
-                                     "符合市财政以奖代补范围，详见附件 — annex not available)"})
+                           "source": "宜昌市城镇老旧小区改造试点工作实施方案(征求意见稿) 二(四)3(1)"
+                                     "（试点项目，符合市财政以奖代补范围，详见附件；附件未获得）"})
     if pilot.status != "pass":
         led.notes.append(T("not in the city award scope: the award goes to pilot projects and this one does "
                            "not meet the pilot conditions yet (mark it in scope if the city has admitted it)",

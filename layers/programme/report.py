@@ -133,6 +133,9 @@ def provenance_label(entry: dict[str, Any], lang: str | None = None) -> str:
         label = USER_WHATS.get(what) or USER_WHATS.get(str(entry.get("ref") or ""))
         return label(lang) if label is not None else what
     table, key, _column = match.groups()
+    if table == "item_funding":
+        item = display.code("renovation_items", key, lang)
+        return T(f"funding rule: {item}", f"出资规则：{item}")(lang)
     name = display.code(table, key, lang)
     if table == "renovation_items":
         return f"{T('unit cost', '单价')(lang)}: {name}"
@@ -142,12 +145,34 @@ def provenance_label(entry: dict[str, Any], lang: str | None = None) -> str:
 
 
 def confidence_label(code: Any, lang: str | None = None) -> str:
+    """``V (verified)`` / ``S (secondary source)`` / ``NF (not found)`` — the letters are the
+    standards' own marks; a user's value is "entered by the user" (no internal key)."""
     label = CONFIDENCE.get(str(code))
-    return f"{code} ({label(lang)})" if label is not None else str(code)
+    if label is None:
+        return str(code)
+    return label(lang) if str(code) == "user" else f"{code} ({label(lang)})"
+
+
+def source_text(source: Any, lang: str | None = None) -> str:
+    """A source as read: the project's own values say so in the reader's language."""
+    text = str(source or "")
+    for ours in ("project override", "project setting"):
+        if text.startswith(ours):
+            return T("project setting", "项目设定")(lang) + text[len(ours):]
+    return text
+
+
+def _sheet_value(entry: dict[str, Any], lang: str | None) -> Any:
+    """Numbers stay numbers in a sheet; texts and yes/no are said in words."""
+    value = entry.get("value")
+    if isinstance(value, (str, bool)):
+        return provenance_value(entry, lang)
+    return value
 
 
 def provenance_frame(splits: dict[str, Split], lang: str | None = None) -> pd.DataFrame:
-    rows = [{"name": name, **d, "what": provenance_label(d, lang),
+    rows = [{"name": name, **d, "what": provenance_label(d, lang), "value": _sheet_value(d, lang),
+             "source": source_text(d.get("source"), lang),
              "confidence": confidence_label(d.get("confidence"), lang)}
             for name, s in splits.items() for d in s.provenance]
     frame = pd.DataFrame(rows, columns=["name", "what", "value", "ref", "source", "confidence"])

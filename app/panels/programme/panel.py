@@ -58,7 +58,7 @@ from layers.programme.data import clean, communities_layer, community_setting
 from layers.programme.eligibility import RESULT_LABELS, STATUS_LABELS
 from layers.programme.items import items_layer
 from layers.programme.ranking import TERMS
-from layers.programme.report import confidence_label, provenance_label, provenance_value
+from layers.programme.report import confidence_label, provenance_label, provenance_value, source_text
 from layers.programme.settings import community_value, set_community_values
 
 TITLE = T("Renovation programme", "改造计划")
@@ -365,7 +365,7 @@ class ProgrammePanel(Panel):
         table = self.sources_table
         table.setRowCount(len(split.provenance))
         for r, d in enumerate(split.provenance):
-            cells = (provenance_label(d), provenance_value(d), d["source"],
+            cells = (provenance_label(d), provenance_value(d), source_text(d["source"]),
                      confidence_label(d["confidence"]))
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(str(value))
