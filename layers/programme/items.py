@@ -90,7 +90,7 @@ def suggestions(project, fid: int, row=None, std=None, cov=...) -> list[Suggesti
     out: list[Suggestion] = []
     for rule in std.table("item_suggestions").itertuples(index=False):
         trigger, param = rule.trigger, clean(rule.param)
-        reason = _triggered(trigger, param, row, gaps)
+        reason = _triggered(trigger, param, row, gaps, std)
         if reason is None:
             continue
         qty, qty_from = _quantity(clean(rule.quantity_basis), row, std)
@@ -98,7 +98,7 @@ def suggestions(project, fid: int, row=None, std=None, cov=...) -> list[Suggesti
     return out
 
 
-def _triggered(trigger: str, param: Any, row, gaps: list[str]) -> T | None:
+def _triggered(trigger: str, param: Any, row, gaps: list[str], std=None) -> T | None:
     if trigger == "always":
         return T("every community (plan 二(二)4)", "所有小区（方案 二(二)4）")
     if trigger == "no_lift_min_floors":
@@ -111,10 +111,14 @@ def _triggered(trigger: str, param: Any, row, gaps: list[str]) -> T | None:
             return T(f"service gap: {display.service(param, 'en')} not covered",
                      f"服务缺口：{display.service(param, 'zh')}未覆盖")
         return None
-    if trigger == "built_before":
-        year = clean(row.get("year_built"))
-        if year is not None and year < float(param):
-            return T(f"built in {year} (before {param})", f"{year} 年建成（{param} 年以前）")
+    if trigger == "old_community":  # the one year rule: built by the end of 2000
+        from layers.programme.eligibility import built_by
+
+        if built_by(row, std):
+            limit = std.value("programme_parameters", "old_community_built_by_year", "value")
+            year = float(clean(row.get("year_built")))
+            return T(f"built in {year:.0f} (by the end of {float(limit):.0f})",
+                     f"{year:.0f} 年建成（{float(limit):.0f} 年底前）")
         return None
     return None
 
