@@ -1,9 +1,12 @@
 """The printable map sheet (PNG or PDF, A4/A3, portrait or landscape).
 
 Title, the map (drawn by :func:`app.canvas.paint_layers`, the canvas's own painter),
-legend, scale bar, north arrow, CRS, date and data sources. Text in the PDF stays
-text with its font embedded (QPdfWriter embeds the glyphs it uses), so a Chinese
-title can be searched and copied.
+legend, scale bar, north arrow, CRS, date and data sources. In the PDF the map is
+vectors (native PDF paths and strokes; rasters and basemap tiles stay pictures) and all
+text is text with its font embedded (QPdfWriter embeds the glyphs it uses), drawn with
+the fonts of :mod:`app.canvas.sheet_fonts` so that a reader extracts 小区 and every
+digit as they were written. Geometry is simplified to a tenth of a printed millimetre
+first (``SIMPLIFY_MM``), which nobody sees and which keeps a city sheet small and fast.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import shapely
 from PyQt5.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PyQt5.QtGui import (
     QColor,
-    QFont,
-    QFontDatabase,
     QGuiApplication,
     QImage,
     QPageLayout,
@@ -31,8 +34,10 @@ from PyQt5.QtGui import (
 )
 
 from app.canvas.paths import build_graphics, raster_image
+from app.canvas.sheet_fonts import sheet_font
 from app.canvas.tiles import TileGraphics, framing_boxes, is_tiles
 from app.canvas.view import BACKGROUND, nice_length, paint_layers
+from layers import display
 from layers.errors import ProjectError, T
 from layers.exports.common import (
     is_raster,
@@ -46,7 +51,7 @@ from styles import effective_style, resolve_raster
 
 PAPERS_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 MARGIN_MM, LEGEND_MM, FOOTER_MM, TITLE_MM = 10.0, 58.0, 22.0, 16.0
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei")
+SIMPLIFY_MM = 0.1  # geometry detail below a tenth of a printed millimetre is left out
 
 
 @dataclass
@@ -85,15 +90,6 @@ def ensure_qt_app() -> QGuiApplication:
     return app
 
 
-def sheet_font(point_size: float, bold: bool = False) -> QFont:
-    families = set(QFontDatabase().families())
-    family = next((f for f in CJK_FAMILIES if f in families), "")
-    font = QFont(family) if family else QFont()
-    font.setPointSizeF(point_size)
-    font.setBold(bold)
-    return font
-
-
 class _Sheet:
     """Draws one sheet onto a painter whose device has ``dpi`` pixels per inch."""
 
@@ -125,11 +121,12 @@ class _Sheet:
         arr = np.array(boxes)
         return arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max()
 
-    def draw(self, painter: QPainter, map_dpi: float) -> None:
+    def draw(self, painter: QPainter, vector: bool = False) -> None:
+        """The whole sheet; ``vector``: the map as device-coordinate paths (PDF)."""
         title, map_rect, legend, footer = self.frames()
         painter.fillRect(QRectF(0, 0, *self.mm(*self.spec.page_mm())), Qt.white)
         self._title(painter, title)
-        mpp = self._map(painter, map_rect, map_dpi)
+        mpp = self._map(painter, map_rect, vector)
         self._north_arrow(painter, map_rect)
         self._legend(painter, legend)
         self._footer(painter, footer, mpp)
@@ -139,37 +136,39 @@ class _Sheet:
         painter.setFont(sheet_font(18, bold=True))
         painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, self.spec.title)
 
-    def _map(self, painter: QPainter, rect: QRectF, map_dpi: float) -> float:
-        """Draw the map picture into ``rect``; return ground metres per sheet millimetre."""
+    def _map(self, painter: QPainter, rect: QRectF, vector: bool) -> float:
+        """Draw the map into ``rect`` (clipped to it); return ground metres per sheet mm."""
         x0, y0, x1, y1 = self.extent()
-        k = map_dpi / self.dpi
-        w_px, h_px = max(1, int(rect.width() * k)), max(1, int(rect.height() * k))
-        mpp = max((x1 - x0) / w_px, (y1 - y0) / h_px) * 1.04
+        mpp = max((x1 - x0) / rect.width(), (y1 - y0) / rect.height()) * 1.04  # per device px
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        world = QTransform(1 / mpp, 0, 0, -1 / mpp, w_px / 2 - cx / mpp, h_px / 2 + cy / mpp)
-        view = (cx - w_px / 2 * mpp, cy - h_px / 2 * mpp, cx + w_px / 2 * mpp, cy + h_px / 2 * mpp)
-        image = QImage(w_px, h_px, QImage.Format_ARGB32_Premultiplied)
-        image.fill(BACKGROUND)
-        inner = QPainter(image)
+        centre = rect.center()
+        world = QTransform(1 / mpp, 0, 0, -1 / mpp, centre.x() - cx / mpp, centre.y() + cy / mpp)
+        half_w, half_h = rect.width() / 2 * mpp, rect.height() / 2 * mpp
+        view = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+        tolerance = SIMPLIFY_MM * self.px * mpp  # ground metres
         cache: dict[str, object] = {}
-        paint_layers(inner, self.layers, world, view, mpp, lambda la: self._graphics(la, cache),
-                     sheet_font(8), pen_scale=map_dpi / 96.0)
-        inner.end()
-        painter.drawImage(rect, image)
+        painter.save()
+        painter.setClipRect(rect)
+        painter.fillRect(rect, BACKGROUND)
+        paint_layers(painter, self.layers, world, view, mpp,
+                     lambda la: self._graphics(la, cache, tolerance), sheet_font(8),
+                     pen_scale=self.dpi / 96.0, device_paths=vector)
+        painter.restore()
         painter.setPen(QPen(QColor("#333333"), self.px * 0.3))
         painter.setBrush(Qt.NoBrush)
         painter.drawRect(rect)
-        self.map_rect, self.map_mpp_px = rect, mpp * k  # ground metres per sheet pixel
-        return mpp * k * self.px
+        self.map_rect, self.map_mpp_px = rect, mpp  # ground metres per sheet pixel
+        return mpp * self.px
 
-    def _graphics(self, layer, cache: dict):
+    def _graphics(self, layer, cache: dict, tolerance: float = 0.0):
         if layer.id not in cache:
             if is_tiles(layer):
                 cache[layer.id] = TileGraphics(layer)
             elif is_raster(layer):
                 cache[layer.id] = raster_image(layer)
             else:
-                cache[layer.id] = build_graphics(layer.gdf, layer_style(self.project, layer)[1])
+                cache[layer.id] = build_graphics(simplified(layer.gdf, tolerance),
+                                                 layer_style(self.project, layer)[1])
         return cache[layer.id]
 
     def _north_arrow(self, painter: QPainter, rect: QRectF) -> None:
@@ -193,12 +192,14 @@ class _Sheet:
                 continue
             if is_vector(layer) and len(layer):
                 family = layer.schema.geometry or "polygon"
-                sections.append((layer.name, family, layer_style(self.project, layer)[1].legend))
+                sections.append((display.layer_title(layer, self.spec.lang), family,
+                                 layer_style(self.project, layer)[1].legend))
             elif is_raster(layer):
                 legend = resolve_raster(effective_style(layer.kind, layer.style), layer.array,
                                         layer.nodata).legend
                 if legend:
-                    sections.append((layer.name, "polygon", legend))
+                    sections.append((display.layer_title(layer, self.spec.lang), "polygon",
+                                     legend))
         return sections
 
     def _legend(self, painter: QPainter, rect: QRectF) -> None:
@@ -278,12 +279,29 @@ class _Sheet:
         meta = self.project.metadata
         text = str(meta.get(f"sources_{lang}") or meta.get("sources") or "")
         if not text:
-            text = T("project layers: ", "项目图层：")(lang) + "、".join(
-                la.name for la in self.layers if la.visible)
+            text = T("project layers: ", "项目图层：")(lang) + ("、" if lang == "zh" else ", ").join(
+                display.layer_title(la, lang) for la in self.layers if la.visible)
         if self.project.is_synthetic:
             text += T(" — synthetic sample data, describes no real place",
                       "——虚构示例数据，不对应任何真实地点")(lang)
         return text
+
+
+def simplified(gdf, tolerance: float):
+    """``gdf`` with lines and polygons simplified by ``tolerance`` (Douglas-Peucker, which
+    is fast; a part that would vanish keeps its shape). The same rows, for the styles."""
+    if tolerance <= 0 or not len(gdf):
+        return gdf
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    lines_or_areas = shapely.get_dimensions(geoms) >= 1
+    if not lines_or_areas.any():
+        return gdf
+    out = geoms.copy()
+    simple = shapely.simplify(geoms[lines_or_areas], tolerance, preserve_topology=False)
+    out[lines_or_areas] = np.where(shapely.is_empty(simple), geoms[lines_or_areas], simple)
+    copy = gdf.copy(deep=False)
+    copy[gdf.geometry.name] = gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs)
+    return copy
 
 
 def default_title(project, lang: str) -> str:
@@ -296,14 +314,14 @@ def render_sheet_image(project, spec: SheetSpec) -> QImage:
     ensure_qt_app()
     w_mm, h_mm = spec.page_mm()
     px = spec.dpi / 25.4
-    image = QImage(int(w_mm * px), int(h_mm * px), QImage.Format_ARGB32)
+    image = QImage(int(w_mm * px), int(h_mm * px), QImage.Format_ARGB32_Premultiplied)
     dots_per_metre = int(round(spec.dpi / 0.0254))
     image.setDotsPerMeterX(dots_per_metre)
     image.setDotsPerMeterY(dots_per_metre)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.Antialiasing)
     painter.setRenderHint(QPainter.TextAntialiasing)
-    _Sheet(project, spec, spec.dpi).draw(painter, spec.dpi)
+    _Sheet(project, spec, spec.dpi).draw(painter)
     painter.end()
     return image
 
@@ -318,7 +336,8 @@ def export_png(project, path: str | Path, spec: SheetSpec) -> Path:
 
 
 def export_pdf(project, path: str | Path, spec: SheetSpec, resolution: int = 300) -> Path:
-    """A one-page PDF; the map is a picture at ``spec.dpi``, all text is vector text."""
+    """A one-page PDF: the map as vectors (rasters and basemaps as pictures), text as text;
+    ``resolution`` is the PDF's device units per inch (line widths and placement)."""
     ensure_qt_app()
     target = _checked(path, ".pdf")
     with atomic_target(target) as tmp:
@@ -333,7 +352,7 @@ def export_pdf(project, path: str | Path, spec: SheetSpec, resolution: int = 300
         if not painter.isActive():
             raise _cannot_write(target)
         painter.setRenderHint(QPainter.Antialiasing)
-        _Sheet(project, spec, resolution).draw(painter, spec.dpi)
+        _Sheet(project, spec, resolution).draw(painter, vector=True)
         painter.end()
     return target
 

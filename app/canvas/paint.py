@@ -33,7 +33,8 @@ def nice_length(metres: float) -> float:
 
 # --- the layer painter (the canvas, the map sheet and previews share it) ------------------
 def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
-                 graphics_for, font: QFont, pen_scale: float = 1.0) -> None:
+                 graphics_for, font: QFont, pen_scale: float = 1.0,
+                 device_paths: bool = False) -> None:
     """Draw visible ``layers`` (bottom first) whose world → device transform is ``world``.
 
     ``view`` is the world extent shown, ``mpp`` world metres per device pixel,
@@ -41,6 +42,11 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
     TileGraphics for a basemap drawn afresh for each view),
     and ``pen_scale`` multiplies pen widths, marker and label sizes (a printed sheet at
     300 dpi uses 300/96 so lines keep their on-screen thickness).
+
+    ``device_paths`` is for vector output (the PDF map sheet): paths are mapped to device
+    coordinates before drawing and pens are not cosmetic, which Qt's PDF writer turns into
+    native PDF strokes (a cosmetic pen is written as the outline of every stroke, several
+    times the size), and labels are drawn as text (searchable) over their halo.
     """
     painter.setRenderHint(QPainter.Antialiasing)
     clipped_here = not painter.hasClipping()
@@ -64,25 +70,42 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
         elif isinstance(graphics, TileGraphics):
             graphics.draw(painter, world, view)
         else:
-            _draw_vector(painter, graphics, world, view, mpp, pen_scale)
+            _draw_vector(painter, graphics, world, view, mpp, pen_scale, device_paths)
             if graphics.label_xy is not None:
                 labelled.append(graphics)
     painter.setOpacity(1.0)
     painter.resetTransform()
-    if labelled and mpp / pen_scale <= LABEL_MAX_MPP:
-        _draw_labels(painter, labelled, view, world, font, pen_scale)
+    if labelled and mpp * pen_scale <= LABEL_MAX_MPP:  # metres per on-screen pixel
+        _draw_labels(painter, labelled, view, world, font, pen_scale, device_paths)
     if clipped_here:
         painter.setClipping(False)
 
 
 def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, mpp: float,
-                 k: float) -> None:
+                 k: float, device: bool = False) -> None:
     """Fills first (in chunks), then outlines (merged chunks) with mitre joins, which Qt
     strokes about twice as fast as round ones and which differ by under a pixel at these
-    widths; pens of at most 1 px also take Qt's fast cosmetic stroker (see the styles)."""
+    widths; pens of at most 1 px also take Qt's fast cosmetic stroker (see the styles).
+    ``device``: world paths mapped to device coordinates, plain pens (vector output); a
+    translucent pen (or layer) strokes in its colour over the map background, opaque,
+    because Qt's PDF writer turns a translucent stroke into the outline of every segment."""
     pad = (g.marker_size + 8) * k * mpp  # markers and wide strokes reach past bounds
     view = (view[0] - pad, view[1] - pad, view[2] + pad, view[3] + pad)
-    painter.setTransform(world)
+    opacity = painter.opacity()
+    if device:
+        painter.resetTransform()
+        shape = world.map
+
+        def ink(colour: QColor) -> QColor:
+            return _over_background(colour, opacity)
+    else:
+        painter.setTransform(world)
+
+        def shape(path):
+            return path
+
+        def ink(colour: QColor) -> QColor:
+            return colour
     dash = DASHES[g.dash]
     painter.setPen(Qt.NoPen)
     state = None  # (antialiased, fill) last set: Qt state changes cost more than the check
@@ -94,23 +117,28 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
             painter.setRenderHint(QPainter.Antialiasing, wanted[0])
             painter.setBrush(chunk.fill)
             state = wanted
-        painter.drawPath(chunk.path)
+        painter.drawPath(shape(chunk.path))
     painter.setRenderHint(QPainter.Antialiasing, True)
     painter.setBrush(Qt.NoBrush)
+    if device:  # the pens carry the layer's opacity (see ``ink``)
+        painter.setOpacity(1.0)
+        # Qt's PDF writer judges a new pen before a new opacity given with it: draw
+        # nothing once so that the opacity of 1 is in force when the first pen comes
+        painter.drawRect(QRectF())
     for chunk in g.outlines:
         if chunk.width > 0 and _overlaps(chunk.bounds, view):
-            pen = QPen(chunk.stroke, chunk.width * k, dash, Qt.SquareCap, Qt.MiterJoin)
-            pen.setCosmetic(True)
+            pen = QPen(ink(chunk.stroke), chunk.width * k, dash, Qt.SquareCap, Qt.MiterJoin)
+            pen.setCosmetic(not device)
             painter.setPen(pen)
-            painter.drawPath(chunk.path)
+            painter.drawPath(shape(chunk.path))
     for chunk in g.lines:
         if not _overlaps(chunk.bounds, view):
             continue
-        pen = QPen(chunk.stroke, chunk.width * k, DASHES[g.dash], Qt.RoundCap, Qt.RoundJoin)
-        pen.setCosmetic(True)
+        pen = QPen(ink(chunk.stroke), chunk.width * k, dash, Qt.RoundCap, Qt.RoundJoin)
+        pen.setCosmetic(not device)
         painter.setPen(pen if chunk.width > 0 else Qt.NoPen)
         painter.setBrush(Qt.NoBrush)
-        painter.drawPath(chunk.path)
+        painter.drawPath(shape(chunk.path))
     painter.setRenderHint(QPainter.Antialiasing)
     size = g.marker_size * k
     cap = Qt.RoundCap if g.marker == "circle" else Qt.SquareCap
@@ -118,13 +146,28 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
         if not _overlaps(chunk.bounds, view):
             continue
         if g.marker == "triangle":
-            _draw_triangles(painter, chunk, size, world, k)
+            fill = QColor(chunk.fill)
+            if device:  # the painter's opacity is 1 here: the fill carries the layer's
+                fill.setAlphaF(fill.alphaF() * opacity)
+            _draw_triangles(painter, chunk, size, world, k, ink(chunk.stroke), fill, device)
             continue
+        points = world.map(chunk.points) if device else chunk.points
         for colour, width in ((chunk.stroke, size + 2.0 * k), (chunk.fill, size)):
-            pen = QPen(colour, width, Qt.SolidLine, cap)
-            pen.setCosmetic(True)
+            pen = QPen(ink(colour), width, Qt.SolidLine, cap)
+            pen.setCosmetic(not device)
             painter.setPen(pen)
-            painter.drawPoints(chunk.points)
+            painter.drawPoints(points)
+    painter.setOpacity(opacity)
+
+
+def _over_background(colour: QColor, opacity: float) -> QColor:
+    """``colour`` drawn at ``opacity`` over the map background, as an opaque colour."""
+    a = colour.alphaF() * opacity
+    if a >= 1.0:
+        return colour
+    return QColor.fromRgbF(*(c * a + b * (1.0 - a) for c, b in (
+        (colour.redF(), BACKGROUND.redF()), (colour.greenF(), BACKGROUND.greenF()),
+        (colour.blueF(), BACKGROUND.blueF()))))
 
 
 def _visible(bounds: np.ndarray, view) -> np.ndarray:
@@ -135,7 +178,8 @@ def _visible(bounds: np.ndarray, view) -> np.ndarray:
                           & (bounds[:, 3] >= view[1]) & (bounds[:, 1] <= view[3]))
 
 
-def _draw_triangles(painter, chunk: Chunk, size: float, world: QTransform, k: float) -> None:
+def _draw_triangles(painter, chunk: Chunk, size: float, world: QTransform, k: float,
+                    stroke: QColor, fill: QColor, device: bool = False) -> None:
     """Triangles are built in device space (a fixed pixel size at every zoom)."""
     sx = chunk.xy[:, 0] * world.m11() + world.dx()
     sy = chunk.xy[:, 1] * world.m22() + world.dy()
@@ -144,14 +188,15 @@ def _draw_triangles(painter, chunk: Chunk, size: float, world: QTransform, k: fl
     corners = np.stack([sx, sy], axis=1)[:, None, :] + offsets[None, :, :]
     starts = np.tile([True, False, False, False], len(sx))
     painter.resetTransform()
-    painter.setPen(QPen(chunk.stroke, 1.0 * k))
-    painter.setBrush(chunk.fill)
+    painter.setPen(QPen(stroke, 1.0 * k))
+    painter.setBrush(fill)
     painter.drawPath(path_from_arrays(corners.reshape(-1, 2), starts))
-    painter.setTransform(world)
+    if not device:
+        painter.setTransform(world)
 
 
 def _draw_labels(painter: QPainter, layers, view, world: QTransform, base_font: QFont,
-                 k: float) -> None:
+                 k: float, as_text: bool = False) -> None:
     font = QFont(base_font)
     font.setPointSizeF(max(font.pointSizeF(), 9.0))
     if k != 1.0:
@@ -175,9 +220,14 @@ def _draw_labels(painter: QPainter, layers, view, world: QTransform, base_font: 
                 continue
             occupied.append(rect.adjusted(-3 * k, -k, 3 * k, k))
             path = QPainterPath()
-            path.addText(rect.left(), rect.top() + metrics.ascent(), font, text)
+            baseline = QPointF(rect.left(), rect.top() + metrics.ascent())
+            path.addText(baseline, font, text)
             painter.strokePath(path, halo)
-            painter.fillPath(path, QColor("#2b2b2b"))
+            if as_text:  # text a PDF reader can search and copy
+                painter.setPen(QColor("#2b2b2b"))
+                painter.drawText(baseline, text)
+            else:
+                painter.fillPath(path, QColor("#2b2b2b"))
 
 
 def _overlaps(a, b) -> bool:
