@@ -6,7 +6,9 @@ import argparse
 import csv
 import json
 import re
+import shutil
 import sqlite3
+import subprocess
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
@@ -165,6 +167,22 @@ def test_gpkg_layer_styles_follow_the_qgis_schema(export_project, tmp_path):
     assert {"街道", "小区", "管线", "设施", "覆盖结果"} <= listed
     back = pyogrio.read_dataframe(out, layer="小区")
     assert list(back["name"])[0] == XSS and len(back) == 3
+
+
+def test_gpkg_export_is_geopackage_1_2(export_project, tmp_path):
+    """GeoPackage 1.2 (application_id "GPKG", user_version 10200, GeoPackage spec 1.2 §1.1.1),
+    which GDAL 3.6 / QGIS 3.22 open without warning on every layer as they do for 1.4."""
+    out = write_gpkg(export_project, tmp_path / "styled.gpkg", lang="zh")
+    with sqlite3.connect(out) as db:
+        application_id = db.execute("PRAGMA application_id").fetchone()[0]
+        user_version = db.execute("PRAGMA user_version").fetchone()[0]
+    assert application_id == 0x47504B47 and user_version == 10200
+    ogrinfo = shutil.which("ogrinfo")
+    assert ogrinfo, "GDAL's ogrinfo is missing: apt-get install gdal-bin"
+    result = subprocess.run([ogrinfo, "-ro", "-so", str(out)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and "小区" in result.stdout, result.stderr
+    assert "partially supported" not in result.stderr, result.stderr
 
 
 def _symbol_colours(renderer: ET.Element, key: str) -> list[str]:

@@ -4,6 +4,10 @@ layer with our colours, categories and classes (QML as default style, SLD beside
 The table has the columns QGIS itself creates when it saves a style into a GeoPackage
 (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName,
 styleQML, styleSLD, useAsDefault, description, owner, ui, update_time).
+
+The file is a GeoPackage 1.2 (``PRAGMA user_version`` 10200), as the project file is:
+GDAL 3.6 and QGIS 3.22, which many offices run, warn on every layer of a 1.4 file, and
+nothing here needs 1.4.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from layers.exports.common import (
 )
 from layers.exports.qml import qml_document, sld_document
 from layers.store.atomic import atomic_target
+from layers.store.gpkg import GPKG_OPTIONS
 
 LAYER_STYLES_SQL = """
 CREATE TABLE layer_styles (
@@ -104,7 +109,7 @@ def _write_layer(layer, tmp: Path, table: str) -> None:
     frame = layer.gdf.reset_index()
     options = {"FID": "fid", "IDENTIFIER": layer.name,
                "DESCRIPTION": f"{layer.schema.label('zh')} / {layer.schema.label('en')}"}
-    kwargs = {"append": tmp.exists()}
+    kwargs = {"append": True} if tmp.exists() else {"dataset_options": GPKG_OPTIONS}
     if is_vector(layer):
         family = geometry_family(layer)
         geometry_type = {"polygon": "MultiPolygon", "line": "MultiLineString",
