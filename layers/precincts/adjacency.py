@@ -45,7 +45,10 @@ class Adjacency:
 
     ``fids`` maps matrix positions to community fids; ``matrix`` is a symmetric
     boolean CSR matrix; ``edges`` is an (m, 2) array of positions with i < j and
-    ``gaps_m`` the gap of each edge (0 where they touch).
+    ``gaps_m`` the gap of each edge (0 where they touch). ``rule`` says how they were
+    found: ``touch`` (this module) or ``walk`` (:mod:`layers.precincts.walking`, with the
+    walking reach ``walk_m``, each edge's walk ``walks_m`` — NaN for a pair only the touch
+    rule links — and ``no_street``, per position, no street within reach).
     """
 
     fids: np.ndarray
@@ -54,6 +57,11 @@ class Adjacency:
     gaps_m: np.ndarray
     gap_m: float
     connectors: np.ndarray  # shapely LineStrings: the shortest segment of each edge
+    rule: str = "touch"
+    walk_m: float | None = None
+    walks_m: np.ndarray | None = None
+    no_street: np.ndarray | None = None
+    notes: tuple = ()  # T texts: what a reader should know (a fallback to the touch rule)
 
     @property
     def n(self) -> int:
@@ -87,8 +95,10 @@ class Adjacency:
         else:
             geoms = np.empty(0, dtype=object)
         ef = self.edge_fids()
-        return gpd.GeoDataFrame({"fid_a": ef[:, 0], "fid_b": ef[:, 1], "gap_m": self.gaps_m},
-                                geometry=geoms, crs=communities.crs)
+        columns = {"fid_a": ef[:, 0], "fid_b": ef[:, 1], "gap_m": self.gaps_m}
+        if self.walks_m is not None:
+            columns["walk_m"] = self.walks_m
+        return gpd.GeoDataFrame(columns, geometry=geoms, crs=communities.crs)
 
 
 def default_gap_m(standards=None) -> float:

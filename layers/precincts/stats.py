@@ -3,8 +3,9 @@
 One row per precinct: communities, households, population, residents 60+ and
 0–3, area, share of communities built before 2000, open facilities inside by
 service, coverage share per service where computed, the status of the shared
-services, and warnings (not contiguous in the adjacency graph, outside the
-population limits — defaults from the complete-community rows of the standards).
+services, and warnings (not contiguous in the adjacency graph, by the project's
+default rule unless one is given; outside the population limits, by default the
+complete-community rows of the standards).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from layers.precincts.adjacency import Adjacency, community_adjacency, default_gap_m, is_contiguous
+from layers.precincts.adjacency import Adjacency, default_gap_m, is_contiguous
 from layers.precincts.outline import outlines
 from layers.precincts.services import (
     SHARED_SERVICES,
@@ -88,7 +89,9 @@ def precinct_stats(project, adj: Adjacency | None = None, limits: Limits | None 
     gap = default_gap_m(project.standards()) if gap_m is None else gap_m
     limits = limits or Limits.from_standards(project.standards())
     if adj is None:
-        adj = community_adjacency(comm, gap)
+        from layers.precincts.walking import project_adjacency
+
+        adj = project_adjacency(project, gap_m=gap)
     groups = members_by_precinct(comm)
     player = _first(project, "precincts")
     if player is not None:
