@@ -55,6 +55,7 @@ from scipy.sparse.csgraph import connected_components
 
 from layers.errors import ProjectError, T
 from layers.precincts.adjacency import Adjacency
+from layers.precincts.leftovers import explain, reason_label, reason_text
 
 UNASSIGNED = -1
 
@@ -72,6 +73,12 @@ class GroupingResult:
     seconds: float
     locked_fids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     spread: float = 0.0
+    #: per unassigned free community (index fid): name, reason, group_size, group_total
+    #: (see :mod:`layers.precincts.leftovers`)
+    reasons: pd.DataFrame | None = None
+    rule: str = "touch"
+    walk_m: float | None = None
+    gap_m: float = 40.0
 
     @property
     def n_regions(self) -> int:
@@ -89,6 +96,18 @@ class GroupingResult:
         lab = self.labels
         free = lab[lab == UNASSIGNED].index.to_numpy(np.int64)
         return np.setdiff1d(free, self.locked_fids)
+
+    def why(self, fid: int) -> T:
+        """Why community ``fid`` was left unassigned, as a sentence."""
+        return reason_text(self.reasons.loc[int(fid)], self.rule, self.walk_m, self.gap_m,
+                           self.floor, self.ceiling, self.weight)
+
+    def reason_counts(self) -> list[tuple[str, T, int]]:
+        """(reason, its short name, how many communities) for the unassigned, most first."""
+        if self.reasons is None or not len(self.reasons):
+            return []
+        counts = self.reasons["reason"].value_counts()
+        return [(str(k), reason_label(str(k)), int(v)) for k, v in counts.items()]
 
 
 def _check(communities: gpd.GeoDataFrame, adj: Adjacency, weight: str, floor: float,
@@ -151,9 +170,12 @@ def group_communities(communities: gpd.GeoDataFrame, adj: Adjacency, floor: floa
         if best is None or (k, -spread) > (best[0], -best[1]):
             best = (k, spread, labels)
     assert best is not None
+    names = comm["name"].to_numpy(object) if "name" in comm.columns else None
+    reasons = explain(adj, graph, best[2], w, floor, locked, names)
     return GroupingResult(pd.Series(best[2], index=pd.Index(adj.fids, name="fid"), name="region"),
                           float(floor), None if ceiling is None else float(ceiling), weight,
-                          within, seed, time.perf_counter() - started, adj.fids[locked], best[1])
+                          within, seed, time.perf_counter() - started, adj.fids[locked], best[1],
+                          reasons, adj.rule, adj.walk_m, adj.gap_m)
 
 
 def _restricted_graph(matrix: sp.csr_matrix, free: np.ndarray,
