@@ -3,8 +3,10 @@ selected communities to a new or existing precinct, automatic grouping, undo.
 
 Every change goes through :mod:`layers.precincts` commands on the project's undo
 stack, so the panel, the CLI and the tests drive the same edits. The panel
-refreshes whenever the undo stack changes. Grouping the 3,000-community sample
-takes well under a second, so it runs on the GUI thread.
+refreshes whenever the undo stack changes. Neighbours are by the project's rule (a
+walk on the streets by default, or the strict touch rule), chosen in the panel;
+automatic grouping runs off the GUI thread and the panel then lists who was left
+unassigned and why (:mod:`app.panels.precinct_auto`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from PyQt5.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,6 +28,7 @@ from PyQt5.QtWidgets import (
 )
 
 from app.panels.base import Panel
+from app.panels.precinct_auto import AutoGroupControls
 from app.problems import guarded
 from layers import display
 from layers.errors import T
@@ -36,10 +38,10 @@ from layers.precincts import (
     apply_grouping,
     assign,
     communities_layer,
-    community_adjacency,
     group_communities,
     locked_precincts,
     precinct_stats,
+    project_adjacency,
 )
 from layers.precincts.stats import WARNING_TEXT
 
@@ -51,8 +53,6 @@ TEXTS = {
     "area": T("Area (ha)", "面积（公顷）"), "old": T("Built before 2000", "2000年前建成"),
     "missing": T("Missing services", "缺失服务"), "warnings": T("Warnings", "提示"),
     "assign": T("Assign selected", "划入所选"), "name": T("Precinct name", "片区名称"),
-    "floor": T("Floor", "下限"), "ceiling": T("Ceiling (0 = none)", "上限（0 为不限）"),
-    "within": T("Within sub-district", "不跨街道"), "seed": T("Seed", "随机种子"),
     "auto": T("Group automatically", "自动分组"), "undo": T("Undo", "撤销"),
     "limits": T("Limits", "人口范围"),
     "error": T("Precinct Planner — problem", "片区规划 — 出现问题"),
@@ -60,8 +60,6 @@ TEXTS = {
     "brush": T("Paint with brush", "画笔选择"), "adjacency": T("Show adjacency", "显示邻接关系"),
     "selection": T("Selected: {n} communities · {p:,.0f} residents · {h:,.0f} households",
                    "已选：{n} 个小区 · {p:,.0f} 人 · {h:,.0f} 户"),
-    "grouped": T("{k} precincts; {u} communities left unassigned",
-                 "{k} 个片区；{u} 个小区未划分"),
 }
 COLUMNS = ("precinct", "communities", "population", "households", "pop60", "pop03", "area",
            "old", "missing", "warnings")
@@ -128,28 +126,14 @@ class PrecinctPanel(Panel):
         self.undo_button.clicked.connect(self.undo)
         bar.addWidget(self.undo_button)
         layout.addLayout(bar)
-        auto = QHBoxLayout()  # two rows, so the dock can stay narrow beside the map
-        auto.addWidget(QLabel(TEXTS["floor"](), body))
-        self.floor = _spin(body, 5000)
-        auto.addWidget(self.floor)
-        auto.addWidget(QLabel(TEXTS["ceiling"](), body))
-        self.ceiling = _spin(body, 0)
-        auto.addWidget(self.ceiling)
-        layout.addLayout(auto)
-        auto2 = QHBoxLayout()
-        self.within = QCheckBox(TEXTS["within"](), body)
-        auto2.addWidget(self.within)
-        auto2.addWidget(QLabel(TEXTS["seed"](), body))
-        self.seed = _spin(body, 0)
-        auto2.addWidget(self.seed)
-        auto2.addStretch(1)
-        self.auto_button = QPushButton(TEXTS["auto"](), body)
+        self.auto = AutoGroupControls(body, layout)
+        a = self.auto
+        self.floor, self.ceiling, self.within, self.seed = a.floor, a.ceiling, a.within, a.seed
+        self.auto_button, self.status, self.unassigned = a.button, a.status, a.unassigned
         self.auto_button.clicked.connect(self.run_auto)
-        auto2.addWidget(self.auto_button)
-        layout.addLayout(auto2)
-        self.status = QLabel("", body)
-        self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        a.rule.currentIndexChanged.connect(lambda _i: self.refresh())
+        a.walk.editingFinished.connect(self.refresh)
+        self.unassigned.itemSelectionChanged.connect(self._unassigned_selected)
         self.setWidget(body)
 
     # --- project ----------------------------------------------------------------------
@@ -157,10 +141,12 @@ class PrecinctPanel(Panel):
         return [project.selection.events, project.undo.events]
 
     def on_project(self, project) -> None:
+        self.auto.result = None
         if project is not None:
             limits = Limits.from_standards(project.standards())
             self.floor.setValue(int(limits.minimum or 0))
             self.ceiling.setValue(int(limits.maximum or 0))
+            self.auto.set_defaults(project.standards())
         self.refresh()
 
     def on_event(self, event) -> None:
@@ -179,12 +165,17 @@ class PrecinctPanel(Panel):
         if self.project is None or not self.project.layers_of_kind("communities"):
             self.communities.clear()
             self.stats = None
+            self.auto.update(None)
             return
         comm = communities_layer(self.project).gdf
-        self.adjacency = community_adjacency(comm, standards=self.project.standards())
+        self.adjacency = project_adjacency(self.project, self.auto.rule_key(),
+                                           self.auto.walk.value(), communities=comm)
         self.stats = precinct_stats(self.project, self.adjacency, self.limits())
         self._fill_table()
         self._fill_communities(comm)
+        self.auto.update(comm)
+        if self.adjacency.notes and self.auto.result is None:
+            self.status.setText(" ".join(note() for note in self.adjacency.notes))
         self._draw_adjacency()
         self._show_selection()
 
@@ -318,6 +309,10 @@ class PrecinctPanel(Panel):
         grouping replaces the unlocked precincts as one undo step when it is done."""
         if self.project is None or self.busy or self.adjacency is None:
             return False
+        walk = self.auto.walk.value() if self.auto.rule_key() == "walk" else None
+        if self.adjacency.rule != self.auto.rule_key() or \
+                (walk is not None and self.adjacency.walk_m != walk):
+            self.refresh()  # the rule or walk changed since (arrows do not end an edit)
         ok, inputs = guarded(self, self._grouping_inputs)
         if not ok:
             return False
@@ -329,9 +324,10 @@ class PrecinctPanel(Panel):
                                      within=within, locked_fids=locked, seed=seed)
 
         def done(result) -> None:
-            if guarded(self, apply_grouping, self.project, result, adjacency.gap_m)[0]:
-                self.status.setText(TEXTS["grouped"]().format(k=result.n_regions,
-                                                             u=len(result.unassigned())))
+            self.auto.result = result  # before the refresh the grouping's edit triggers
+            if not guarded(self, apply_grouping, self.project, result, adjacency.gap_m)[0]:
+                self.auto.result = None
+            self.auto.show_result(self.auto.result, communities_layer(self.project).gdf)
 
         job = self.start_job(TEXTS["auto"](), work, done)
         if job is None:
@@ -350,11 +346,7 @@ class PrecinctPanel(Panel):
         if self.project is not None:
             guarded(self, self.project.undo.undo)
 
-
-
-def _spin(parent: QWidget, value: int) -> QSpinBox:
-    box = QSpinBox(parent)
-    box.setRange(0, 10_000_000)
-    box.setSingleStep(500)
-    box.setValue(value)
-    return box
+    def _unassigned_selected(self) -> None:
+        fids = [int(i.data(Qt.UserRole)) for i in self.unassigned.selectedItems()]
+        if fids:
+            self.select_fids(fids)
