@@ -142,7 +142,8 @@ def resolve(style: Mapping[str, Any], gdf: Any, standards: Any = None) -> Resolv
         marker=_choice(style.get("marker", BASE["marker"]), MARKERS, name, "marker"),
         marker_size=_number(style.get("marker_size", BASE["marker_size"]), name, "marker_size"),
         label_field=label_field,
-        legend=_legend(style, entries, fills, strokes, widths, bool((idx < 0).any())),
+        legend=_legend(style, entries, fills, strokes, widths, bool((idx < 0).any()),
+                       set(np.unique(idx).tolist()) if style.get("legend_present_only") else None),
     )
 
 
@@ -255,16 +256,27 @@ def _class_index(values: pd.Series, entries: Sequence[dict], name: str,
 
 
 def _legend(style: Mapping[str, Any], entries: Sequence[dict], fills: np.ndarray,
-            strokes: np.ndarray, widths: np.ndarray, has_rest: bool) -> list[LegendEntry]:
+            strokes: np.ndarray, widths: np.ndarray, has_rest: bool,
+            present: set[int] | None = None) -> list[LegendEntry]:
+    """Legend rows. Optional style keys: ``legend_single`` (one row for the whole layer, e.g.
+    precincts in several colours), ``legend_other = false`` (no "other" row) and
+    ``legend_present_only`` (only the categories some feature has: the legend says exactly
+    what is drawn)."""
     def rgba(a: np.ndarray) -> RGBA:
         return tuple(int(v) for v in a)  # type: ignore[return-value]
 
+    if style.get("legend_single") and entries:
+        en = style.get("label_en") or style.get("name") or ""
+        return [LegendEntry(en, style.get("label_zh") or en, rgba(fills[1]), rgba(strokes[1]),
+                            float(widths[1]))]
     if style.get("type", "single") == "single":
         en = style.get("label_en") or style.get("name") or ""
         zh = style.get("label_zh") or en
         return [LegendEntry(en, zh, rgba(fills[0]), rgba(strokes[0]), float(widths[0]))]
     out = []
     for i, e in enumerate(entries, start=1):
+        if present is not None and (i - 1) not in present:
+            continue
         if "value" in e:
             default = str(e["value"])
         else:
@@ -272,7 +284,7 @@ def _legend(style: Mapping[str, Any], entries: Sequence[dict], fills: np.ndarray
         en = str(e.get("label_en", default))
         out.append(LegendEntry(en, str(e.get("label_zh", en)), rgba(fills[i]),
                                rgba(strokes[i]), float(widths[i])))
-    if has_rest:
+    if has_rest and style.get("legend_other", True):
         out.append(LegendEntry(style.get("other_label_en", "other"),
                                style.get("other_label_zh", "其他"),
                                rgba(fills[0]), rgba(strokes[0]), float(widths[0])))

@@ -32,10 +32,15 @@ from app.canvas.tiles import TileGraphics, framing_boxes, is_tiles
 from app.event_bridge import EventBridge
 from layers.errors import ProjectError
 from layers.layer import RasterLayer, VectorLayer
+from layers.themes import THEMED_KINDS, themed_frame
+from layers.themes import active as active_theme
 from styles import effective_style, resolve
 
 MIN_MPP, MAX_MPP = 0.02, 500.0  # metres per screen pixel
 SNAP_PX = 10.0  # default snapping tolerance in screen pixels
+
+
+THEME_INPUTS = ("coverage_results", "communities", "precincts", "service_areas", "facilities")
 
 
 class MapCanvas(CanvasInput, QWidget):
@@ -133,6 +138,11 @@ class MapCanvas(CanvasInput, QWidget):
             self._graphics.clear()
         elif event.type in ("data", "style"):
             self._graphics.pop(event.source.id, None)
+            if event.type == "data" and getattr(event.source, "kind", None) in THEME_INPUTS \
+                    and active_theme(self.project):
+                for layer in self.project.layers:  # the theme field follows its inputs
+                    if layer.kind in THEMED_KINDS:
+                        self._graphics.pop(layer.id, None)
             if event.type == "data":
                 self._highlights.pop(event.source.id, None)
         elif event.type not in ("layer_moved", "visible", "opacity"):
@@ -161,18 +171,20 @@ class MapCanvas(CanvasInput, QWidget):
             elif isinstance(layer, RasterLayer):
                 cached = raster_image(layer)
             else:
-                cached = build_graphics(layer.gdf, self._resolve(layer))
+                frame = themed_frame(self.project, layer)  # + the map theme's field
+                cached = build_graphics(frame, self._resolve(layer, frame))
             self._graphics[layer.id] = cached
         return cached
 
-    def _resolve(self, layer: VectorLayer):
+    def _resolve(self, layer: VectorLayer, frame=None):
+        frame = layer.gdf if frame is None else frame
         style = effective_style(layer.kind, layer.style)
         standards = self.project.standards() if style.get("colors_from") else None
         try:
-            return resolve(style, layer.gdf, standards)
+            return resolve(style, frame, standards)
         except ProjectError as exc:
             self.problem.emit(exc.message())
-            return resolve(effective_style("other", {}), layer.gdf)
+            return resolve(effective_style("other", {}), frame)
 
     # --- view -------------------------------------------------------------------
     @property
