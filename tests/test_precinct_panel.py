@@ -145,3 +145,61 @@ def test_brush_paints_three_communities_into_a_precinct_and_undo_empties_it(qtbo
     assert "adjacency" not in canvas.overlays
     panel.brush_button.click()  # brush off: back to the tool used before
     assert canvas.tool is window.tools.tools["pan"] and window.tools.actions["pan"].isChecked()
+
+
+def test_auto_grouping_lists_who_is_left_unassigned_and_why(qtbot):
+    """Issue 18 / 17: at the defaults (a 300 m walk, floor 5,000) almost every community of
+    the sample is placed; by the strict touch rule most are not, and the panel lists each
+    with its reason, in zh; a click selects it; placing one by hand takes it off the list;
+    undoing the grouping clears the list."""
+    from layers import i18n
+
+    old = i18n.current_language()
+    try:
+        i18n.set_language("zh")
+        project = build_sample_project("small")
+        panel = PrecinctPanel()
+        qtbot.addWidget(panel)
+        panel.set_project(project)
+        assert panel.floor.value() == 5000 and panel.auto.rule_key() == "walk"
+        assert panel.auto.walk.value() == 300 and panel.adjacency.rule == "walk"
+        assert finish_job(qtbot, panel, panel.run_auto())
+        result = panel.auto.result
+        assert result is not None and result.n_regions == len(panel.stats) >= 6
+        assert len(result.unassigned()) <= 3
+        assert panel.unassigned.count() == len(result.unassigned())
+        assert f"{result.n_regions} 个片区" in panel.status.text()
+        assert all(panel.stats["contiguous"]) and all(panel.stats["population"] >= 5000)
+        panel.undo()
+        assert panel.auto.result is None and panel.unassigned.count() == 0
+        assert panel.status.text() == ""
+        # the strict rule: most communities are left out, each with its reason
+        panel.auto.rule.setCurrentIndex(panel.auto.rule.findData("touch"))
+        assert panel.adjacency.rule == "touch" and not panel.auto.walk.isEnabled()
+        assert finish_job(qtbot, panel, panel.run_auto())
+        result = panel.auto.result
+        left = len(result.unassigned())
+        assert left > 30 and panel.unassigned.count() == left
+        assert panel.unassigned.isVisibleTo(panel)
+        comm = communities_layer(project).gdf
+        texts = [panel.unassigned.item(i).text() for i in range(left)]
+        for text, fid in zip(texts, result.reasons.index, strict=True):
+            assert text == f"{comm.at[fid, 'name']} — {result.why(fid)('zh')}"
+        assert any("低于下限 5000" in t for t in texts)
+        assert "未划分原因" in panel.status.text() and f"{left} 个未划分" in panel.status.text()
+        # a click selects that community on the map
+        first = panel.unassigned.item(0)
+        fid = int(first.data(0x0100))  # Qt.UserRole
+        first.setSelected(True)
+        layer = communities_layer(project)
+        assert project.selection.fids(layer.id) == {fid}
+        # placed by hand: it leaves the list
+        panel.name.setEditText("手工片区")
+        panel.assign_button.click()
+        assert panel.unassigned.count() == left - 1
+        assert f"{left - 1} 个未划分" in panel.status.text()
+        panel.undo()  # the manual step
+        panel.undo()  # the grouping
+        assert panel.unassigned.count() == 0 and panel.auto.result is None
+    finally:
+        i18n.set_language(old)
