@@ -158,3 +158,21 @@ def test_every_theme_applies_to_the_sample(key):
     for layer in p.layers:
         if layer.layer_type == "vector" and layer.visible:
             resolve(effective_style(layer.kind, layer.style), themed_frame(p, layer))  # no error
+
+
+def test_view_menu_theme_is_one_undo_step(project, qtbot):
+    from app.window.main import MainWindow
+
+    win = MainWindow(project)
+    qtbot.addWidget(win, before_close_func=lambda w: w.project.undo.set_clean())
+    win.show()
+    qtbot.waitExposed(win)
+    menu = win.theme_menu
+    assert menu.actions[None].isChecked()
+    menu.actions["elder_care_coverage"].trigger()
+    assert active(project) == "elder_care_coverage" and menu.actions["elder_care_coverage"].isChecked()
+    assert project.layer("communities").style["field"] == "theme"
+    assert "专题图" in project.undo.undo_text("zh") or "map theme" in project.undo.undo_text("en")
+    win.undo_actions.undo_action.trigger()
+    qtbot.waitUntil(lambda: menu.actions[None].isChecked())
+    assert active(project) is None and "field" not in project.layer("communities").style

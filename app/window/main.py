@@ -40,6 +40,8 @@ from app.window.texts import (  # noqa: F401 (PANELS is read by tests and docs)
     UNSAVED_TITLE,
     UNTITLED,
 )
+from app.window.themes_menu import TITLE as THEME_TITLE
+from app.window.themes_menu import ThemeMenu
 from app.window.tools import TEXTS, WindowTools
 from app.window.undo_actions import UndoActions
 from layers import __version__
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         self.history_panel.hide()
         self.undo_actions = UndoActions(self)
         self.undo_actions.cleanChanged.connect(lambda _clean: self._update_title())
+        self.undo_actions.changed.connect(lambda: self.theme_menu.sync())  # undo of a theme
         self.tools = WindowTools(self)
         self.recent = RecentFiles(self)
         self._build_actions()
@@ -167,6 +170,8 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addAction(self.history_panel.toggleViewAction())
         view_menu.addSeparator()
+        self.theme_menu = ThemeMenu(view_menu.addMenu(THEME_TITLE()), self)
+        view_menu.addSeparator()
         language_menu(view_menu.addMenu(MENU["language"]()), self)
         bar.addMenu(MENU["analysis"]()).addActions([a[key] for key in PANELS])
         bar.addMenu(MENU["help"]()).addAction(a["about"])
@@ -212,6 +217,7 @@ class MainWindow(QMainWindow):
         self.attribute_table.set_project(project)
         self.undo_actions.set_project(project)
         self.history_panel.set_project(project)
+        self.theme_menu.sync()
         for panel in self.panels.values():
             panel.set_project(project)
         epsg = project.crs.to_epsg()
