@@ -64,6 +64,11 @@ def test_run_fills_table_chart_and_project(window, qtbot):
     colours = {image.pixel(x, y) for x in range(0, image.width(), 3)
                for y in range(0, image.height(), 3)}
     assert len(colours) > 3 and QColor("white").rgb() in colours  # painted bars, not blank
+    # the axis has room for "100%" (it read "00%"), and a legend names the circles
+    chart = panel.chart
+    assert chart.layout_boxes()["left"] > chart.fontMetrics().horizontalAdvance("100%")
+    assert sorted(chart.level_labels.values()) == ["10-minute circle / 500 m", "15-minute circle / 1000 m",
+                                                   "5-minute circle / 300 m"]
     assert panel.gaps.rowCount() == len(panel.result.gaps) > 0
 
 
@@ -76,7 +81,8 @@ def test_clicking_a_gap_zooms_the_canvas_there(window, qtbot):
     x0, y0, x1, y1 = win.canvas.visible_extent()
     cx, cy = (rec["minx"] + rec["maxx"]) / 2, (rec["miny"] + rec["maxy"]) / 2
     assert x0 < cx < x1 and y0 < cy < y1
-    assert (x1 - x0) < 1000  # zoomed in, not the whole city
+    assert 600 < (x1 - x0) < 2500  # the community with its neighbourhood, not the city nor 1:20
+    assert "coverage_gap" in win.canvas.overlays  # and it is outlined
 
 
 def test_bad_levels_show_a_message(window, qtbot, monkeypatch):

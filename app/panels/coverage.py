@@ -53,7 +53,7 @@ TEXTS = {
                  "分析期间项目已更换，结果未加入。"),
 }
 SERVICE_COLOURS = ("#d73027", "#4575b4", "#fdae61", "#1a9850", "#762a83", "#8c510a")
-MIN_ZOOM_M = 150.0
+MIN_ZOOM_M = 700.0  # m: a gap is shown with its neighbourhood
 GAP_FIELDS = ("community", "service", "nearest_m", "required_m", "population", "flag")
 
 
@@ -67,13 +67,24 @@ class CoverageChart(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(140)
+        self.setMinimumHeight(190)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.rows: list[tuple[str, float, float]] = []  # service, level_m, share
+        self.level_labels: dict[float, str] = {}
 
-    def set_rows(self, rows) -> None:
+    def set_rows(self, rows, level_labels: dict[float, str] | None = None) -> None:
+        """``rows``: (service name, level in m, share of residents); ``level_labels`` name the
+        levels in the legend ("5-minute circle / 300 m")."""
         self.rows = list(rows)
+        self.level_labels = dict(level_labels or {})
         self.update()
+
+    def layout_boxes(self) -> dict[str, float]:
+        """Where the parts go: the axis labels' width fits "100%" in the widget's font."""
+        metrics = self.fontMetrics()
+        left = float(metrics.horizontalAdvance("100%") + 8)
+        legend_h = float(metrics.height() + 6)
+        return {"left": left, "legend_h": legend_h, "axis_h": float(metrics.height() + 4), "right": 10.0}
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         painter = QPainter(self)
@@ -81,17 +92,31 @@ class CoverageChart(QWidget):
         if not self.rows:
             painter.end()
             return
-        margin, axis_h = 30.0, 18.0
-        w, h = self.width() - 2 * margin, self.height() - margin - axis_h
+        box = self.layout_boxes()
         services = list(dict.fromkeys(r[0] for r in self.rows))
         levels = sorted({r[1] for r in self.rows})
+        x, y = box["left"], 0.0  # the legend: a grey swatch per level (darker = nearer), wrapped
+        for li, level in enumerate(levels):
+            text = self.level_labels.get(level, f"{level:g} m")
+            width = self.fontMetrics().horizontalAdvance(text)
+            if x > box["left"] and x + 16 + width > self.width() - box["right"]:
+                x, y = box["left"], y + box["legend_h"]
+            shade = QColor("#555555")
+            shade.setAlpha(int(255 * (0.45 + 0.55 * (len(levels) - li) / len(levels))))
+            painter.fillRect(QRectF(x, y + 4, 12, 12), shade)
+            painter.setPen(QPen(QColor("black")))
+            painter.drawText(QRectF(x + 16, y, width + 4, box["legend_h"]), Qt.AlignVCenter, text)
+            x += 16 + width + 14
+        margin, axis_h, top0 = box["left"], box["axis_h"], y + box["legend_h"] + 8
+        w = self.width() - margin - box["right"]
+        h = max(self.height() - top0 - axis_h - 4, 20.0)
         group_w = w / max(len(services), 1)
         bar_w = group_w * 0.8 / max(len(levels), 1)
         painter.setPen(QPen(QColor("#888888")))
         for frac in (0.0, 0.5, 1.0):
-            y = margin / 2 + h * (1 - frac)
+            y = top0 + h * (1 - frac)
             painter.drawLine(int(margin), int(y), int(margin + w), int(y))
-            painter.drawText(QRectF(0, y - 8, margin - 2, 16), Qt.AlignRight | Qt.AlignVCenter,
+            painter.drawText(QRectF(0, y - 8, margin - 4, 16), Qt.AlignRight | Qt.AlignVCenter,
                              f"{frac * 100:.0f}%")
         for gi, service in enumerate(services):
             colour = QColor(SERVICE_COLOURS[gi % len(SERVICE_COLOURS)])
@@ -100,11 +125,11 @@ class CoverageChart(QWidget):
                 share = 0.0 if share != share else share
                 x = margin + gi * group_w + group_w * 0.1 + li * bar_w
                 shade = QColor(colour)
-                shade.setAlpha(int(255 * (0.45 + 0.55 * (li + 1) / len(levels))))
-                top = margin / 2 + h * (1 - share)
+                shade.setAlpha(int(255 * (0.45 + 0.55 * (len(levels) - li) / len(levels))))
+                top = top0 + h * (1 - share)
                 painter.fillRect(QRectF(x, top, bar_w * 0.9, h * share), shade)
             painter.setPen(QPen(QColor("black")))
-            painter.drawText(QRectF(margin + gi * group_w, margin / 2 + h + 2, group_w, axis_h),
+            painter.drawText(QRectF(margin + gi * group_w, top0 + h + 2, group_w, axis_h),
                              Qt.AlignCenter, service)
         painter.end()
 
@@ -131,12 +156,16 @@ class CoveragePanel(Panel):
         bar = QHBoxLayout()
         bar.addWidget(QLabel(TEXTS["levels"](), body))
         self.levels = QLineEdit("300,500,1000", body)
+        self.levels.setMinimumWidth(self.levels.fontMetrics().horizontalAdvance("300,500,1000") + 16)
         bar.addWidget(self.levels, 1)
         bar.addWidget(QLabel(TEXTS["mode"](), body))
         self.mode = QComboBox(body)
         for key in ("network", "euclidean"):
             self.mode.addItem(TEXTS[key](), key)
         bar.addWidget(self.mode)
+        layout.addLayout(bar)
+        bar = QHBoxLayout()  # the buttons on their own row: nothing is cut in a narrow dock
+        bar.addStretch(1)
         self.run_button = QPushButton(TEXTS["run"](), body)
         self.run_button.clicked.connect(self.run)
         self.cancel_button = QPushButton(TEXTS["cancel"](), body)
@@ -264,7 +293,8 @@ class CoveragePanel(Panel):
         self.chart.set_rows([(self._service(rec["service"]), float(rec["level_m"]),
                               float(rec["population_share"]) if rec["population_share"] ==
                               rec["population_share"] else 0.0)
-                             for rec in city.to_dict("records")])
+                             for rec in city.to_dict("records")],
+                            {float(m): result.options.level_label(m) for m in result.options.levels_m})
         gaps = result.gaps
         self.gaps.setRowCount(len(gaps))
         for r, rec in enumerate(gaps.to_dict("records")):
@@ -295,5 +325,20 @@ class CoveragePanel(Panel):
         rec = self.result.gaps.iloc[row]
         x0, y0, x1, y1 = (float(rec[k]) for k in ("minx", "miny", "maxx", "maxy"))
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        half_w, half_h = max(x1 - x0, MIN_ZOOM_M) / 2, max(y1 - y0, MIN_ZOOM_M) / 2
+        # the community with its surroundings (its walking circle), not a 1:20 close-up
+        half_w, half_h = max(3 * (x1 - x0), MIN_ZOOM_M) / 2, max(3 * (y1 - y0), MIN_ZOOM_M) / 2
         self.canvas.zoom_to_bounds((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+        self._highlight(int(rec["community_fid"]))
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt name): the outline goes with the panel
+        if self.canvas is not None:
+            self.canvas.set_overlay("coverage_gap", None)
+        super().hideEvent(event)
+
+    def _highlight(self, fid: int) -> None:
+        """Outline the gap's community on the map (the identify highlight)."""
+        from app.canvas.paint import highlight_overlay
+
+        layer = next(iter(self.project.layers_of_kind("communities")), None)
+        geoms = [layer.gdf.geometry.loc[fid]] if layer is not None and fid in layer.gdf.index else []
+        self.canvas.set_overlay("coverage_gap", highlight_overlay(geoms) if geoms else None)
