@@ -18,17 +18,50 @@ SHARED_SERVICES = ("elder_care", "childcare", "meal_point")
 STATUSES = ("present", "reachable", "partial", "missing", "not_computed")
 
 
-def facilities_inside(facilities, outline, members: pd.DataFrame | None = None) -> pd.Series:
-    """Number of open facilities per service inside ``outline`` (or naming a member)."""
+class OpenFacilities:
+    """The facilities that are not closed, as arrays with a spatial index (prepared once
+    for many precincts)."""
+
+    def __init__(self, facilities) -> None:
+        fac = facilities
+        if "status" in fac.columns:
+            fac = fac[fac["status"].astype(object).fillna("existing") != "closed"]
+        self.service = fac["service"].astype(object).to_numpy()
+        self.by_community: dict[str, list[int]] = {}
+        if "community" in fac.columns:
+            for i, name in enumerate(fac["community"].astype(object)):
+                if isinstance(name, str):
+                    self.by_community.setdefault(name, []).append(i)
+        self.tree = shapely.STRtree(fac.geometry.to_numpy())
+
+    def __len__(self) -> int:
+        return len(self.service)
+
+
+def open_facilities(facilities) -> OpenFacilities | None:
+    return None if facilities is None or not len(facilities) else OpenFacilities(facilities)
+
+
+def facilities_inside(facilities, outline, members: pd.DataFrame | None = None,
+                      member_names=None) -> pd.Series:
+    """Number of open facilities per service inside ``outline`` (or naming a member,
+    by ``members``' names or ``member_names``); ``facilities`` a frame or
+    :class:`OpenFacilities`."""
     if facilities is None or not len(facilities) or outline is None or outline.is_empty:
         return pd.Series(dtype="int64")
-    fac = facilities
-    if "status" in fac.columns:
-        fac = fac[fac["status"].astype(object).fillna("existing") != "closed"]
-    inside = shapely.intersects(outline, fac.geometry.to_numpy())
-    if members is not None and "community" in fac.columns and "name" in members.columns:
-        inside |= fac["community"].isin(set(members["name"].dropna())).to_numpy(bool)
-    return fac.loc[inside, "service"].value_counts().astype("int64")
+    fac = facilities if isinstance(facilities, OpenFacilities) else OpenFacilities(facilities)
+    inside = set(fac.tree.query(outline, predicate="intersects").tolist())
+    if member_names is None and members is not None and "name" in members.columns:
+        member_names = members["name"].to_numpy(object)
+    if member_names is not None and fac.by_community:
+        for name in member_names:
+            inside.update(fac.by_community.get(name, ()) if isinstance(name, str) else ())
+    if not inside:
+        return pd.Series(dtype="int64")
+    keys, counts = np.unique(fac.service[np.fromiter(inside, dtype=np.int64)].astype(str),
+                             return_counts=True)
+    order = np.lexsort((keys, -counts))  # most first, as value_counts
+    return pd.Series(counts[order].astype("int64"), index=keys[order])
 
 
 def coverage_shares(coverage: pd.DataFrame | None, member_fids) -> dict[str, float]:

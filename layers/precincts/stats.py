@@ -15,13 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from layers.precincts.adjacency import Adjacency, default_gap_m, is_contiguous
+from layers.precincts.adjacency import Adjacency, default_gap_m
 from layers.precincts.outline import outlines
 from layers.precincts.services import (
     SHARED_SERVICES,
     coverage_shares,
     facilities_inside,
     missing_services,
+    open_facilities,
     service_status,
 )
 
@@ -102,8 +103,8 @@ def precinct_stats(project, adj: Adjacency | None = None, limits: Limits | None 
     facilities = fac_layer.gdf if fac_layer is not None else None
     cov_layer = _first(project, "coverage_results")
     coverage = cov_layer.gdf if cov_layer is not None else None
-    rows = [_row(name, comm.loc[fids], shapes[name], adj, limits, facilities, coverage)
-            for name, fids in groups.items()]
+    ctx = _Context(comm, adj, groups, facilities, coverage)
+    rows = [ctx.row(name, fids, shapes[name], limits) for name, fids in groups.items()]
     frame = pd.DataFrame(rows, columns=list(_COLUMNS) if not rows else None)
     return frame.set_index("precinct") if len(frame) else frame.set_index("precinct")
 
@@ -111,49 +112,86 @@ def precinct_stats(project, adj: Adjacency | None = None, limits: Limits | None 
 _COLUMNS = ("precinct", "communities", "households", "population", "pop_60plus", "pop_0_3",
             "area_m2", "share_before_2000", "facilities", "coverage", "services", "missing",
             "contiguous", "warnings")
+_SUMS = ("households", "population", "pop_60plus", "pop_0_3")
 
 
-def _sum(frame: pd.DataFrame, col: str) -> int:
-    if col not in frame.columns:
-        return 0
-    return int(pd.to_numeric(frame[col], errors="coerce").fillna(0).sum())
+class _Context:
+    """What every precinct's row reads, prepared once: the communities' numbers as arrays,
+    the open facilities in a tree, the coverage rows, and which precincts are connected
+    in the adjacency graph (one pass over its edges)."""
+
+    def __init__(self, comm: pd.DataFrame, adj: Adjacency, groups: dict[str, np.ndarray],
+                 facilities, coverage) -> None:
+        self.index = comm.index
+        self.values = {c: pd.to_numeric(comm[c], errors="coerce").fillna(0).to_numpy(float)
+                       for c in {*_SUMS} if c in comm.columns}
+        self.years = pd.to_numeric(comm["year_built"], errors="coerce").to_numpy(float) \
+            if "year_built" in comm.columns else None
+        self.names = comm["name"].to_numpy(object) if "name" in comm.columns else None
+        self.facilities = open_facilities(facilities)
+        self.coverage = coverage
+        self.connected = _connected(adj, groups)
+
+    def _sum(self, col: str, pos: np.ndarray) -> int:
+        values = self.values.get(col)
+        return 0 if values is None else int(values[pos].sum())
+
+    def row(self, name: str, fids: np.ndarray, outline, limits: Limits) -> dict:
+        pos = self.index.get_indexer(fids)
+        known = self.years[pos][~np.isnan(self.years[pos])] if self.years is not None else \
+            np.empty(0)
+        members = self.names[pos] if self.names is not None else None
+        fac = facilities_inside(self.facilities, outline, member_names=members)
+        shares = coverage_shares(self.coverage, fids)
+        status = service_status(fac, shares, self.coverage is not None)
+        contiguous = self.connected.get(name, True)
+        total = self._sum(limits.weight, pos)
+        warnings = []
+        if not len(fids):
+            warnings.append("empty")
+        if not contiguous:
+            warnings.append("not_contiguous")
+        if len(fids) and limits.minimum is not None and total < limits.minimum:
+            warnings.append("below_minimum")
+        if limits.maximum is not None and total > limits.maximum:
+            warnings.append("above_maximum")
+        return {
+            "precinct": name,
+            "communities": len(fids),
+            **{c: self._sum(c, pos) for c in _SUMS},
+            "area_m2": float(outline.area) if outline is not None else 0.0,
+            "share_before_2000": float((known < OLD_BEFORE).mean()) if len(known) else None,
+            "facilities": {str(k): int(v) for k, v in fac.items()},
+            "coverage": shares,
+            "services": status,
+            "missing": missing_services(status),
+            "contiguous": contiguous,
+            "warnings": warnings,
+        }
 
 
-def _row(name: str, members: pd.DataFrame, outline, adj: Adjacency, limits: Limits,
-         facilities, coverage) -> dict:
-    years = pd.to_numeric(members.get("year_built"), errors="coerce") \
-        if "year_built" in members.columns else pd.Series(dtype=float)
-    known = years.dropna()
-    fac = facilities_inside(facilities, outline, members)
-    shares = coverage_shares(coverage, members.index)
-    status = service_status(fac, shares, coverage is not None)
-    contiguous = is_contiguous(adj, members.index) if len(members) else True
-    total = _sum(members, limits.weight)
-    warnings = []
-    if not len(members):
-        warnings.append("empty")
-    if not contiguous:
-        warnings.append("not_contiguous")
-    if len(members) and limits.minimum is not None and total < limits.minimum:
-        warnings.append("below_minimum")
-    if limits.maximum is not None and total > limits.maximum:
-        warnings.append("above_maximum")
-    return {
-        "precinct": name,
-        "communities": len(members),
-        "households": _sum(members, "households"),
-        "population": _sum(members, "population"),
-        "pop_60plus": _sum(members, "pop_60plus"),
-        "pop_0_3": _sum(members, "pop_0_3"),
-        "area_m2": float(outline.area) if outline is not None else 0.0,
-        "share_before_2000": float((known < OLD_BEFORE).mean()) if len(known) else None,
-        "facilities": {str(k): int(v) for k, v in fac.items()},
-        "coverage": shares,
-        "services": status,
-        "missing": missing_services(status),
-        "contiguous": contiguous,
-        "warnings": warnings,
-    }
+def _connected(adj: Adjacency, groups: dict[str, np.ndarray]) -> dict[str, bool]:
+    """Per precinct: its members form one piece of the adjacency graph."""
+    label = np.full(adj.n, -1, dtype=np.int64)
+    names = list(groups)
+    for k, name in enumerate(names):
+        pos = np.searchsorted(adj.fids, np.asarray(groups[name], dtype=np.int64))
+        label[pos[(pos < adj.n)]] = k
+    if not len(adj.edges):
+        return {n: len(groups[n]) <= 1 for n in names}
+    a, b = adj.edges[:, 0], adj.edges[:, 1]
+    inside = (label[a] >= 0) & (label[a] == label[b])
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    matrix = csr_matrix((np.ones(inside.sum(), dtype=bool), (a[inside], b[inside])),
+                        shape=(adj.n, adj.n))
+    _, comp = connected_components(matrix, directed=False)
+    out = {}
+    for k, name in enumerate(names):
+        pieces = np.unique(comp[label == k])
+        out[name] = len(pieces) <= 1
+    return out
 
 
 WARNING_TEXT = {
