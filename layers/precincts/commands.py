@@ -49,16 +49,32 @@ def _mode(values: pd.Series):
     return None if not len(values) else values.mode().iloc[0]
 
 
+def _modes(comm: gpd.GeoDataFrame, column: str, names: list[str],
+           members: dict[str, np.ndarray]) -> list:
+    """The most frequent value of ``column`` among each precinct's members (the smallest
+    of a tie, as :func:`_mode`), in one pass."""
+    if column not in comm.columns:
+        return [None] * len(names)
+    fids = [members[n] for n in names]
+    owner = np.repeat(np.arange(len(names)), [len(f) for f in fids])
+    values = comm[column].reindex(np.concatenate(fids) if fids else []).to_numpy(object)
+    frame = pd.DataFrame({"owner": owner, "value": values}).dropna()
+    if not len(frame):
+        return [None] * len(names)
+    counts = frame.groupby(["owner", "value"]).size().reset_index(name="n")
+    counts = counts.sort_values(["owner", "n", "value"], ascending=[True, False, True])
+    first = counts.drop_duplicates("owner").set_index("owner")["value"]
+    return [first.get(k) for k in range(len(names))]
+
+
 def _feature_rows(layer: VectorLayer, comm: gpd.GeoDataFrame, shapes: dict,
                   members: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
     names = list(shapes)
     return gpd.GeoDataFrame({
         "name": names,
         "code": [None] * len(names),
-        "district": [_mode(comm.loc[members[n], "district"]) if "district" in comm else None
-                     for n in names],
-        "subdistrict": [_mode(comm.loc[members[n], "subdistrict"]) if "subdistrict" in comm
-                        else None for n in names],
+        "district": _modes(comm, "district", names, members),
+        "subdistrict": _modes(comm, "subdistrict", names, members),
         "locked": [False] * len(names),
     }, geometry=[shapes[n] for n in names], crs=comm.crs)
 
