@@ -276,7 +276,8 @@ class VectorLayer(Layer):
         for field, (fids, vals) in by_field.items():  # one assignment per field, not per cell
             gdf.loc[fids, field] = pd.Series(vals, index=fids, dtype=gdf[field].dtype) \
                 if _fits(vals, gdf[field].dtype) else pd.Series(vals, index=fids, dtype=object)
-        self.events.emit("data", self, change="attributes", fids=list(values.keys()))
+        self.events.emit("data", self, change="attributes", fids=list(values.keys()),
+                         fields=list(by_field))
 
 
 def _fits(values: list[Any], dtype: Any) -> bool:
