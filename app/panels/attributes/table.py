@@ -106,6 +106,8 @@ class AttributeTableDock(QDockWidget):
         self.table.horizontalHeader().setResizeContentsPrecision(100)  # widths from 100 rows
         header = self.table.verticalHeader()
         header.setSectionResizeMode(QHeaderView.Fixed)
+        header.setDefaultSectionSize(self.table.fontMetrics().height() + 8)  # compact rows: more
+        # of them fit a laptop's short bottom dock
         header.setToolTip(TEXTS["header_tip"]())
         header.sectionDoubleClicked.connect(self._on_header_double_click)
         layout.addWidget(self.table, 1)

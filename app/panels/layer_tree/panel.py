@@ -163,8 +163,10 @@ class LayerPanel(QDockWidget):
         header.setMinimumSectionSize(40)
         self.tree.setColumnWidth(1, 96)
         self.tree.setTextElideMode(Qt.ElideRight)
+        self.tree.installEventFilter(self)  # a narrow dock shows names, not kinds
         self.tree.setContextMenuPolicy(Qt.CustomContextMenu)
         self.setWidget(self.tree)
+        self.narrow_width = 380  # px: below this the kind column hides (it is in the tooltips)
         self.project = None
         self._updating = False
         self._current_id: str | None = None
@@ -260,7 +262,7 @@ class LayerPanel(QDockWidget):
 
     @staticmethod
     def _set_tooltip(item: QTreeWidgetItem, layer) -> None:
-        tip = f"{layer.name} — {layer.schema.label()}"
+        tip = f"{display.layer_title(layer)} — {layer.schema.label()}"
         if layer.layer_type == "tiles":  # where the tiles lie, and why none draw
             tip += f"\n{layer.path}\n{layer.describe()()}"
         if layer.opacity < 1.0:
@@ -388,3 +390,12 @@ class LayerPanel(QDockWidget):
 
     def _error(self, exc: ProjectError) -> None:
         show_problem(self, exc)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+        """On a laptop the dock is ~300 px: the layer names get the room, the kind column
+        (also each name's tooltip) hides until the dock is widened."""
+        from PyQt5.QtCore import QEvent
+
+        if watched is self.tree and event.type() == QEvent.Resize:
+            self.tree.setColumnHidden(1, event.size().width() < self.narrow_width)
+        return False
