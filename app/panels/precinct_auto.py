@@ -95,6 +95,7 @@ class AutoGroupControls:
         self.unassigned.setObjectName("precinct_unassigned")
         self.unassigned.setToolTip(TEXTS["list_tip"]())
         self.unassigned.setMaximumHeight(120)
+        self.unassigned.setWordWrap(True)
         self.unassigned.setVisible(False)
         layout.addWidget(self.unassigned)
         self.result = None
@@ -150,5 +151,6 @@ class AutoGroupControls:
         for fid, row in left.iterrows():
             item = QListWidgetItem(f"{display.text(row['name'])} — {result.why(fid)()}")
             item.setData(Qt.UserRole, int(fid))
+            item.setToolTip(item.text())
             self.unassigned.addItem(item)
         self.unassigned.setVisible(bool(len(left)))
