@@ -54,6 +54,7 @@ class LegendEntry:
     fill: RGBA
     stroke: RGBA
     stroke_width: float = 1.0
+    value: Any = None  # the category's value (None: a single style, a class, "other")
 
     def label(self, lang: str | None = None) -> str:
         return T(self.label_en, self.label_zh)(lang)
@@ -283,7 +284,7 @@ def _legend(style: Mapping[str, Any], entries: Sequence[dict], fills: np.ndarray
             default = f"{e['min']:g} – {e['max']:g}"
         en = str(e.get("label_en", default))
         out.append(LegendEntry(en, str(e.get("label_zh", en)), rgba(fills[i]),
-                               rgba(strokes[i]), float(widths[i])))
+                               rgba(strokes[i]), float(widths[i]), e.get("value")))
     if has_rest and style.get("legend_other", True):
         out.append(LegendEntry(style.get("other_label_en", "other"),
                                style.get("other_label_zh", "其他"),

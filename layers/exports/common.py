@@ -49,14 +49,18 @@ def check_language(lang: str) -> str:
 
 
 def layer_style(project, layer: VectorLayer) -> tuple[dict, ResolvedStyle]:
-    """The layer's effective style and its per-feature resolution (as the canvas does it)."""
+    """The layer's effective style and its per-feature resolution (as the canvas does it,
+    with the map theme's field where a theme is chosen: :func:`layers.themes.themed_frame`)."""
+    from layers.themes import themed_frame
+
     style = effective_style(layer.kind, layer.style)
     standards = project.standards() if style.get("colors_from") else None
+    frame = themed_frame(project, layer)
     try:
-        return style, resolve(style, layer.gdf, standards)
+        return style, resolve(style, frame, standards)
     except ProjectError:  # the canvas shows the layer in the neutral style; so do we
         style = effective_style("other", {})
-        return style, resolve(style, layer.gdf)
+        return style, resolve(style, frame)
 
 
 def is_vector(layer: Layer) -> bool:

@@ -73,16 +73,15 @@ def qml_document(style: dict, resolved: ResolvedStyle, family: str, lang: str,
     renderer = ET.SubElement(root, "renderer-v2", type=RENDERERS[kind], symbollevels="0",
                              enableorderby="0", forceraster="0")
     symbols = ET.Element("symbols")
-    entries = list(resolved.legend)
+    entries = all_entries(style, resolved, standards)
     look = (resolved.dash, resolved.marker, resolved.marker_size)
     if kind == "single":
         _symbol(symbols, "0", family, entries[0], *look)
     elif kind == "categorised":
         renderer.set("attr", str(style["field"]))
         cats = ET.SubElement(renderer, "categories")
-        values = category_values(style, standards)
         for i, entry in enumerate(entries):
-            value = values[i] if i < len(values) else ""  # "" = all other values in QGIS
+            value = "" if entry.value is None else str(entry.value)  # "" = all other values
             ET.SubElement(cats, "category", render="true", value=value, symbol=str(i),
                           label=entry.label(lang), type="string")
             _symbol(symbols, str(i), family, entry, *look)
@@ -104,6 +103,22 @@ def qml_document(style: dict, resolved: ResolvedStyle, family: str, lang: str,
     ET.SubElement(root, "layerGeometryType").text = _GEOMETRY_CODES[family]
     body = ET.tostring(root, encoding="unicode")
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body
+
+
+def all_entries(style: dict, resolved: ResolvedStyle, standards=None) -> list:
+    """Every category of a categorised style (QGIS draws from these), also where the legend
+    shows fewer (``legend_single`` / ``legend_present_only``: a legend lists what is drawn)."""
+    if style.get("type") != "categorised" or not (style.get("legend_single") or style.get("legend_present_only")):
+        return list(resolved.legend)
+    import pandas as pd
+
+    from styles.resolve import resolve
+
+    full = {k: v for k, v in style.items() if k not in ("legend_single", "legend_present_only")}
+    columns = {str(full["field"]): pd.Series([], dtype=object)}
+    if full.get("label_field"):
+        columns[str(full["label_field"])] = pd.Series([], dtype=object)
+    return list(resolve(full, pd.DataFrame(columns), standards).legend)
 
 
 def category_values(style: dict, standards=None) -> list[str]:
@@ -145,13 +160,12 @@ def sld_document(style: dict, resolved: ResolvedStyle, family: str, layer_name: 
     ET.SubElement(user, f"{{{SE}}}Name").text = layer_name
     fts = ET.SubElement(user, f"{{{SE}}}FeatureTypeStyle")
     kind = style.get("type", "single")
-    values = category_values(style, standards) if kind == "categorised" else []
     classes = list(style.get("classes", []))
-    for i, entry in enumerate(resolved.legend):
+    for i, entry in enumerate(all_entries(style, resolved, standards)):
         rule = ET.SubElement(fts, f"{{{SE}}}Rule")
         ET.SubElement(rule, f"{{{SE}}}Name").text = entry.label(lang)
-        if kind == "categorised" and i < len(values):
-            _sld_filter(rule, "PropertyIsEqualTo", style["field"], values[i])
+        if kind == "categorised" and entry.value is not None:
+            _sld_filter(rule, "PropertyIsEqualTo", style["field"], str(entry.value))
         elif kind == "categorised":
             ET.SubElement(rule, f"{{{SE}}}ElseFilter")
         elif kind == "graduated" and i < len(classes):
