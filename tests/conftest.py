@@ -97,3 +97,25 @@ def finish_job(qtbot, panel, started: bool = True, timeout: int = 60_000) -> boo
     if started:
         qtbot.waitUntil(lambda: not panel.busy, timeout=timeout)
     return started
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostGIS test server's URL (started when it is local and stopped); the test
+    FAILS when there is none (see tests/pg_server.py)."""
+    from tests.pg_server import ensure_server
+
+    try:
+        return ensure_server()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def pg_location(pg_server):
+    """A project location in a fresh schema of the test database, dropped afterwards."""
+    from tests.pg_server import drop_schema, new_schema
+
+    location = new_schema(pg_server)
+    yield location
+    drop_schema(location)

@@ -137,6 +137,7 @@ def _run_info(args: argparse.Namespace) -> int:
 
 from app.cli import config as cli_config  # noqa: E402  (a module per subcommand)
 from app.cli import conflicts as cli_conflicts  # noqa: E402
+from app.cli import copy_project as cli_copy  # noqa: E402
 from app.cli import coverage as cli_coverage  # noqa: E402
 from app.cli import export as cli_export  # noqa: E402
 from app.cli import importing as cli_import  # noqa: E402
@@ -159,6 +160,7 @@ SUBCOMMANDS["programme"] = (cli_programme.configure, cli_programme.run, cli_prog
 SUBCOMMANDS["config"] = (cli_config.configure, cli_config.run, cli_config.HELP)
 SUBCOMMANDS["conflicts"] = (cli_conflicts.configure, cli_conflicts.run,
                             T("find pipeline conflicts", "管线冲突检查"))
+SUBCOMMANDS["copy"] = (cli_copy.configure, cli_copy.run, cli_copy.HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:

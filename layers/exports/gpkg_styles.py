@@ -134,14 +134,22 @@ def _geometry_column(tmp: Path, table: str) -> str:
     return row[0] if row else ""
 
 
-def _style_row(project, layer, table: str, tmp: Path, lang: str) -> tuple:
+def style_documents(project, layer, lang: str) -> tuple[str, str, str, str]:
+    """The QGIS style of a vector layer as QGIS keeps it in ``layer_styles``: QML, SLD,
+    a description, and the geometry family the documents were made for (shared by this
+    export and the PostGIS project store)."""
     style, resolved = layer_style(project, layer)
     family = geometry_family(layer) or "polygon"
     standards = project.standards() if style.get("colors_from") else None
     qml = qml_document(style, resolved, family, lang, standards)
     sld = sld_document(style, resolved, family, layer.name, lang, standards)
-    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     description = f"Precinct Planner style '{style.get('name', layer.kind)}' ({layer.kind})"
+    return qml, sld, description, family
+
+
+def _style_row(project, layer, table: str, tmp: Path, lang: str) -> tuple:
+    qml, sld, description, _family = style_documents(project, layer, lang)
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return ("", "", table, _geometry_column(tmp, table), layer.name[:30], qml, sld, 1,
             description, "", "", now)
 

@@ -1,14 +1,15 @@
-"""Where projects live. One small interface, so a shared PostGIS store can join later.
+"""Where projects live. One small interface, two stores.
 
-``open_project`` / ``save_project`` pick the store from the location; today
-that is always a GeoPackage file (:class:`~layers.store.gpkg.GpkgStore`).
+``open_project`` / ``save_project`` pick the store from the location: a GeoPackage file
+(:class:`~layers.store.gpkg.GpkgStore`) or a schema in PostgreSQL/PostGIS
+(:class:`~layers.store.postgis.PostgisStore`, location ``postgresql://…?schema=NAME``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from layers.errors import ProjectChangedOnDisk, ProjectFileError, T
 
@@ -40,16 +41,37 @@ class ProjectStore(ABC):
 
 
 def store_for(location: str | Path) -> ProjectStore:
+    """The store for ``location``: a PostgreSQL schema (``postgresql://…?schema=NAME`` or
+    ``service=NAME schema=NAME``, see :mod:`.pglocation`) or a GeoPackage file."""
+    from layers.store.pglocation import PgLocation, is_pg_location
+
+    if is_pg_location(location):
+        from layers.store.postgis import PostgisStore
+
+        return PostgisStore(location if isinstance(location, PgLocation)
+                            else PgLocation(str(location)))
     text = str(location)
     if "://" in text:
         raise ProjectFileError(
-            T(f"project location {text!r} is not supported yet",
-              f"暂不支持项目位置 {text!r}"),
+            T(f"project location {text!r} is not supported",
+              f"不支持项目位置 {text!r}"),
             text,
-            T("save the project as a GeoPackage (.gpkg) file", "请将项目保存为 GeoPackage（.gpkg）文件"))
+            T("save the project as a GeoPackage (.gpkg) file or to PostgreSQL "
+              "(postgresql://host/db?schema=NAME)",
+              "请将项目保存为 GeoPackage（.gpkg）文件或保存到 PostgreSQL"
+              "（postgresql://host/db?schema=NAME）"))
     from layers.store.gpkg import GpkgStore
 
     return GpkgStore(Path(location))
+
+
+def location_of(location: str | Path) -> Any:
+    """What ``project.path`` holds for ``location``: a Path, or a PgLocation."""
+    from layers.store.pglocation import PgLocation, is_pg_location
+
+    if isinstance(location, PgLocation):
+        return location
+    return PgLocation(str(location)) if is_pg_location(location) else Path(location)
 
 
 def open_project(location: str | Path) -> Project:
@@ -76,13 +98,14 @@ def save_project(project: Project, location: str | Path | None = None,
     from layers.store.recovery import discard_recovery, discard_recovery_file, recovery_file_for
 
     previous_recovery = recovery_file_for(project)
-    stamp = store_for(target).save(project, overwrite=overwrite)
-    project.path = Path(target)
+    where = location_of(target)
+    stamp = store_for(where).save(project, overwrite=overwrite)
+    project.path = where
     project.file_stamp = stamp
     for key in TRANSIENT_METADATA:
         project.metadata.pop(key, None)
     project.undo.set_clean()
-    discard_recovery(Path(target))
+    discard_recovery(where)
     discard_recovery_file(previous_recovery)  # e.g. untitled-<id>.recovery.gpkg
 
 
@@ -97,6 +120,6 @@ from layers.store.recovery import (  # noqa: E402
     recovery_path,
 )
 
-__all__ = ["ProjectStore", "store_for", "open_project", "save_project", "autosave",
+__all__ = ["ProjectStore", "store_for", "location_of", "open_project", "save_project", "autosave",
            "find_recovery", "recovery_path", "recovery_file_for", "list_recoverable",
            "RecoveryInfo", "discard_recovery", "discard_recovery_file", "ProjectChangedOnDisk"]

@@ -153,8 +153,8 @@ class GpkgStore(ProjectStore):
 
 def _expected_stamp(project: Project, target: Path) -> FileStamp | None:
     """The version of ``target`` this project last read or wrote, if it is its own file."""
-    if project.path is None or project.file_stamp is None:
-        return None
+    if not isinstance(project.path, (str, Path)) or not isinstance(project.file_stamp, FileStamp):
+        return None  # never saved, or a project on a database server
     return project.file_stamp if real_target(Path(project.path)) == target else None
 
 

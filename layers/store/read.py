@@ -230,7 +230,12 @@ def _set_origin(project: Project, path: Path, meta: dict, stamp: FileStamp | Non
         project.path, project.file_stamp = path, stamp
         return
     original = meta.get("recovery_of")
-    project.path = Path(original) if isinstance(original, str) and original.strip() else None
+    if isinstance(original, str) and original.strip():
+        from layers.store import location_of
+
+        project.path = location_of(original)  # a file, or a project on a database server
+    else:
+        project.path = None
     project.file_stamp = (FileStamp.from_text(meta.get("recovery_of_stamp"))
                           if project.path is not None else None)
     project.metadata["opened_from_recovery"] = str(path)

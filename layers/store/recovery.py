@@ -43,8 +43,19 @@ def recovery_path(project_path: Path | None, recovery_id: str | None = None) -> 
         if not recovery_id:
             raise ValueError("a project never saved needs its recovery_id for a recovery file")
         return recovery_dir() / f"{UNTITLED}{recovery_id}{SUFFIX}"
+    if _is_db(project_path):  # a project on a server: the user's data folder
+        import hashlib
+
+        digest = hashlib.sha256(str(project_path).encode()).hexdigest()[:12]
+        return recovery_dir() / f"db-{project_path.stem}-{digest}{SUFFIX}"
     project_path = Path(project_path)
     return project_path.with_name(project_path.stem + SUFFIX)
+
+
+def _is_db(location: object) -> bool:
+    from layers.store.pglocation import PgLocation
+
+    return isinstance(location, PgLocation)
 
 
 def recovery_file_for(project: Project) -> Path:
@@ -63,6 +74,9 @@ def autosave(project: Project) -> Path:
 
 def find_recovery(project_path: Path | str) -> Path | None:
     """The recovery file of ``project_path`` if it exists and is newer than the project."""
+    if _is_db(project_path):
+        candidate = recovery_path(project_path)
+        return candidate if candidate.exists() else None
     project_path = Path(project_path)
     candidate = recovery_path(project_path)
     if not candidate.exists():
@@ -152,7 +166,9 @@ def discard_recovery(project: Project | Path | str | None) -> None:
     """Delete the recovery file of ``project`` (or of the project saved at a path)."""
     if project is None:
         return
-    if isinstance(project, (str, Path)):
+    if _is_db(project):
+        _unlink(recovery_path(project))  # type: ignore[arg-type]
+    elif isinstance(project, (str, Path)):
         _unlink(recovery_path(Path(project)))
     else:
         _unlink(recovery_file_for(project))
