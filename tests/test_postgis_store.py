@@ -257,3 +257,22 @@ def test_missing_schema_and_foreign_schema_are_refused(pg_server, pg_location):
         con.execute(f'CREATE TABLE "{pg.schema}".survey (id int)')
     with pytest.raises(ProjectFileError, match="not a Precinct Planner project"):
         save_project(build_sample_project("small", 0), pg_location)
+
+
+def test_precinct_copy_cli_both_ways(tmp_path, pg_location):
+    source, back = tmp_path / "src.gpkg", tmp_path / "back.gpkg"
+    save_project(build_sample_project("small", 0), source)
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "app.cli", "copy", *args, "--json"],
+                              cwd=REPO, capture_output=True, text=True, timeout=300)
+
+    there = cli(str(source), pg_location)
+    assert there.returncode == 0, there.stderr
+    assert json.loads(there.stdout)["layers"]["communities"] == 60
+    again = cli(str(source), pg_location)  # a project is there: refused without --overwrite
+    assert again.returncode == 1 and "--overwrite" in again.stderr
+    assert cli(str(source), pg_location, "--overwrite").returncode == 0
+    home = cli(pg_location, str(back))
+    assert home.returncode == 0, home.stderr
+    assert_same_project(open_project(source), open_project(back))
