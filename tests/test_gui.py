@@ -337,8 +337,14 @@ def test_run_gui_opens_a_project_and_returns_the_exit_code(qtbot, tmp_path, lang
     titles = []
 
     def look_and_quit():
-        titles.extend(w.windowTitle() for w in QApplication.topLevelWidgets()
-                      if isinstance(w, MainWindow) and w.isVisible())
+        # Qt may deliver this timer while start-up shows a window (the opening notice on
+        # X11), before the event loop runs: look again until the main window is up
+        shown = [w.windowTitle() for w in QApplication.topLevelWidgets()
+                 if isinstance(w, MainWindow) and w.isVisible()]
+        if not shown:
+            QTimer.singleShot(20, look_and_quit)
+            return
+        titles.extend(shown)
         QApplication.quit()
 
     QTimer.singleShot(0, look_and_quit)

@@ -10,6 +10,7 @@ from PyQt5.QtWidgets import QApplication, QMessageBox
 from layers.errors import T
 from layers.i18n import set_language
 
+OPENING = T("Precinct Planner — opening {name}…", "片区规划 — 正在打开 {name}…")
 NO_SAMPLE = T("The sample city could not be opened; starting with an empty project.",
               "无法打开示例城区，已新建空项目。")
 
@@ -33,6 +34,7 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
     from layers.i18n import current_language
 
     install_qt_translations(app, current_language())
+    splash = _splash(path, screenshot)
 
     from app.problems import install_exception_hooks, show_problem
     from app.window.main import MainWindow, load_project_interactively
@@ -47,11 +49,15 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
         try:
             project = load_project_interactively(target)
         except Exception as exc:  # noqa: BLE001 - e.g. the recovery check itself failed
+            if splash is not None:
+                splash.close()
             show_problem(None, exc)
             project = None
         if project is not None and path is None:
             project.path = None  # the bundled sample is a template: Save asks where to write
     if project is None:
+        if splash is not None:
+            splash.close()
         if path is not None:
             return 1  # the message box has told the person what is wrong
         QMessageBox.information(None, "Precinct Planner", NO_SAMPLE())
@@ -63,9 +69,37 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
 
     app.aboutToQuit.connect(stop_jobs)
     window.show()
+    if splash is not None:  # after the window is up: never a moment with no window shown
+        splash.close()
     if screenshot is not None:
         app.processEvents()
         saved = window.grab().save(str(screenshot), "PNG")
         window.close()
         return 0 if saved else 1
     return int(app.exec_())
+
+
+def _splash(path: str | None, screenshot: str | None):
+    """A small window saying what is being opened, shown at once while the rest of the app
+    loads (3-4 s on a laptop showed nothing). Showing a window lets Qt deliver events that
+    were queued before ``exec_`` (on X11 a zero timer fires then), which is also true of the
+    main window itself; nothing here depends on their order."""
+    if screenshot is not None or QApplication.platformName() in ("offscreen", "minimal"):
+        return None
+    from pathlib import Path
+
+    from PyQt5.QtCore import Qt
+    from PyQt5.QtWidgets import QLabel
+
+    from layers.i18n import current_language
+
+    name = Path(path).name if path else T("the sample city", "示例城区")(current_language())
+    splash = QLabel(OPENING.format(name=name)(current_language()))
+    splash.setWindowFlags(Qt.FramelessWindowHint)  # not kept on top: a dialog shows above it
+    splash.setAlignment(Qt.AlignCenter)
+    splash.setStyleSheet("background: #fbfaf7; color: #1a1a1a; padding: 24px; border: 1px solid #999;")
+    splash.resize(460, 90)
+    splash.show()
+    splash.repaint()
+    QApplication.flush()
+    return splash
