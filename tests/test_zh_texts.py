@@ -182,3 +182,70 @@ def test_zh_exports_show_no_internal_identifier(zh, tmp_path):
     assert len(texts) > 1000
     found = problems(texts)
     assert not found, f"{len(found)} leaks:\n" + "\n".join(sorted(set(found))[:80])
+
+
+def _chrome_texts(window, panels) -> list[tuple[str, str]]:
+    """What the software itself says in a window (not data): menus, dock and tab titles,
+    buttons, group titles, placeholders and the column headers of every table."""
+    from PyQt5.QtCore import Qt
+    from PyQt5.QtWidgets import QAbstractButton, QAbstractItemView, QDockWidget, QGroupBox, QLineEdit, QTabBar
+
+    texts = []
+    for action in window.menuBar().actions():
+        texts.append(("menu", action.text()))
+        for a in (action.menu().actions() if action.menu() else []):
+            texts.append(("menu item", a.text()))
+            texts += [("submenu item", b.text()) for b in (a.menu().actions() if a.menu() else [])]
+    for root in [window, *panels.values()]:
+        for w in root.findChildren(QDockWidget) + [root]:
+            if isinstance(w, QDockWidget):
+                texts.append(("dock", w.windowTitle()))
+        for w in root.findChildren(QAbstractButton):
+            texts.append((f"button {type(w).__name__}", w.text()))
+        texts += [("group", w.title()) for w in root.findChildren(QGroupBox)]
+        texts += [("placeholder", w.placeholderText()) for w in root.findChildren(QLineEdit)]
+        for bar in root.findChildren(QTabBar):
+            texts += [("tab", bar.tabText(i)) for i in range(bar.count())]
+        for view in root.findChildren(QAbstractItemView):
+            model = view.model()
+            if model is None or not hasattr(view, "horizontalHeader"):  # tables only
+                continue
+            texts += [("header", str(model.headerData(c, Qt.Horizontal) or ""))
+                      for c in range(model.columnCount())]
+    return texts
+
+
+#: Chinese an English window keeps, each with its reason
+EN_KEEPS = {
+    "简体中文": "a language is named in its own language in the language menu",
+    "虚构数据 / synthetic data": "the synthetic-data notice is bilingual on purpose",
+}
+
+
+def test_en_window_speaks_english(qtbot):
+    """The same window in English: everything the software itself says is English (data —
+    community names, districts — stays as it is)."""
+    from zh_texts import CJK
+
+    from app.window.main import MainWindow
+    from layers.demo import build_sample_project
+
+    before = current_language()
+    set_language("en")
+    try:
+        window = MainWindow(build_sample_project("small", 0))
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        try:
+            panels = _run_every_analysis(window, qtbot)
+            texts = _chrome_texts(window, panels)
+        finally:
+            window.project.undo.set_clean()
+    finally:
+        set_language(before)
+    assert len(texts) > 200
+    chinese = sorted({f"{where}: {text}" for where, text in texts
+                      if CJK.search(text) and text.replace("&", "") not in EN_KEEPS})
+    assert not chinese, f"{len(chinese)} Chinese texts in the English window:\n" + "\n".join(chinese[:60])
