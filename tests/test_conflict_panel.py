@@ -213,6 +213,15 @@ def test_panel_leads_with_the_violations_of_a_hand_made_survey(qtbot, tmp_path):
         assert set(_column_values(panel, "category")) == {"unchecked"}
         notes = [panel.proxy.index(r, COLUMNS.index("note")).data() for r in range(2)]
         assert all(n.startswith("净距未确认：请核对") for n in notes)
+        # the chart: one bar per utility pair, split by category, as many findings as rows
+        chart = panel.pairs_chart
+        frame = panel.model.layer.gdf
+        assert sum(sum(v.values()) for _, v in chart.rows) == len(frame)
+        assert [name for _k, name, _c in chart.series] == ["净距违规", "净距未确认", "协调提示"]
+        assert all("_" not in label for label, _ in chart.rows)  # pairs by their names
+        chart.resize(500, chart.height())
+        widths = {k: r.width() for segs in chart.bars() for k, r in segs}
+        assert set(widths) == {"violation", "unchecked", "notice"} and min(widths.values()) > 0
         project.undo.set_clean()
     finally:
         i18n.set_language(old)

@@ -24,6 +24,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from app.panels.bars import StackedBars
 from app.panels.base import Panel
 from app.panels.conflict_table import (  # noqa: F401 (COLUMNS, FID, RAW: the panel's API)
     COLUMNS,
@@ -34,6 +35,7 @@ from app.panels.conflict_table import (  # noqa: F401 (COLUMNS, FID, RAW: the pa
     StatusDelegate,
 )
 from app.problems import guarded
+from layers import display
 from layers.errors import T
 from layers.exports.reports import write_report
 from layers.i18n import current_language
@@ -65,6 +67,8 @@ TEXTS = {
 }
 MIN_ZOOM_M = 40.0  # a conflict is shown at least this wide, so its surroundings are visible
 VIOLATION_COLOUR = "#c0392b"
+#: the map style's colours per category (styles/defaults/conflicts.toml)
+CHART_COLOURS = {"violation": "#e31a1c", "unchecked": "#ff7f00", "notice": "#1f78b4"}
 
 
 class ConflictPanel(Panel):
@@ -116,6 +120,9 @@ class ConflictPanel(Panel):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.summary)
+        self.pairs_chart = StackedBars(body)  # by utility pair: violations, to check, notices
+        self.pairs_chart.setObjectName("conflict_pairs_chart")
+        layout.addWidget(self.pairs_chart)
         self.table = QTableView(body)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -182,6 +189,23 @@ class ConflictPanel(Panel):
                 shown=self.proxy.rowCount(), total=self.model.rowCount())())
             self.summary.setText(self.summary_html())
             self.summary.setVisible(True)
+        self._update_chart()
+
+    def _update_chart(self, top: int = 6) -> None:
+        """The utility pairs with most findings, each bar split by category."""
+        layer = self.model.layer
+        if layer is None or not len(layer.gdf) or not {"utility_a", "utility_b", "category"} <= set(layer.gdf):
+            self.pairs_chart.set_data([], [])
+            return
+        std = self.project.standards() if self.project is not None else None
+        frame = layer.gdf
+        pairs = [f"{display.utility(a, standards=std)}–{display.utility(b, standards=std)}"
+                 for a, b in zip(frame["utility_a"], frame["utility_b"])]
+        counts = (frame.assign(pair=pairs).groupby(["pair", "category"]).size().unstack(fill_value=0))
+        counts = counts.loc[counts.sum(axis=1).sort_values(ascending=False).index[:top]]
+        rows = [(pair, {k: float(v) for k, v in row.items()}) for pair, row in counts.iterrows()]
+        series = [(k, CATEGORY_LABELS[k](), CHART_COLOURS[k]) for k in CONFLICT_CATEGORIES]
+        self.pairs_chart.set_data(rows, series)
 
     def summary_lines(self) -> list[str]:
         """The headline of the conflicts layer: violations, to check, notices."""
