@@ -137,3 +137,12 @@ def test_status_record_and_signed_acceptance(panel, monkeypatch):
 def test_precinct_roll_up(panel):
     panel.tabs.setCurrentIndex(TABS["precincts"])
     assert panel.precinct_table.rowCount() == len(panel.project.layer("communities"))  # no precincts yet
+    # the chart shows the largest totals stacked by payer (the sample's synthetic money)
+    chart = panel.rollup.chart
+    from layers.programme import precinct_splits
+
+    splits = precinct_splits(panel.project)
+    biggest = sorted(splits.values(), key=lambda s: -s.total)[:8]
+    assert [label for label, _ in chart.rows] == [s.name for s in biggest]
+    assert sum(chart.rows[0][1].values()) == pytest.approx(biggest[0].total)
+    assert chart.height() > 0

@@ -31,13 +31,12 @@ from app.panels.base import Panel
 from app.panels.programme.chart import FundingChart, totals_text
 from app.panels.programme.inputs import FundingInputs
 from app.panels.programme.numbers import NumbersPage
+from app.panels.programme.rollup import PrecinctRollup
 from app.problems import guarded
 from layers import display
 from layers.commands import ChangeAttributes
 from layers.errors import ProjectError, T
 from layers.programme import (
-    PAYER_LABELS,
-    PAYERS,
     STATE_LABELS,
     advance,
     checklist,
@@ -47,7 +46,6 @@ from layers.programme import (
     history,
     next_status,
     pilot_check,
-    precinct_splits,
     prefill_command,
     rank,
     set_exemplary,
@@ -205,10 +203,9 @@ class ProgrammePanel(Panel):
         v.addWidget(self.record_button)
         self.tabs.addTab(page, TX["status"]())
         # precinct roll-up
-        self.precinct_table = QTableWidget(0, 2 + len(PAYERS))
-        self.precinct_table.setHorizontalHeaderLabels(
-            [T("Precinct", "片区")(), T("Total (yuan)", "合计（元）")()] + [PAYER_LABELS[p]() for p in PAYERS])
-        self.tabs.addTab(self.precinct_table, TX["precincts"]())
+        self.rollup = PrecinctRollup()
+        self.precinct_table = self.rollup.table
+        self.tabs.addTab(self.rollup, TX["precincts"]())
         self.numbers = NumbersPage(self)
         self.tabs.addTab(self.numbers, TX["numbers"]())
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
@@ -405,14 +402,4 @@ class ProgrammePanel(Panel):
         return ok
 
     def _fill_precincts(self) -> None:
-        try:
-            splits = precinct_splits(self.project)
-        except ProjectError as exc:
-            self.precinct_table.setRowCount(0)
-            self.precinct_table.setToolTip(exc.message())
-            return
-        table = self.precinct_table
-        table.setRowCount(len(splits))
-        for r, (name, s) in enumerate(splits.items()):
-            for c, value in enumerate([name, s.total] + [s.amounts[p] for p in PAYERS]):
-                table.setItem(r, c, QTableWidgetItem(_fmt(value)))
+        self.rollup.fill(self.project)
