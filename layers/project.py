@@ -56,6 +56,8 @@ class Project:
         self.file_stamp: FileStamp | None = None
         #: names this project's own recovery file while it has never been saved
         self.recovery_id: str = uuid.uuid4().hex[:16]
+        #: named snapshots kept in the project (:mod:`layers.schemes`), oldest first
+        self.schemes: list = []
         self._standards = None
 
     # --- layers ------------------------------------------------------------------

@@ -10,6 +10,7 @@ file stays a valid GeoPackage that QGIS and ogrinfo open):
                       raster is stored; where a basemap's tiles lie)
 ``precinct_rasters``  rasters a GeoPackage raster cannot hold exactly, as GeoTIFF bytes
                       (and, in format 1 files, every raster)
+``precinct_schemes``  saved scheme versions, one row each (:mod:`.schemetable`)
 
 Raster layers are GeoPackage rasters (tile pyramids or gridded coverages, see
 :mod:`.rasters`), so QGIS shows them; basemap tile layers are not copied, only their
@@ -33,7 +34,7 @@ import pyogrio
 
 from layers.errors import ProjectFileError, T
 from layers.layer import RasterLayer, TableLayer, VectorLayer
-from layers.store import ProjectStore
+from layers.store import ProjectStore, schemetable
 from layers.store.atomic import atomic_target, real_target
 from layers.store.guard import CheckedReplace, FileStamp, check_unchanged
 from layers.store.limits import RESERVED_TABLE_PREFIXES, identifier_for, layer_problems
@@ -129,6 +130,8 @@ class GpkgStore(ProjectStore):
         _write_table(tmp, "precinct_layers", pd.DataFrame(rows, columns=columns))
         if rasters:
             _write_rasters(tmp, rasters)
+        if project.schemes:
+            schemetable.write_gpkg(tmp, project.schemes)
 
     def _write_layer(self, layer: Any, tmp: Path, table: str, identifier: str,
                      rasters: list[tuple[str, bytes]]) -> tuple[list[list[str]], dict | None]:

@@ -18,6 +18,7 @@ import shapely
 
 from layers.errors import ProjectError, ProjectFileError, T
 from layers.layer import Layer, TableLayer, VectorLayer
+from layers.store import schemetable
 from layers.store.limits import layer_name_problem, shown
 from layers.store.pglocation import PgLocation, mask
 from layers.store.postgis import PgStamp, connection, ident, project_tables, sql_text
@@ -30,6 +31,7 @@ from layers.store.read import (
     _format_version,
     _new_project,
     _source,
+    read_schemes,
 )
 from layers.store.tables import restore_dtype
 
@@ -92,6 +94,7 @@ def _build(cur: Any, pg: PgLocation, tables: set[str]) -> Project:
         except ProjectError as exc:
             raise ProjectFileError(exc.what, f"{pg}, layer {shown(layer.name)!r}",
                                    _RESTORE) from None
+    project.schemes = read_schemes(label, schemetable.read_pg(cur, schema, tables))
     project.path = pg
     token = meta.get("save_token")
     project.file_stamp = PgStamp(token) if isinstance(token, str) else None

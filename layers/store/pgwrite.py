@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from layers.layer import RasterLayer, TableLayer, VectorLayer
+from layers.store import schemetable
 from layers.store.gpkg import TRANSIENT_METADATA, _crs_text, _table_name
 from layers.store.postgis import (
     GEOMETRY_COLUMN,
@@ -82,6 +83,8 @@ def write_project(cur: Any, project: Project, schema: str, token: str) -> list[W
                              ident(schema, "precinct_rasters")))
         cur.executemany(sql_text("INSERT INTO {} VALUES (%s, %s)",
                                  ident(schema, "precinct_rasters")), rasters)
+    if project.schemes:
+        schemetable.write_pg(cur, schema, project.schemes)
     return written
 
 

@@ -7,6 +7,7 @@ The schema holds:
                       save (what :class:`PgStamp` compares to notice another client's save)
 ``precinct_layers``   one row per layer, the same columns as the GeoPackage's
 ``precinct_rasters``  raster layers as GeoTIFF bytes (lossless; QGIS does not show them)
+``precinct_schemes``  saved scheme versions, as in the GeoPackage (:mod:`.schemetable`)
 one table per layer   ``fid bigint`` primary key, the attribute columns typed from their
                       pandas types, and for a vector layer a ``geom`` column
                       ``geometry(<type>, <EPSG>)`` with a GiST index
@@ -45,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from layers.layer import VectorLayer
     from layers.project import Project
 
-OWN_TABLES = ("precinct_project", "precinct_layers", "precinct_rasters")
+OWN_TABLES = ("precinct_project", "precinct_layers", "precinct_rasters", "precinct_schemes")
 GEOMETRY_COLUMN = "geom"
 _SQL_TYPES = {"int64": "bigint", "Int64": "bigint", "int32": "integer", "Int32": "integer",
               "int16": "smallint", "Int16": "smallint", "int8": "smallint", "Int8": "smallint",

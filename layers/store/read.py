@@ -15,12 +15,13 @@ import json
 import os
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layers.errors import ProjectError, ProjectFileError, T
 from layers.layer import Layer, TableLayer, VectorLayer
+from layers.store import schemetable
 from layers.store.guard import FileStamp, held, stamp_of
 from layers.store.limits import STORE_TABLES, fold, is_reserved_table, layer_name_problem, shown
 from layers.store.problems import (
@@ -57,6 +58,7 @@ class RawProject:
     layer_rows: list[tuple]
     rasters: dict[Any, Any]
     registered: dict[str, str]  # table name -> gpkg_contents data_type, for real tables
+    schemes: list[tuple] = field(default_factory=list)  # precinct_schemes rows
 
 
 class _Bad(ValueError):
@@ -143,11 +145,12 @@ def read_tables(path: Path) -> RawProject | None:
                    if "precinct_rasters" in tables else {})
         registered = {str(t): str(d) for t, d in con.execute(
             "SELECT table_name, data_type FROM gpkg_contents") if t in tables}
+        schemes = schemetable.read_gpkg(con, tables)
     except sqlite3.DatabaseError as exc:
         raise damaged(path, exc) from exc
     finally:
         con.close()
-    return RawProject(meta, layer_rows, rasters, registered)
+    return RawProject(meta, layer_rows, rasters, registered, schemes)
 
 
 # --- the project table --------------------------------------------------------------
@@ -216,9 +219,21 @@ def build_project(path: Path, raw: RawProject, stamp: FileStamp | None = None) -
         except ProjectError as exc:
             raise ProjectFileError(exc.what, f"{path}, layer {shown(layer.name)!r}",
                                    _RESTORE) from None
+    project.schemes = read_schemes(path, raw.schemes)
     _set_origin(project, path, raw.meta, stamp)
     project.undo.set_clean()
     return project
+
+
+def read_schemes(path: Any, rows: list[tuple]) -> list:
+    """The project's saved schemes; a damaged row is a ProjectFileError naming it."""
+    out = []
+    for row in rows:
+        try:
+            out.append(schemetable.scheme_from_row(tuple(row)))
+        except (ValueError, TypeError) as exc:
+            raise damaged(path, exc, where=schemetable.TABLE) from None
+    return out
 
 
 def _set_origin(project: Project, path: Path, meta: dict, stamp: FileStamp | None) -> None:
