@@ -18,15 +18,10 @@ from layers.precincts.adjacency import (
 from layers.precincts.commands import apply_grouping, assign, locked_precincts
 from layers.precincts.grouping import GroupingResult, group_communities
 from layers.precincts.outline import outlines, polsby_popper, precinct_outline
+from layers.precincts.rules import RULES, default_rule, default_walk_m, project_adjacency
 from layers.precincts.services import SHARED_SERVICES
 from layers.precincts.stats import Limits, communities_layer, precinct_stats
-from layers.precincts.walking import (
-    RULES,
-    default_rule,
-    default_walk_m,
-    project_adjacency,
-    walking_adjacency,
-)
+from layers.precincts.walking import walking_adjacency
 
 __all__ = ["RULES", "SHARED_SERVICES", "Adjacency", "GroupingResult", "Limits", "apply_grouping",
            "assign", "communities_layer", "community_adjacency", "components", "default_gap_m",

@@ -90,7 +90,7 @@ def precinct_stats(project, adj: Adjacency | None = None, limits: Limits | None 
     gap = default_gap_m(project.standards()) if gap_m is None else gap_m
     limits = limits or Limits.from_standards(project.standards())
     if adj is None:
-        from layers.precincts.walking import project_adjacency
+        from layers.precincts.rules import project_adjacency
 
         adj = project_adjacency(project, gap_m=gap)
     groups = members_by_precinct(comm)

@@ -52,43 +52,11 @@ from scipy.sparse.csgraph import dijkstra
 from layers.coverage.snap import Snapped, build_graph, edge_index, snap_points
 from layers.errors import ProjectError, T
 from layers.precincts.adjacency import Adjacency, community_adjacency, default_gap_m
+from layers.precincts.rules import default_max_snap_m, default_walk_m
 
-WALK_PARAMETER = "precinct_adjacency_walk_m"
-RULE_PARAMETER = "precinct_adjacency_rule"
-DEFAULT_WALK_M = 300.0
-#: ``walk``: within a walk on the streets (and the touch rule's pairs); ``touch``: the
-#: strict rule, touching or across a street narrower than the gap tolerance
-RULES = ("walk", "touch")
 _BATCH_M = 1200.0  # side of the square cells the communities are batched by
 _CACHE: list[tuple[tuple, object, Adjacency]] = []
 _CACHE_SIZE = 4
-
-
-def _parameter(standards, key: str, default):
-    if standards is None:
-        return default
-    try:
-        value = standards.value("parameters", key, "value")
-    except Exception:  # a standards set without the row: the default
-        return default
-    return default if value is None else value
-
-
-def default_walk_m(standards=None) -> float:
-    """The walking reach from ``parameters.csv`` (or the project's override)."""
-    return float(_parameter(standards, WALK_PARAMETER, DEFAULT_WALK_M))
-
-
-def default_rule(standards=None) -> str:
-    """``walk`` or ``touch``, from ``parameters.csv`` (or the project's override)."""
-    rule = str(_parameter(standards, RULE_PARAMETER, "walk")).strip().lower()
-    return rule if rule in RULES else "walk"
-
-
-def _max_snap_m(standards) -> float:
-    from layers.coverage.options import MAX_SNAP_M
-
-    return float(_parameter(standards, "coverage_max_snap_m", MAX_SNAP_M))
 
 
 @dataclass
@@ -124,13 +92,42 @@ def _frontages(index, geoms: np.ndarray, valid: np.ndarray, reach_m: float):
     pair = np.repeat(np.arange(len(ci)), count)
     vertex = np.repeat(first[ci], count) + np.arange(count.sum()) - \
         np.repeat(np.cumsum(count) - count, count)
-    points = shapely.points(coords[vertex])
-    close = shapely.distance(points, lines[pair]) <= reach_m
-    along = shapely.line_locate_point(lines[pair[close]], points[close])
-    np.minimum.at(start, pair[close], along)
-    np.maximum.at(end, pair[close], along)
+    along, dist = _project(index, ei[pair], lines[pair], coords[vertex])
+    close = dist <= reach_m
+    np.minimum.at(start, pair[close], along[close])
+    np.maximum.at(end, pair[close], along[close])
     length = index.length[ei]
     return ci, ei, np.clip(start, 0, length), np.clip(end, 0, length), legs
+
+
+def _project(index, edges: np.ndarray, lines: np.ndarray, xy: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Position along each edge of the point nearest to each ``xy``, and the distance to
+    it: straight edges (two vertices, most of them) in numpy, the others with GEOS."""
+    ends = getattr(index, "_precinct_ends", None)
+    if ends is None:  # first and last vertex of every edge, and which are straight
+        coords, which = shapely.get_coordinates(index.geoms, return_index=True)
+        first = np.searchsorted(which, np.arange(len(index.geoms) + 1))
+        straight = np.diff(first) == 2
+        a = coords[np.minimum(first[:-1], len(coords) - 1)]
+        b = coords[np.maximum(first[1:] - 1, 0)]
+        ends = (a, b, straight)
+        index._precinct_ends = ends
+    a, b, straight = ends[0][edges], ends[1][edges], ends[2][edges]
+    ab = b - a
+    span = np.hypot(ab[:, 0], ab[:, 1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(((xy - a) * ab).sum(axis=1) / span ** 2, 0.0, 1.0)
+    t = np.where(span > 0, t, 0.0)
+    foot = a + t[:, None] * ab
+    pos = t * span
+    dist = np.hypot(*(xy - foot).T)
+    bent = np.flatnonzero(~straight)
+    if len(bent):
+        pts = shapely.points(xy[bent])
+        pos[bent] = shapely.line_locate_point(lines[bent], pts)
+        dist[bent] = shapely.distance(pts, lines[bent])
+    return pos, dist
 
 
 def _access(index, geoms: np.ndarray, reach_m: float, max_snap_m: float) -> _Access:
@@ -277,7 +274,7 @@ def walking_adjacency(communities: gpd.GeoDataFrame, streets, walk_m: float | No
 
     walk = default_walk_m(standards) if walk_m is None else float(walk_m)
     gap = default_gap_m(standards) if gap_m is None else float(gap_m)
-    snap = _max_snap_m(standards) if max_snap_m is None else float(max_snap_m)
+    snap = default_max_snap_m(standards) if max_snap_m is None else float(max_snap_m)
     if not np.isfinite(walk) or walk <= 0:
         raise ProjectError(T(f"the walking distance must be above 0 m, not {walk:g}",
                              f"步行距离必须大于 0 米，而不是 {walk:g}"), "precinct adjacency",
@@ -328,41 +325,3 @@ def _merge(strict: Adjacency, lo: np.ndarray, hi: np.ndarray, walks: np.ndarray,
     return Adjacency(strict.fids, matrix, edges, np.asarray(gaps, dtype=float), strict.gap_m,
                      connectors, rule="walk", walk_m=walk_m, walks_m=walk_of,
                      no_street=no_street)
-
-
-def project_adjacency(project, rule: str | None = None, walk_m: float | None = None,
-                      gap_m: float | None = None, communities: gpd.GeoDataFrame | None = None
-                      ) -> Adjacency:
-    """The adjacency of ``project``'s communities by ``rule`` (default from the standards:
-    ``walk`` on its first streets layer; ``touch`` — with a note saying so — when the
-    project has no walkable streets)."""
-    from dataclasses import replace
-
-    from layers.precincts.stats import communities_layer
-
-    std = project.standards()
-    rule = default_rule(std) if rule is None else str(rule)
-    if rule not in RULES:
-        raise ProjectError(T(f"unknown adjacency rule '{rule}'", f"未知的相邻规则“{rule}”"),
-                           "precinct adjacency",
-                           T("use walk (a short walk on the streets) or touch (strict)",
-                             "请使用 walk（步行可达）或 touch（严格相接）"))
-    comm = communities_layer(project).gdf if communities is None else communities
-    if rule == "touch":
-        return community_adjacency(comm, gap_m, standards=std)
-    from layers.coverage.engine import street_network
-
-    streets = [layer for layer in project.layers_of_kind("streets") if len(layer.gdf)]
-    net = None
-    if streets:
-        try:
-            net = street_network(streets[0], comm.crs)
-        except ProjectError:  # nothing walkable in it
-            net = None
-    if net is not None:
-        return walking_adjacency(comm, net, walk_m, gap_m=gap_m, standards=std)
-    strict = community_adjacency(comm, gap_m, standards=std)
-    return replace(strict, notes=(T("the project has no walkable streets: neighbours by the "
-                                    "touch rule (import a street network to group by walking "
-                                    "distance)", "项目没有可步行的道路：按相接规则判定相邻（导入路网后"
-                                    "可按步行距离分组）"),))
