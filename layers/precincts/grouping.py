@@ -1,9 +1,12 @@
 """Automatic grouping of communities into precincts (GUI-free).
 
-Every precinct is contiguous in the road-aware adjacency graph, reaches a floor
-of population (or households), stays under an optional ceiling, optionally lies
-within one sub-district, and is as compact as the floor allows. Communities of
-locked precincts are kept as they are. The same seed gives the same precincts.
+Every precinct is connected in the adjacency graph it is given (by default a walk of
+300 m on the streets, :mod:`layers.precincts.walking`; or the strict touch rule,
+:mod:`layers.precincts.adjacency`), reaches a floor of population (or households),
+stays under an optional ceiling, optionally lies within one sub-district, and is as
+compact as the floor allows. Communities of locked precincts are kept as they are.
+The same seed gives the same precincts. Each community left out gets its reason
+(:mod:`layers.precincts.leftovers`).
 
 Algorithm: seeded region growing plus local improvement.
 
@@ -15,29 +18,39 @@ Algorithm: seeded region growing plus local improvement.
    enclaves are left behind. A region grows by the free neighbour nearest to its
    centroid (compactness) that keeps it under the ceiling, and stops as soon as it
    reaches the floor (more, smaller precincts).
-3. Pieces that could not reach the floor join the adjacent precinct with the
-   nearest centroid that has room under the ceiling.
+3. Enclaves: pieces that could not reach the floor join the adjacent precinct with
+   the nearest centroid that has room under the ceiling (as max-p does).
 4. Local improvement: a boundary community moves to the neighbouring precinct
    whose centroid is nearer when the donor keeps its floor and stays contiguous
    and the receiver stays under its ceiling (a few passes, deterministic order).
 5. Several seeded restarts; the result with most precincts, then least spread
    (sum of squared distances to precinct centroids), wins.
 
-Measurement that chose it (the ``city`` sample: 3,000 communities, 2,257 adjacency
-edges at the 40 m tolerance, population floor 3,000, seed 0; spopt 0.7.0, libpysal
-4.14.1; "valid" = contiguous by networkx and over the floor; compactness = mean
-Polsby-Popper of the precinct outlines; tests/benchmarks/test_bench_precincts.py):
+Measurement (issue 18; tests/benchmarks/test_bench_precincts.py, one run): the
+``city`` sample (3,000 communities) at the product's defaults, floor 5,000 residents
+(``complete_community_population_min``) and a 300 m walk (9,339 adjacency pairs),
+seed 0; spopt MaxPHeuristic with top_n=2 and 3 construction iterations (its default
+is 99); "valid" = connected by networkx on that adjacency and over the floor;
+compactness = mean Polsby-Popper (PP) of the precinct outlines. The machine had 2
+cores shared with other jobs (load 4–6), so the seconds are slow for both:
 
-- region growing (this module): 0.08 s, 231 valid precincts, mean PP 0.423
-- MaxPHeuristic (top_n=2, 10 construction iterations): 123–274 s, 223 valid, PP 0.415
-- SKATER (231 clusters on centroid x/y): 298 s, 213 valid of 231, PP 0.420
+- region growing (this module): 1.7 s, 368 valid precincts holding 98.7 % of the
+  communities (40 left out: 36 in connected groups under the floor, 4 with no other
+  community within the walk), mean PP 0.180;
+- MaxPHeuristic: 628 s, 319 valid precincts holding 95.1 %, mean PP 0.137 (368×).
 
-MaxPHeuristic ran with a tenth of its default construction iterations (123 s alone,
-274 s while another job shared the machine). SKATER's ``floor`` counts units, not
-residents, so it cannot enforce a population floor; it was given the components that
-can reach the floor, as many clusters as region growing found and a quorum of 2
-units, and 18 of its trees fell under the floor. Region growing was kept: over 1,000×
-faster than either, more valid precincts and no less compact.
+The walking adjacency is computed once and shared by both (1–5 s on the city
+depending on the load; 18 s in that run). By the touch rule (40 m, 2,257 pairs) the
+same floor gave only 58 precincts and left 2,564 communities out: most communities of
+the sample lie a block or more apart. PP is lower than the touch rule's (0.42 at a
+floor of 3,000) because members a walk apart are drawn as separate parts of the
+outline (3.9 parts per precinct on average; 5.6 for MaxP's, in a second run with the
+same settings: 318 valid precincts, 93.4 %, PP 0.141).
+
+Earlier measurement (touch rule, floor 3,000, 2,257 pairs): region growing 0.08 s,
+231 valid precincts, PP 0.423; MaxPHeuristic (10 construction iterations) 123–274 s,
+223 valid, PP 0.415; SKATER (231 clusters on centroid x/y, unit-count floor) 298 s,
+213 valid of 231, PP 0.420.
 """
 
 from __future__ import annotations
