@@ -51,6 +51,7 @@ from styles import effective_style, resolve_raster
 
 PAPERS_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 MARGIN_MM, LEGEND_MM, FOOTER_MM, TITLE_MM = 10.0, 58.0, 22.0, 16.0
+LEGEND_ROW_MM = 4.6
 SIMPLIFY_MM = 0.1  # geometry detail below a tenth of a printed millimetre is left out
 
 
@@ -59,8 +60,8 @@ class SheetSpec:
     """What goes on the sheet and how large it is."""
 
     title: str = ""
-    paper: str = "A4"
-    landscape: bool = True
+    paper: str = "A4"  # or "auto": A3 for a city-sized extent, else A4
+    landscape: bool | None = True  # None: from the extent's shape
     lang: str = "zh"
     layers: list[str] | None = None
     dpi: int = 150  # raster resolution of PNGs and of the map picture inside PDFs
@@ -69,6 +70,10 @@ class SheetSpec:
     date: str = field(default_factory=lambda: _dt.date.today().isoformat())
 
     def page_mm(self) -> tuple[float, float]:
+        if self.paper == "auto" or self.landscape is None:
+            raise ProjectError(T("the sheet's paper or orientation is not decided yet",
+                                 "图纸的纸张或方向尚未确定"), "map sheet",
+                               T("call resolve_spec(project, spec) first", "请先调用 resolve_spec"))
         if self.paper not in PAPERS_MM:
             raise ProjectError(T(f"unknown paper size {self.paper!r}", f"未知纸张 {self.paper!r}"),
                                "--paper", T("use A4 or A3", "请使用 A4 或 A3"))
@@ -101,13 +106,22 @@ class _Sheet:
     def mm(self, *values: float) -> list[float]:
         return [v * self.px for v in values]
 
+    def legend_columns(self, body_h_mm: float) -> int:
+        """As many legend columns as the entries need (a legend is never cut short)."""
+        rows = sum(1 + len(entries) for _n, _f, entries in self._legend_sections())
+        sections = len(self._legend_sections())
+        needed = rows * LEGEND_ROW_MM + sections * 1.5
+        available = max(body_h_mm - 9.0, LEGEND_ROW_MM * 3)
+        return int(min(max(1, -(-needed // available)), 4))
+
     def frames(self) -> tuple[QRectF, QRectF, QRectF, QRectF]:
         w, h = self.spec.page_mm()
         m = MARGIN_MM
         title = QRectF(*self.mm(m, m, w - 2 * m, TITLE_MM))
         body_top, body_h = m + TITLE_MM, h - 2 * m - TITLE_MM - FOOTER_MM
-        map_rect = QRectF(*self.mm(m, body_top, w - 2 * m - LEGEND_MM - 4, body_h))
-        legend = QRectF(*self.mm(w - m - LEGEND_MM, body_top, LEGEND_MM, body_h))
+        legend_w = LEGEND_MM * self.legend_columns(body_h)
+        map_rect = QRectF(*self.mm(m, body_top, w - 2 * m - legend_w - 4, body_h))
+        legend = QRectF(*self.mm(w - m - legend_w, body_top, legend_w, body_h))
         footer = QRectF(*self.mm(m, h - m - FOOTER_MM, w - 2 * m, FOOTER_MM))
         return title, map_rect, legend, footer
 
@@ -132,9 +146,22 @@ class _Sheet:
         self._footer(painter, footer, mpp)
 
     def _title(self, painter: QPainter, rect: QRectF) -> None:
+        """The title, and under it the map theme shown (the subtitle) when one is chosen."""
+        from layers.themes import active
+        from styles.themes import THEMES
+
         painter.setPen(QColor("#1a1a1a"))
         painter.setFont(sheet_font(18, bold=True))
-        painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, self.spec.title)
+        theme = active(self.project)
+        if theme is None:
+            painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, self.spec.title)
+            return
+        top = QRectF(rect.left(), rect.top(), rect.width(), rect.height() * 0.62)
+        painter.drawText(top, Qt.AlignLeft | Qt.AlignVCenter, self.spec.title)
+        painter.setFont(sheet_font(10))
+        painter.setPen(QColor("#444444"))
+        bottom = QRectF(rect.left(), top.bottom(), rect.width(), rect.height() - top.height())
+        painter.drawText(bottom, Qt.AlignLeft | Qt.AlignVCenter, THEMES[theme].label(self.spec.lang))
 
     def _map(self, painter: QPainter, rect: QRectF, vector: bool) -> float:
         """Draw the map into ``rect`` (clipped to it); return ground metres per sheet mm."""
@@ -186,6 +213,11 @@ class _Sheet:
         painter.drawText(QRectF(cx - 4 * s, top + 10 * s, 8 * s, 5 * s), Qt.AlignCenter, "N")
 
     def _legend_sections(self) -> list[tuple[str, str, list]]:
+        if getattr(self, "_sections", None) is None:
+            self._sections = self._make_legend_sections()
+        return self._sections
+
+    def _make_legend_sections(self) -> list[tuple[str, str, list]]:
         sections = []
         for layer in reversed(self.layers):  # top layer first, as a reader scans
             if not layer.visible:
@@ -208,23 +240,24 @@ class _Sheet:
         painter.setFont(sheet_font(11, bold=True))
         painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), 7 * s),
                          Qt.AlignLeft | Qt.AlignVCenter, T("Legend", "图例")(lang))
-        y, row = rect.top() + 9 * s, 4.6 * s
+        top, row, col_w = rect.top() + 9 * s, LEGEND_ROW_MM * s, LEGEND_MM * s
+        x, y = rect.left(), top
+        self.legend_rows_drawn = 0
         for name, family, entries in self._legend_sections():
-            if y + 2 * row > rect.bottom():
-                painter.drawText(QPointF(rect.left(), y + row * 0.7), "…")
-                return
+            if y + 2 * row > rect.bottom():  # the next column (frames() made room for it)
+                x, y = x + col_w, top
             painter.setFont(sheet_font(8.5, bold=True))
-            painter.drawText(QRectF(rect.left(), y, rect.width(), row), Qt.AlignVCenter, name)
+            painter.drawText(QRectF(x, y, col_w - 2 * s, row), Qt.AlignVCenter, name)
             y += row
             painter.setFont(sheet_font(8))
             for entry in entries:
                 if y + row > rect.bottom():
-                    break
-                self._swatch(painter, QRectF(rect.left() + s, y + 1 * s, 7 * s, 2.8 * s),
-                             family, entry)
+                    x, y = x + col_w, top
+                self._swatch(painter, QRectF(x + s, y + 1 * s, 7 * s, 2.8 * s), family, entry)
                 painter.setPen(QColor("#1a1a1a"))
-                painter.drawText(QRectF(rect.left() + 10 * s, y, rect.width() - 10 * s, row),
+                painter.drawText(QRectF(x + 10 * s, y, col_w - 12 * s, row),
                                  Qt.AlignVCenter, entry.label(lang))
+                self.legend_rows_drawn += 1
                 y += row
             y += 1.5 * s
 
@@ -304,6 +337,23 @@ def simplified(gdf, tolerance: float):
     return copy
 
 
+CITY_SIZE_M = 6000.0  # an extent wider or taller than this goes on A3 when the paper is "auto"
+
+
+def resolve_spec(project, spec: SheetSpec) -> SheetSpec:
+    """Paper and orientation from what the sheet shows: landscape for a wide extent,
+    portrait for a tall one; A3 for a city-sized extent (so communities stay legible)."""
+    from dataclasses import replace
+
+    if spec.paper != "auto" and spec.landscape is not None:
+        return spec
+    probe = replace(spec, paper="A4", landscape=True)
+    x0, y0, x1, y1 = _Sheet(project, probe, 96.0).extent()
+    paper = spec.paper if spec.paper != "auto" else ("A3" if max(x1 - x0, y1 - y0) > CITY_SIZE_M else "A4")
+    landscape = spec.landscape if spec.landscape is not None else (x1 - x0) >= (y1 - y0)
+    return replace(spec, paper=paper, landscape=landscape)
+
+
 def default_title(project, lang: str) -> str:
     meta = project.metadata
     return str(meta.get(f"title_{lang}") or meta.get("title") or T("Map", "地图")(lang))
@@ -312,6 +362,7 @@ def default_title(project, lang: str) -> str:
 def render_sheet_image(project, spec: SheetSpec) -> QImage:
     """The sheet as an image at ``spec.dpi`` (also the export dialog's preview)."""
     ensure_qt_app()
+    spec = resolve_spec(project, spec)
     w_mm, h_mm = spec.page_mm()
     px = spec.dpi / 25.4
     image = QImage(int(w_mm * px), int(h_mm * px), QImage.Format_ARGB32_Premultiplied)
@@ -339,6 +390,7 @@ def export_pdf(project, path: str | Path, spec: SheetSpec, resolution: int = 300
     """A one-page PDF: the map as vectors (rasters and basemaps as pictures), text as text;
     ``resolution`` is the PDF's device units per inch (line widths and placement)."""
     ensure_qt_app()
+    spec = resolve_spec(project, spec)
     target = _checked(path, ".pdf")
     with atomic_target(target) as tmp:
         writer = QPdfWriter(str(tmp))

@@ -7,6 +7,9 @@ import time
 
 from layers.errors import ProjectError, T
 from layers.i18n import current_language
+from styles.themes import THEMES
+
+THEME_KEYS = tuple(THEMES)
 
 HELP = T("export maps and tables for reviewers (HTML, PDF, PNG, GeoPackage, XLSX, CSV)",
          "导出地图和表格（HTML、PDF、PNG、GeoPackage、XLSX、CSV）")
@@ -22,8 +25,13 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--csv", metavar="DIR", help="attribute tables as CSV (UTF-8 with BOM)")
     p.add_argument("--layers", nargs="+", metavar="NAME", help="layers to export (default: all)")
     p.add_argument("--title", help="map title (default: the project's title)")
-    p.add_argument("--paper", choices=["A4", "A3"], default="A4", help="map sheet paper size")
-    p.add_argument("--landscape", action="store_true", help="map sheet in landscape")
+    p.add_argument("--paper", choices=["auto", "A4", "A3"], default="auto",
+                   help="map sheet paper (auto: A3 for a city-sized extent, else A4)")
+    p.add_argument("--orientation", choices=["auto", "landscape", "portrait"], default="auto",
+                   help="map sheet orientation (auto: from the extent's shape)")
+    p.add_argument("--landscape", action="store_true", help="same as --orientation landscape")
+    p.add_argument("--theme", choices=["none", *THEME_KEYS], default=None,
+                   help="draw every export under this map theme (default: the project's own)")
     p.add_argument("--dpi", type=int, default=150, help="PNG resolution / PDF map picture (dpi)")
 
 
@@ -41,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
         raise ProjectError(T("--dpi must be from 30 to 600", "--dpi 应在 30 到 600 之间"), "--dpi")
     lang = getattr(args, "lang", None) or current_language()
     project = open_project(args.project)
+    if args.theme is not None:
+        from layers.themes import apply_theme
+
+        apply_theme(project, None if args.theme == "none" else args.theme)
     layers = args.layers or None
     written: dict[str, object] = {}
     timings: dict[str, float] = {}
@@ -55,8 +67,10 @@ def run(args: argparse.Namespace) -> int:
     if outputs["pdf"] or outputs["png"]:
         from app.canvas.map_sheet import SheetSpec, default_title, export_pdf, export_png
 
+        orientation = "landscape" if args.landscape else args.orientation
         spec = SheetSpec(title=args.title or default_title(project, lang), paper=args.paper,
-                         landscape=args.landscape, lang=lang, layers=layers, dpi=args.dpi)
+                         landscape=None if orientation == "auto" else orientation == "landscape",
+                         lang=lang, layers=layers, dpi=args.dpi)
         if outputs["pdf"]:
             timed("pdf", lambda: str(export_pdf(project, args.pdf, spec)))
         if outputs["png"]:
