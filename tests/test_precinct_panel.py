@@ -203,3 +203,13 @@ def test_auto_grouping_lists_who_is_left_unassigned_and_why(qtbot):
         assert panel.unassigned.count() == 0 and panel.auto.result is None
     finally:
         i18n.set_language(old)
+
+
+def test_a_rule_the_panel_does_not_know_is_said_in_the_panel(qtbot):
+    project = build_sample_project("small")
+    project.set_standards_overrides({"parameters": {"precinct_adjacency_rule": {"value": "walking"}}})
+    panel = PrecinctPanel()
+    qtbot.addWidget(panel)
+    panel.set_project(project)
+    assert panel.auto.rule_key() == "walk" and panel.adjacency.rule == "walk"
+    assert "walking" in panel.status.text() and "walk or touch" in panel.status.text()

@@ -341,3 +341,22 @@ def test_cli_lists_the_unassigned_with_their_reason(tmp_path, capsys):
     names = communities_layer(build_sample_project("small")).gdf["name"]
     listed = [line for line in en.splitlines() if line.startswith("  ") and ": " in line]
     assert len(listed) > 30 and all(line.strip().split(":")[0] in set(names) for line in listed)
+
+
+def test_rule_and_walk_come_from_the_project_standards():
+    from layers.errors import ProjectError
+
+    project = build_sample_project("small")
+    project.set_standards_overrides({"parameters": {
+        "precinct_adjacency_walk_m": {"value": 500}, "precinct_adjacency_rule": {"value": "walk"}}})
+    adj = project_adjacency(project)
+    assert adj.rule == "walk" and adj.walk_m == 500
+    assert len(adj.edges) > len(walking_adjacency(communities_layer(project).gdf,
+                                                  project.layers_of_kind("streets")[0], 300,
+                                                  gap_m=40).edges)
+    project.set_standards_overrides({"parameters": {"precinct_adjacency_rule": {"value": "touch"}}})
+    assert project_adjacency(project).rule == "touch"
+    project.set_standards_overrides({"parameters": {"precinct_adjacency_rule": {"value": "walking"}}})
+    with pytest.raises(ProjectError, match="walk or touch"):
+        project_adjacency(project)
+    assert project_adjacency(project, "touch").rule == "touch"  # said explicitly: no problem

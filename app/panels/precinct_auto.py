@@ -21,7 +21,7 @@ from PyQt5.QtWidgets import (
 )
 
 from layers import display
-from layers.errors import T
+from layers.errors import ProjectError, T
 from layers.precincts import default_rule, default_walk_m
 
 TEXTS = {
@@ -99,14 +99,22 @@ class AutoGroupControls:
         self.unassigned.setVisible(False)
         layout.addWidget(self.unassigned)
         self.result = None
+        self.problem = ""  # a project setting the panel could not follow
+        self.notes: list[str] = []  # what the adjacency says (no streets: the touch rule)
 
     def rule_key(self) -> str:
         return str(self.rule.currentData())
 
     def set_defaults(self, standards) -> None:
         """The adjacency rule and walk of the project's standards."""
+        self.problem = ""
+        try:
+            rule = default_rule(standards)
+        except ProjectError as exc:  # a project setting no rule knows: say so, walk
+            rule = "walk"
+            self.problem = exc.message()
         self.rule.blockSignals(True)
-        self.rule.setCurrentIndex(RULES.index(default_rule(standards)))
+        self.rule.setCurrentIndex(RULES.index(rule))
         self.rule.blockSignals(False)
         self.walk.blockSignals(True)
         self.walk.setValue(round(default_walk_m(standards)))
@@ -124,7 +132,7 @@ class AutoGroupControls:
         result = self.result
         self.unassigned.clear()
         if result is None or comm is None:
-            self.status.setText("")
+            self.status.setText(" ".join(t for t in (self.problem, *self.notes) if t))
             self.unassigned.setVisible(False)
             return
         precinct = comm["precinct"].astype(object) if "precinct" in comm.columns else \

@@ -173,9 +173,8 @@ class PrecinctPanel(Panel):
         self.stats = precinct_stats(self.project, self.adjacency, self.limits())
         self._fill_table()
         self._fill_communities(comm)
+        self.auto.notes = [note() for note in self.adjacency.notes]
         self.auto.update(comm)
-        if self.adjacency.notes and self.auto.result is None:
-            self.status.setText(" ".join(note() for note in self.adjacency.notes))
         self._draw_adjacency()
         self._show_selection()
 

@@ -34,9 +34,21 @@ def default_walk_m(standards=None) -> float:
 
 
 def default_rule(standards=None) -> str:
-    """``walk`` or ``touch``, from ``parameters.csv`` (or the project's override)."""
+    """``walk`` or ``touch``, from ``parameters.csv`` (or the project's override).
+
+    Raises
+    ------
+    ProjectError
+        The project sets another word.
+    """
     rule = str(_parameter(standards, RULE_PARAMETER, "walk")).strip().lower()
-    return rule if rule in RULES else "walk"
+    if rule not in RULES:
+        raise ProjectError(
+            T(f"unknown precinct adjacency rule '{rule}'", f"未知的片区相邻判定规则“{rule}”"),
+            f"parameters.{RULE_PARAMETER}",
+            T(f"set it to walk or touch: precinct config PROJECT parameters.{RULE_PARAMETER}=walk",
+              f"请设为 walk 或 touch：precinct config 项目 parameters.{RULE_PARAMETER}=walk"))
+    return rule
 
 
 def default_max_snap_m(standards=None) -> float:
