@@ -144,6 +144,7 @@ from app.cli import importing as cli_import  # noqa: E402
 from app.cli import new as cli_new  # noqa: E402
 from app.cli import precincts as cli_precincts  # noqa: E402
 from app.cli import programme as cli_programme  # noqa: E402
+from app.cli import schemes as cli_schemes  # noqa: E402
 from app.cli import siting as cli_siting  # noqa: E402
 
 SUBCOMMANDS["gui"] = (_configure_gui, _run_gui, T("open the desktop app", "打开桌面程序"))
@@ -161,6 +162,7 @@ SUBCOMMANDS["config"] = (cli_config.configure, cli_config.run, cli_config.HELP)
 SUBCOMMANDS["conflicts"] = (cli_conflicts.configure, cli_conflicts.run,
                             T("find pipeline conflicts", "管线冲突检查"))
 SUBCOMMANDS["copy"] = (cli_copy.configure, cli_copy.run, cli_copy.HELP)
+SUBCOMMANDS["schemes"] = (cli_schemes.configure, cli_schemes.run, cli_schemes.HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
