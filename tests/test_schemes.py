@@ -198,3 +198,37 @@ def test_schemes_survive_a_postgis_save_and_open(tmp_path, pg_location):
     save_scheme(from_db, "方案B")
     save_project(from_db)  # a second save replaces the table
     assert scheme_names(open_project(pg_location)) == ["方案A", "方案B"]
+
+
+def _conflicts_project(rows):
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from layers.layer import VectorLayer
+    from layers.project import Project
+
+    project = Project()
+    frame = gpd.GeoDataFrame(
+        [{"conflict_id": c, "category": cat, "conflict_type": "clearance", "status": status,
+          "geometry": LineString([(0, 0), (1, 1)])} for c, cat, status in rows],
+        geometry="geometry", crs="EPSG:4546")
+    project.add_layer(VectorLayer("conflicts", "conflicts", frame))
+    return project
+
+
+def test_conflicts_opened_and_closed_by_category_hand_counted():
+    from layers.schemes.diff import diff_projects
+
+    a = _conflicts_project([("c1", "violation", "open"), ("c2", "violation", "open"),
+                            ("c3", "notice", "open"), ("c4", "unchecked", "resolved")])
+    b = _conflicts_project([("c1", "violation", "open"), ("c2", "violation", "resolved"),
+                            ("c4", "unchecked", "open"), ("c5", "violation", "open")])
+    diff = diff_projects(a, b)
+    counts = {r.category: (r.open_a, r.open_b, r.opened, r.closed)
+              for r in diff.conflicts.itertuples(index=False)}
+    # c2 resolved and c3 gone: closed; c4 reopened and c5 new: opened
+    assert counts == {"violation": (2, 2, 1, 1), "unchecked": (0, 1, 1, 0), "notice": (1, 0, 0, 1)}
+    changes = dict(zip(diff.conflict_changes["conflict_id"], diff.conflict_changes["change"],
+                       strict=True))
+    assert changes == {"c2": "closed", "c3": "closed", "c4": "opened", "c5": "opened"}
+    assert diff.coverage is None and diff.funding is None and diff.moved.empty
