@@ -72,6 +72,9 @@ class ResolvedStyle:
     marker_size: float = 7.0
     label_field: str | None = None
     legend: list[LegendEntry] = field(default_factory=list)
+    #: (N,) metres per screen pixel above which a feature is not drawn (scale-dependent
+    #: visibility: minor streets and pipes thin out when zoomed out); inf: always drawn
+    max_mpp: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.stroke_width)
@@ -134,6 +137,9 @@ def resolve(style: Mapping[str, Any], gdf: Any, standards: Any = None) -> Resolv
     widths = np.array([base_width] + [
         _number(e.get("stroke_width", base_width), name, "stroke_width") for e in entries],
         dtype=np.float64)
+    base_max = _number(style.get("max_mpp", np.inf), name, "max_mpp")
+    maxes = np.array([base_max] + [_number(e.get("max_mpp", base_max), name, "max_mpp") for e in entries],
+                     dtype=np.float64)
     rows = idx + 1  # row 0 of each table holds the style's own (fallback) values
     return ResolvedStyle(
         fill=fills[rows],
@@ -143,6 +149,7 @@ def resolve(style: Mapping[str, Any], gdf: Any, standards: Any = None) -> Resolv
         marker=_choice(style.get("marker", BASE["marker"]), MARKERS, name, "marker"),
         marker_size=_number(style.get("marker_size", BASE["marker_size"]), name, "marker_size"),
         label_field=label_field,
+        max_mpp=maxes[rows],
         legend=_legend(style, entries, fills, strokes, widths, bool((idx < 0).any()),
                        set(np.unique(idx).tolist()) if style.get("legend_present_only") else None),
     )

@@ -176,3 +176,32 @@ def test_view_menu_theme_is_one_undo_step(project, qtbot):
     win.undo_actions.undo_action.trigger()
     qtbot.waitUntil(lambda: menu.actions[None].isChecked())
     assert active(project) is None and "field" not in project.layer("communities").style
+
+
+def test_minor_streets_thin_out_when_zoomed_out(qtbot):
+    """Scale-dependent visibility: a lane is drawn at 1 m per pixel, not at 8 (its max_mpp
+    is 5 in styles/defaults/streets.toml); an arterial road is drawn at both."""
+    from app.canvas.paint import BACKGROUND
+    from app.canvas.view import MapCanvas
+    from styles import default_style
+
+    p = Project(metadata={"title": "streets"})
+    lines = [shapely.LineString([(X0, Y0 + dy), (X0 + 4000, Y0 + dy)]) for dy in (0, 300)]
+    p.add_layer(VectorLayer("streets", "streets", frame([{"road_class": "lane"}, {"road_class": "arterial"}],
+                                                         lines), style=default_style("streets")))
+    canvas = MapCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 400)
+    canvas.set_project(p)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+
+    def drawn_at(y, mpp) -> bool:
+        canvas.set_view(X0 + 2000, Y0 + 150, mpp)
+        image = canvas.grab().toImage()
+        pt = canvas.world_to_pixel(X0 + 2000, y)
+        column = [QColor(image.pixel(int(pt.x()), int(pt.y()) + d)) for d in (-1, 0, 1)]
+        return any(not _close(c, BACKGROUND, tol=6) for c in column)
+
+    assert drawn_at(Y0, 1.0) and drawn_at(Y0 + 300, 1.0)
+    assert not drawn_at(Y0, 8.0) and drawn_at(Y0 + 300, 8.0)

@@ -109,8 +109,11 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
     dash = DASHES[g.dash]
     painter.setPen(Qt.NoPen)
     state = None  # (antialiased, fill) last set: Qt state changes cost more than the check
+    screen_mpp = mpp * k  # metres per screen-sized pixel (a printed sheet draws k× finer)
     for i in _visible(g.polygon_bounds, view):
         chunk = g.polygons[i]
+        if chunk.max_mpp < screen_mpp:
+            continue
         # an opaque outline ≥ 1 device px hides the fill's edge: fill without antialiasing
         wanted = (not (chunk.width * k >= 1.0 and chunk.stroke.alpha() == 255), chunk.fill.rgba())
         if wanted != state:
@@ -126,13 +129,13 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
         # nothing once so that the opacity of 1 is in force when the first pen comes
         painter.drawRect(QRectF())
     for chunk in g.outlines:
-        if chunk.width > 0 and _overlaps(chunk.bounds, view):
+        if chunk.width > 0 and chunk.max_mpp >= screen_mpp and _overlaps(chunk.bounds, view):
             pen = QPen(ink(chunk.stroke), chunk.width * k, dash, Qt.SquareCap, Qt.MiterJoin)
             pen.setCosmetic(not device)
             painter.setPen(pen)
             painter.drawPath(shape(chunk.path))
     for chunk in g.lines:
-        if not _overlaps(chunk.bounds, view):
+        if chunk.max_mpp < screen_mpp or not _overlaps(chunk.bounds, view):
             continue
         pen = QPen(ink(chunk.stroke), chunk.width * k, dash, Qt.RoundCap, Qt.RoundJoin)
         pen.setCosmetic(not device)
@@ -143,7 +146,7 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
     size = g.marker_size * k
     cap = Qt.RoundCap if g.marker == "circle" else Qt.SquareCap
     for chunk in g.points:
-        if not _overlaps(chunk.bounds, view):
+        if chunk.max_mpp < screen_mpp or not _overlaps(chunk.bounds, view):
             continue
         if g.marker == "triangle":
             fill = QColor(chunk.fill)

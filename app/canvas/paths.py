@@ -70,28 +70,37 @@ def _style_groups(resolved, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     fill = resolved.fill[rows].view(np.uint32).ravel().astype(np.int64)
     stroke = resolved.stroke[rows].view(np.uint32).ravel().astype(np.int64)
     width = np.round(resolved.stroke_width[rows] * 100).astype(np.int64)
-    keys = np.column_stack([fill, stroke, width])
+    limit = _max_mpp(resolved)[rows]
+    shown = np.where(np.isfinite(limit), np.round(limit * 1000), -1).astype(np.int64)
+    keys = np.column_stack([fill, stroke, width, shown])
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     return inverse.ravel(), rows[first]
+
+
+def _max_mpp(resolved) -> np.ndarray:
+    limit = getattr(resolved, "max_mpp", None)
+    return np.full(len(resolved.stroke_width), np.inf) if limit is None else limit
 
 
 def _qcolor(rgba: np.ndarray) -> QColor:
     return QColor(int(rgba[0]), int(rgba[1]), int(rgba[2]), int(rgba[3]))
 
 
-def _chunk_order(groups: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _chunk_order(groups: np.ndarray, keys: np.ndarray,
+                 chunk: int = CHUNK) -> tuple[np.ndarray, np.ndarray]:
     """Features sorted by style group, then along a Hilbert curve; starts of chunks.
 
-    A chunk holds at most CHUNK features of one group that lie close together, so
+    A chunk holds at most ``chunk`` features of one group that lie close together, so
     each becomes a small path that is skipped when outside the view. (Qt strokes
-    and fills many small antialiased paths far faster than one huge path.)
+    and fills many small antialiased paths far faster than one huge path; vector output,
+    the PDF map sheet, takes larger chunks: fewer paths to build and write.)
     """
     order = np.lexsort((keys, groups))
     sorted_groups = groups[order]
     group_start = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
     sizes = np.diff(np.r_[group_start, len(order)])
     position = np.arange(len(order)) - np.repeat(group_start, sizes)
-    return order, np.flatnonzero(position % CHUNK == 0)
+    return order, np.flatnonzero(position % chunk == 0)
 
 
 def _gather(offsets: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,6 +122,7 @@ class Chunk:
     path: QPainterPath | None = None
     xy: np.ndarray | None = None
     points: QPolygonF | None = None
+    max_mpp: float = float("inf")  # not drawn when a screen pixel covers more metres
 
 
 @dataclass
@@ -133,8 +143,9 @@ class LayerGraphics:
     label_text: np.ndarray | None = None
 
 
-def build_graphics(gdf, resolved) -> LayerGraphics:
-    """Convert a layer's geometry to styled world paths (vectorised, once per change)."""
+def build_graphics(gdf, resolved, chunk: int = CHUNK) -> LayerGraphics:
+    """Convert a layer's geometry to styled world paths (vectorised, once per change), at
+    most ``chunk`` features a path."""
     out = LayerGraphics(dash=resolved.dash, marker=resolved.marker,
                         marker_size=resolved.marker_size)
     geoms = np.asarray(gdf.geometry.array, dtype=object)
@@ -157,7 +168,7 @@ def build_graphics(gdf, resolved) -> LayerGraphics:
             starts[parts[:-1][parts[:-1] < len(coords)]] = True
         groups, _ = _style_groups(resolved, rows)
         hilbert = gpd.GeoSeries(part_geoms).hilbert_distance().to_numpy()
-        order, chunk_starts = _chunk_order(groups, hilbert)
+        order, chunk_starts = _chunk_order(groups, hilbert, chunk)
         index, cumulative = _gather(offsets, order)
         xy, starts = coords[index], starts[index]
         ends = np.r_[chunk_starts[1:], len(order)]
@@ -170,7 +181,8 @@ def build_graphics(gdf, resolved) -> LayerGraphics:
             part = xy[a:b]
             (x0, y0), (x1, y1) = part.min(axis=0), part.max(axis=0)
             chunk = Chunk(_qcolor(resolved.fill[row]), _qcolor(resolved.stroke[row]),
-                          float(resolved.stroke_width[row]), (x0, y0, x1, y1))
+                          float(resolved.stroke_width[row]), (x0, y0, x1, y1),
+                          max_mpp=float(_max_mpp(resolved)[row]))
             if family == "point":
                 chunk.xy, chunk.points = part, polygon_from_points(part)
             else:
@@ -193,14 +205,15 @@ def _merged_outlines(chunks: list[Chunk]) -> list[Chunk]:
         last = merged[-1] if merged else None
         size = chunk.path.elementCount()
         if (last is not None and count + size <= OUTLINE_VERTICES and last.stroke == chunk.stroke
-                and last.width == chunk.width):
+                and last.width == chunk.width and last.max_mpp == chunk.max_mpp):
             last.path.addPath(chunk.path)
             b = last.bounds
             last.bounds = (min(b[0], chunk.bounds[0]), min(b[1], chunk.bounds[1]),
                            max(b[2], chunk.bounds[2]), max(b[3], chunk.bounds[3]))
             count += size
             continue
-        merged.append(Chunk(chunk.fill, chunk.stroke, chunk.width, chunk.bounds, QPainterPath(chunk.path)))
+        merged.append(Chunk(chunk.fill, chunk.stroke, chunk.width, chunk.bounds, QPainterPath(chunk.path),
+                            max_mpp=chunk.max_mpp))
         count = size
     return merged
 
