@@ -265,7 +265,7 @@ def test_xlsx_has_a_sheet_per_layer_with_chinese_headers(export_project, tmp_pat
 
     out = write_xlsx(export_project, tmp_path / "tables.xlsx", lang="zh")
     book = load_workbook(out)
-    assert book.sheetnames == ["街道", "小区", "管线", "设施", "覆盖结果"]
+    assert book.sheetnames == ["说明", "街道", "小区", "管线", "设施", "覆盖结果"]
     rows = list(book["小区"].values)
     assert rows[0][:3] == ("要素编号", "小区名称", "区") and "X (m)" in rows[0]
     assert rows[1][1] == XSS and len(rows) == 4
@@ -277,6 +277,80 @@ def test_xlsx_has_a_sheet_per_layer_with_chinese_headers(export_project, tmp_pat
     coverage = list(book["覆盖结果"].values)
     assert "至最近设施距离 (m)" in coverage[0] and coverage[1][coverage[0].index(
         "至最近设施距离 (m)")] == pytest.approx(120.46)
+
+
+def _with_programme_items(project):
+    project.add_layer(TableLayer("改造项目", "programme_items", pd.DataFrame(
+        {"community_fid": [2], "item": ["roof_waterproofing"], "quantity": [1200.0],
+         "unit_cost_yuan": [1234567.891]})))
+    return project
+
+
+def test_xlsx_is_formatted_for_a_reader(export_project, tmp_path):
+    """Bold, shaded, frozen header row with an autofilter over the whole table; columns as
+    wide as their longest text (a CJK character counts two); number formats by field."""
+    from openpyxl import load_workbook
+
+    out = write_xlsx(_with_programme_items(export_project), tmp_path / "t.xlsx", lang="zh")
+    book = load_workbook(out)
+    for name, rows, last in (("小区", 4, "AA"), ("覆盖结果", 3, "O"), ("改造项目", 2, "H")):
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{last}{rows}"
+        assert all(cell.font.b for cell in sheet[1]) and not sheet["A2"].font.b
+        assert sheet["A1"].fill.fgColor.rgb == "FFEDEDED"
+    header = [c.value for c in book["小区"][1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+
+    def cell(title, row=2, sheet="小区"):
+        return book[sheet].cell(row=row, column=col[title] if sheet == "小区" else [
+            c.value for c in book[sheet][1]].index(title) + 1)
+
+    # willingness 0.5 is stored as the fraction and shown as 50.0 %
+    assert cell("改造意愿（同意户数占比） (%)").value == 0.5
+    assert cell("改造意愿（同意户数占比） (%)").number_format == "0.0%"
+    assert cell("户数 (户)").number_format == "#,##0" and cell("户数 (户)").value == 120
+    assert cell("建成年代").number_format == "0" and cell("建成年代").value == 1985
+    assert cell("X (m)").number_format == "0.00" and cell("要素编号").number_format == "0"
+    assert cell("至最近设施距离 (m)", sheet="覆盖结果").number_format == "#,##0.00"
+    yuan = cell("单价（覆盖目录） (元)", sheet="改造项目")
+    assert yuan.value == pytest.approx(1234567.89) and yuan.number_format == "#,##0.00"
+    assert cell("小区名称").number_format == "General"
+    widths = book["小区"].column_dimensions
+    # 小区名称: the XSS name, 60 characters, is capped at 60; 要素编号: 4 CJK = 8 + 3 + 2
+    assert widths["B"].width == 60 and widths["A"].width == 13
+    # 户数 (户): 6 characters, 3 of them CJK (count twice), + 3 for the filter button + 2
+    assert widths[col_letter(col["户数 (户)"])].width == 6 + 3 + 3 + 2
+
+
+def col_letter(number: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(number)
+
+
+@pytest.mark.parametrize("lang, synthetic", [("zh", True), ("en", False)])
+def test_xlsx_notes_sheet_says_crs_sources_and_synthetic(export_project, tmp_path, lang,
+                                                         synthetic):
+    from openpyxl import load_workbook
+
+    export_project.metadata["synthetic"] = synthetic
+    export_project.metadata["sources_en"] = "Yichang survey 2024"
+    out = write_xlsx(export_project, tmp_path / "t.xlsx", lang=lang)
+    book = load_workbook(out)
+    notes_name = {"zh": "说明", "en": "Notes"}[lang]
+    assert book.sheetnames[0] == notes_name and book.active.title == notes_name
+    notes = dict(list(book[notes_name].values)[1:])
+    coordinates = notes[{"zh": "坐标", "en": "Coordinates"}[lang]]
+    assert "EPSG:4546" in coordinates and "X (m)" in coordinates
+    sources = notes[{"zh": "数据来源", "en": "Sources"}[lang]]
+    assert sources == "Yichang survey 2024" if lang == "en" else "小区" in sources
+    notice = {"zh": "虚构数据", "en": "Synthetic data"}[lang]
+    assert (notice in notes) == synthetic
+    assert book[notes_name]["A2"].font.b and book[notes_name].freeze_panes is None
+    sheets = book.sheetnames[1:]
+    assert sheets == ["街道", "小区", "管线", "设施", "覆盖结果"]  # names the user gave stay
+    assert [c.value for c in book[sheets[1]][1]][:2] == {
+        "zh": ["要素编号", "小区名称"], "en": ["Feature id", "Community name"]}[lang]
 
 
 def test_csv_is_utf8_with_bom_and_english_headers(export_project, tmp_path):

@@ -110,6 +110,45 @@ def test_refusals_are_clear_and_leave_the_old_file(tmp_path):
 
 
 
+def test_xlsx_formats_notes_and_limits(tmp_path):
+    """Formats change how a number shows, not what it is (a percentage becomes the fraction
+    Excel's % shows); the notes sheet comes first and is quoted like any cell; a text past
+    Excel's 32,767 characters is cut; the CSV of the same table keeps the numbers as given."""
+    frame = pd.DataFrame({"share (%)": [45.0, None, 100.0], "cost": [1234.5, 0.0, -2.0],
+                          "note": ["x" * 40_000, "=1+1", "东湖"]})
+    notes = pd.DataFrame({"item": ["source", "=cmd"], "text": ["+survey", "ok"]})
+    out = write_table({"t": frame}, tmp_path / "t.xlsx", notes=("说明", notes),
+                      formats={"t": {"share (%)": "percent", "cost": "yuan", "nope": "yuan",
+                                     "note": "no such kind"}})
+    _no_formulas(out)
+    book = load_workbook(out)
+    assert book.sheetnames == ["说明", "t"]
+    assert list(book["说明"].values) == [("item", "text"), ("source", "'+survey"), ("'=cmd", "ok")]
+    sheet = book["t"]
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3, 4)] == [0.45, None, 1.0]
+    assert sheet["A2"].number_format == "0.0%" and sheet["B2"].number_format == "#,##0.00"
+    assert [sheet.cell(row=r, column=2).value for r in (2, 3, 4)] == [1234.5, 0, -2]
+    assert sheet["C2"].number_format == "General" and sheet["C3"].value == "'=1+1"
+    assert len(sheet["C2"].value) == 32_767 and sheet["C2"].value.endswith("…")
+    rows = _csv_rows(write_table(frame, tmp_path / "t.csv"))
+    assert [r[0] for r in rows[1:]] == ["45.0", "", "100.0"] and len(rows[1][2]) == 40_000
+
+
+def test_xlsx_dates_and_mixed_columns(tmp_path):
+    import datetime as dt
+
+    frame = pd.DataFrame({"when": [dt.date(2026, 3, 1), dt.datetime(2026, 3, 1, 12, 30), None],
+                          "mixed": [1, "a", 2.5], "stamp": pd.to_datetime(["2026-01-02", None,
+                                                                         "2026-01-03"])})
+    book = load_workbook(write_table({"d": frame}, tmp_path / "d.xlsx"))
+    values = list(book["d"].values)[1:]
+    assert values[0][0] == dt.datetime(2026, 3, 1) and values[1][0] == dt.datetime(2026, 3, 1, 12, 30)
+    assert book["d"]["A2"].number_format == "yyyy-mm-dd"
+    assert book["d"]["A3"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert [v[1] for v in values] == [1, "a", 2.5]
+    assert values[0][2] == dt.datetime(2026, 1, 2) and values[1][2] is None
+
+
 # --- the product's tables, through the functions the CLI calls -----------------------------
 def _conflicts_with_a_nasty_layer_name() -> gpd.GeoDataFrame:
     from layers.pipelines import find_conflicts

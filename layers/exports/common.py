@@ -103,9 +103,10 @@ def layer_values(layer: Layer, column: str, lang: str, standards=None,
                 for v in column_values(series.astype(object), lang)]
     if display.is_share(field):
         return [None if v is None else round(float(v) * 100, 1) for v in column_values(series, lang)]
-    if field.type == "date":
-        return [None if display.is_missing(v) else display.date(v, lang)
-                for v in series.to_numpy(dtype=object)]
+    if field.type == "date":  # each distinct date written once (a city has few)
+        codes, uniques = pd.factorize(series)
+        texts = [None if display.is_missing(v) else display.date(v, lang) for v in uniques]
+        return [None if c < 0 else texts[c] for c in codes.tolist()]
     return column_values(series, lang)
 
 
