@@ -36,7 +36,14 @@ import pandas as pd
 
 from layers.errors import T
 from layers.i18n import current_language
-from layers.labels import CODE_TABLES, EXTRA_CODES, LAYER_FIELDS, OWN_LAYER_NAMES, choice_labels
+from layers.labels import (
+    CODE_TABLES,
+    DERIVED_COLUMNS,
+    EXTRA_CODES,
+    LAYER_FIELDS,
+    OWN_LAYER_NAMES,
+    choice_labels,
+)
 from layers.schema import Field
 
 MISSING = "—"
@@ -239,6 +246,8 @@ def column_label(schema: Any, column: str, lang: str | None = None) -> str:
     """The schema label of a column, or the column name (a field the user imported)."""
     if schema is not None and schema.has_field(column):
         return field_label(schema.field(column), lang)
+    if column in DERIVED_COLUMNS:
+        return DERIVED_COLUMNS[column](lang_of(lang))
     return str(column)
 
 

@@ -85,6 +85,9 @@ CHOICE_LABELS: dict[tuple[str | None, str], dict[str, T]] = {
     ("renovation_items", "level"): ITEM_LEVEL_LABELS,
 }
 
+#: columns the software adds to what it exports (not schema fields): their labels
+DERIVED_COLUMNS = {"theme": T("Map theme class", "专题分类")}
+
 #: fields whose values are keys of a standards table although the schema lets any value in
 CODE_TABLES: dict[tuple[str, str], str] = {
     ("conflicts", "utility_a"): "pipeline_classes",

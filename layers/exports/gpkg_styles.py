@@ -23,6 +23,7 @@ import pyogrio
 from layers.errors import ProjectError, T
 from layers.exports.common import (
     check_language,
+    field_label,
     is_table,
     is_vector,
     layer_style,
@@ -32,6 +33,7 @@ from layers.exports.common import (
 from layers.exports.qml import qml_document, sld_document
 from layers.store.atomic import atomic_target
 from layers.store.gpkg import GPKG_OPTIONS
+from layers.themes import themed_frame
 
 LAYER_STYLES_SQL = """
 CREATE TABLE layer_styles (
@@ -94,7 +96,7 @@ def write_gpkg(project, path: str | Path, names: Sequence[str] | None = None,
             used: set[str] = set()
             for layer in layers:
                 table = table_name(layer.name, used)
-                _write_layer(layer, tmp, table)
+                _write_layer(layer, tmp, table, themed_frame(project, layer) if is_vector(layer) else None)
                 if is_vector(layer):
                     rows.append(_style_row(project, layer, table, tmp, lang))
             _write_styles(tmp, rows)
@@ -105,8 +107,10 @@ def write_gpkg(project, path: str | Path, names: Sequence[str] | None = None,
     return target
 
 
-def _write_layer(layer, tmp: Path, table: str) -> None:
-    frame = layer.gdf.reset_index()
+def _write_layer(layer, tmp: Path, table: str, frame=None) -> None:
+    """One layer's rows; ``frame``: its features with the map theme's field (QGIS draws the
+    theme's renderer from that column)."""
+    frame = (layer.gdf if frame is None else frame).reset_index()
     options = {"FID": "fid", "IDENTIFIER": layer.name,
                "DESCRIPTION": f"{layer.schema.label('zh')} / {layer.schema.label('en')}"}
     kwargs = {"append": True} if tmp.exists() else {"dataset_options": GPKG_OPTIONS}
@@ -141,7 +145,9 @@ def style_documents(project, layer, lang: str) -> tuple[str, str, str, str]:
     style, resolved = layer_style(project, layer)
     family = geometry_family(layer) or "polygon"
     standards = project.standards() if style.get("colors_from") else None
-    qml = qml_document(style, resolved, family, lang, standards)
+    aliases = {c: field_label(layer, c, lang) for c in themed_frame(project, layer).columns
+               if c != "geometry"}
+    qml = qml_document(style, resolved, family, lang, standards, aliases=aliases)
     sld = sld_document(style, resolved, family, layer.name, lang, standards)
     description = f"Precinct Planner style '{style.get('name', layer.kind)}' ({layer.kind})"
     return qml, sld, description, family

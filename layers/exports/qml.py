@@ -66,10 +66,13 @@ def _symbol(parent: ET.Element, name: str, family: str, entry: LegendEntry, dash
 
 
 def qml_document(style: dict, resolved: ResolvedStyle, family: str, lang: str,
-                 standards=None) -> str:
-    """A QGIS style (QML) for a layer whose geometry family is polygon, line or point."""
+                 standards=None, aliases: dict[str, str] | None = None) -> str:
+    """A QGIS style (QML) for a layer whose geometry family is polygon, line or point;
+    ``aliases`` name its fields in the export language (QGIS shows them in its attribute
+    table, forms and identify results)."""
     kind = style.get("type", "single")
-    root = ET.Element("qgis", version="3.28.0", styleCategories="Symbology|Labeling")
+    root = ET.Element("qgis", version="3.28.0",
+                      styleCategories="Symbology|Labeling|Fields" if aliases else "Symbology|Labeling")
     renderer = ET.SubElement(root, "renderer-v2", type=RENDERERS[kind], symbollevels="0",
                              enableorderby="0", forceraster="0")
     symbols = ET.Element("symbols")
@@ -100,6 +103,10 @@ def qml_document(style: dict, resolved: ResolvedStyle, family: str, lang: str,
         _symbol(source, "0", family, entries[-1], *look)
     if resolved.label_field:
         _labeling(root, resolved.label_field)
+    if aliases:
+        names = ET.SubElement(root, "aliases")
+        for i, (field, alias) in enumerate(aliases.items()):
+            ET.SubElement(names, "alias", field=str(field), index=str(i), name=str(alias))
     ET.SubElement(root, "layerGeometryType").text = _GEOMETRY_CODES[family]
     body = ET.tostring(root, encoding="unicode")
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body
