@@ -53,6 +53,7 @@ PAPERS_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 MARGIN_MM, LEGEND_MM, FOOTER_MM, TITLE_MM = 10.0, 58.0, 22.0, 16.0
 LEGEND_ROW_MM = 4.6
 SIMPLIFY_MM = 0.1  # geometry detail below a tenth of a printed millimetre is left out
+VECTOR_CHUNK = 512  # features a path in the PDF (the screen's 16 suits Qt's rasteriser)
 
 
 @dataclass
@@ -178,7 +179,7 @@ class _Sheet:
         painter.setClipRect(rect)
         painter.fillRect(rect, BACKGROUND)
         paint_layers(painter, self.layers, world, view, mpp,
-                     lambda la: self._graphics(la, cache, tolerance), sheet_font(8),
+                     lambda la: self._graphics(la, cache, tolerance, vector), sheet_font(8),
                      pen_scale=self.dpi / 96.0, device_paths=vector)
         painter.restore()
         painter.setPen(QPen(QColor("#333333"), self.px * 0.3))
@@ -187,7 +188,7 @@ class _Sheet:
         self.map_rect, self.map_mpp_px = rect, mpp  # ground metres per sheet pixel
         return mpp * self.px
 
-    def _graphics(self, layer, cache: dict, tolerance: float = 0.0):
+    def _graphics(self, layer, cache: dict, tolerance: float = 0.0, vector: bool = False):
         if layer.id not in cache:
             if is_tiles(layer):
                 cache[layer.id] = TileGraphics(layer)
@@ -195,7 +196,8 @@ class _Sheet:
                 cache[layer.id] = raster_image(layer)
             else:
                 cache[layer.id] = build_graphics(simplified(layer.gdf, tolerance),
-                                                 layer_style(self.project, layer)[1])
+                                                 layer_style(self.project, layer)[1],
+                                                 **({"chunk": VECTOR_CHUNK} if vector else {}))
         return cache[layer.id]
 
     def _north_arrow(self, painter: QPainter, rect: QRectF) -> None:
@@ -322,11 +324,13 @@ class _Sheet:
 
 def simplified(gdf, tolerance: float):
     """``gdf`` with lines and polygons simplified by ``tolerance`` (Douglas-Peucker, which
-    is fast; a part that would vanish keeps its shape). The same rows, for the styles."""
+    is fast; a part that would vanish keeps its shape). The same rows, for the styles.
+    Geometries of a few vertices (street and pipe segments) are left as they are."""
     if tolerance <= 0 or not len(gdf):
         return gdf
     geoms = np.asarray(gdf.geometry.array, dtype=object)
-    lines_or_areas = shapely.get_dimensions(geoms) >= 1
+    lines_or_areas = (shapely.get_dimensions(geoms) >= 1) & (
+        shapely.get_num_coordinates(geoms) > 8)
     if not lines_or_areas.any():
         return gdf
     out = geoms.copy()
