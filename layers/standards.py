@@ -243,10 +243,16 @@ class Standards:
         return {c: _py(v) for c, v in self._frames[table].iloc[pos].items()}
 
     def value(self, table: str, key: str, column: str) -> object:
-        """One cell as a plain Python value (``None`` if empty)."""
-        pos, _ = self._locate(table, key)
-        self._column(table, key, column)
-        return _py(self._frames[table][column].iat[pos])
+        """One cell as a plain Python value (``None`` if empty). Cells are remembered: a
+        Standards never changes (overrides make a new one), and the programme reads the
+        same cells thousands of times."""
+        memo = self.__dict__.setdefault("_memo_values", {})
+        cell = (table, key, column)
+        if cell not in memo:
+            pos, _ = self._locate(table, key)
+            self._column(table, key, column)
+            memo[cell] = _py(self._frames[table][column].iat[pos])
+        return memo[cell]
 
     def provenance(self, table: str, key: str, column: str) -> tuple[str, str]:
         """Where a cell's value comes from.
@@ -257,6 +263,13 @@ class Standards:
             ``(source, confidence)``; ``("project override", "user")`` for an
             overridden cell; confidence ``NF`` for an empty value cell.
         """
+        memo = self.__dict__.setdefault("_memo_provenance", {})
+        cell = (table, key, column)
+        if cell not in memo:
+            memo[cell] = self._provenance(table, key, column)
+        return memo[cell]
+
+    def _provenance(self, table: str, key: str, column: str) -> tuple[str, str]:
         pos, stored = self._locate(table, key)
         self._column(table, key, column)
         if (table, stored, column) in self._overridden:

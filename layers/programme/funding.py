@@ -106,15 +106,28 @@ def _check_amount(yuan: float | None, what: str) -> None:
                            T("enter an amount in yuan", "请以元为单位填写金额"))
 
 
+def _district_names(std) -> list[tuple[str, str | None, str, set[str]]]:
+    """Per district: key, code, Chinese name and every way it may be written (cached on the
+    standards object, which never changes)."""
+    memo = std.__dict__.get("_memo_district_names")
+    if memo is None:
+        frame = std.table("districts")
+        memo = []
+        for k, c, zh, en, aliases in frame[["key", "code", "label_zh", "label_en", "aliases"]].itertuples(
+                index=False):
+            names = {str(zh), str(en), str(k), *(str(clean(aliases) or "").split("|"))}
+            memo.append((str(k), None if clean(c) is None else str(clean(c)), str(zh),
+                         {"".join(n.split()).lower() for n in names if n and n != "None"}))
+        std.__dict__["_memo_district_names"] = memo
+    return memo
+
+
 def district_award_rate(std, district: str | None, code: str | None) -> tuple[Sourced | None, str | None]:
-    """The city award rate of a community's district (by code, else by name)."""
-    frame = std.table("districts")
+    """The city award rate of a community's district (by code, else by any of its names)."""
     wanted = "".join(str(district).split()).lower() if district else None
-    for k, c, zh, en, aliases in frame[["key", "code", "label_zh", "label_en", "aliases"]].itertuples(index=False):
-        names = {str(zh), str(en), str(k), *(str(clean(aliases) or "").split("|"))}
-        names = {"".join(n.split()).lower() for n in names if n and n != "None"}
-        if (code and clean(c) is not None and str(clean(c)) == str(code)) or (wanted and wanted in names):
-            return number(std, "districts", k, "city_award_rate"), str(zh)
+    for k, c, zh, names in _district_names(std):
+        if (code and c is not None and c == str(code)) or (wanted and wanted in names):
+            return number(std, "districts", k, "city_award_rate"), zh
     return None, None
 
 
@@ -196,12 +209,15 @@ def _share_range(value: float, key: str) -> None:
                            f"funding_shares[{key}]", T("enter a share from 0 to 1", "请填写 0–1 之间的份额"))
 
 
-def community_split(project, fid: int, central_subsidy: float | None = None) -> Split:
-    """The funding split of one community's selected items and pipeline-works costs."""
+def community_split(project, fid: int, central_subsidy: float | None = None,
+                    shared: _Shared | None = None) -> Split:
+    """The funding split of one community's selected items and pipeline-works costs
+    (``shared``: what many splits read once — the checklist, the pilot checks)."""
     std = project.standards()
     row = communities_layer(project).gdf.loc[int(fid)]
     led = _Ledger(std)
-    lines = checklist(project, fid)
+    led.shared = shared
+    lines = shared.lines_of(fid) if shared is not None else checklist(project, fid)
     lines = lines[lines["selected"].astype(bool)] if len(lines) else lines
     relocated = set(community_value(project, "relocation", fid) or [])
     total = 0.0
@@ -258,7 +274,8 @@ def _in_award_scope(led: _Ledger, project, fid: int) -> bool:
         return bool(marked)
     from layers.programme.pilot import pilot_check
 
-    pilot = pilot_check(project, [fid])[fid]
+    shared = getattr(led, "shared", None)
+    pilot = shared.pilot(fid) if shared is not None else pilot_check(project, [fid])[fid]
     led.provenance.append({"what": "city award scope: pilot projects (default)", "value": pilot.status == "pass",
                            "ref": "plan 二(四)3(1)", "confidence": "S",
                            "source": "宜昌市城镇老旧小区改造试点工作实施方案(征求意见稿) 二(四)3(1)"
@@ -312,13 +329,36 @@ def _nan(v: Any) -> bool:
     return clean(v) is None
 
 
+class _Shared:
+    """What the splits of many communities read once: the whole checklist (grouped by
+    community) and the pilot checks (computed for all on first need)."""
+
+    def __init__(self, project, fids) -> None:
+        self.project, self.fids = project, list(fids)
+        lines = checklist(project)
+        self._lines = {int(f): g for f, g in lines.groupby("community_fid")} if len(lines) else {}
+        self._empty = lines.iloc[0:0]
+        self._pilot = None
+
+    def lines_of(self, fid: int):
+        return self._lines.get(int(fid), self._empty)
+
+    def pilot(self, fid: int):
+        if self._pilot is None:
+            from layers.programme.pilot import pilot_check
+
+            self._pilot = pilot_check(self.project, self.fids)
+        return self._pilot[int(fid)]
+
+
 def precinct_splits(project, fids=None) -> dict[str, Split]:
     """Splits summed per precinct (a community without precinct stands alone as ``#fid name``)."""
     gdf = communities_layer(project).gdf
     fids = list(gdf.index) if fids is None else [int(f) for f in fids]
+    shared = _Shared(project, fids)
     out: dict[str, Split] = {}
     for fid in fids:
-        split = community_split(project, fid)
+        split = community_split(project, fid, shared=shared)
         precinct = clean(gdf.at[fid, "precinct"]) or f"#{fid} {split.name}"
         agg = out.setdefault(str(precinct), Split(str(precinct), 0.0, dict.fromkeys(PAYERS, 0.0)))
         agg.total += split.total
