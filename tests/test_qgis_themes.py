@@ -35,3 +35,31 @@ def test_qgis_shows_the_theme_renderer_with_chinese_aliases(tmp_path):
     labels = dict(got["categories"])
     assert labels["5min"] == "5分钟生活圈" and labels["beyond"] == "超出15分钟"
     assert got["aliases"]["name"] == "小区名称" and got["aliases"]["theme"] == "专题分类"
+
+
+def test_qgis_opens_the_project_file_itself_styled_and_without_our_tables(tmp_path):
+    """The project's own GeoPackage carries QGIS's layer_styles (issue 16.4) and keeps the
+    app's bookkeeping tables out of the layer list."""
+    import pyogrio
+
+    from layers.demo import build_sample_project
+    from layers.i18n import current_language, set_language
+    from layers.store import save_project
+
+    before = current_language()
+    set_language("zh")
+    try:
+        path = tmp_path / "project.gpkg"
+        save_project(build_sample_project("small", 0), path)
+    finally:
+        set_language(before)
+    assert not any(n.startswith("precinct_") for n, _t in pyogrio.list_layers(path))
+    run = subprocess.run([SYSTEM_PYTHON, str(REPO / "tests" / "qgis_open_vector.py"), str(path), "streets"],
+                         capture_output=True, text=True, timeout=300)
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    assert lines, f"QGIS gave no answer (is python3-qgis installed?): {run.stderr[-800:]}"
+    got = json.loads(lines[-1])
+    assert got["valid"] and got["style_loaded"], got
+    assert got["renderer"] == "categorizedSymbol" and got["field"] == "road_class"
+    assert dict(got["categories"])["arterial"] == "主干路"
+    assert got["aliases"]["road_class"] == "道路等级"

@@ -92,8 +92,13 @@ def test_save_list_restore_round_trip_undoable_and_kept_on_disk(tmp_path):
     assert (first.author, first.note, first.origin) == ("tester", "first", "saved")
     _same(reference, scheme_project(first))
     _same(changed, scheme_project(again.schemes[1]))
-    # the schemes table is a GeoPackage attribute table other programs can list
-    assert "precinct_schemes" in {n for n, _t in pyogrio.list_layers(path)}
+    # the schemes table is in the file but, like the rest of the app's bookkeeping, kept out
+    # of the layer list GDAL and QGIS show (issue 16: internal tables hidden from QGIS)
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM precinct_schemes").fetchone()[0] == 2
+    assert "precinct_schemes" not in {n for n, _t in pyogrio.list_layers(path)}
 
 
 def _cli(*argv: str, capsys) -> dict:

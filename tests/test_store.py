@@ -103,8 +103,12 @@ def test_file_is_a_standard_geopackage(tmp_path):
     contents = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
     con.close()
     assert app_id == 0x47504B47  # 'GPKG'
-    assert contents["precinct_project"] == "attributes"
     assert contents["pipes"] == "features"
+    # our bookkeeping is not in the layer list GDAL and QGIS show; QGIS's styles are
+    assert "precinct_project" not in contents and "precinct_layers" not in contents
+    assert contents["layer_styles"] == "attributes"
+    assert not any(name.startswith("precinct_") for name in layers)
+    assert open_project(tmp_path / "p.gpkg").names() == mixed_project().names()  # still ours
 
 
 # --- bad files ------------------------------------------------------------------------

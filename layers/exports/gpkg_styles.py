@@ -34,6 +34,7 @@ from layers.exports.qml import qml_document, sld_document
 from layers.store.atomic import atomic_target
 from layers.store.gpkg import GPKG_OPTIONS
 from layers.themes import themed_frame
+from styles.themes import THEME_FIELD
 
 LAYER_STYLES_SQL = """
 CREATE TABLE layer_styles (
@@ -138,26 +139,43 @@ def _geometry_column(tmp: Path, table: str) -> str:
     return row[0] if row else ""
 
 
-def style_documents(project, layer, lang: str) -> tuple[str, str, str, str]:
+def style_documents(project, layer, lang: str, themed: bool = True) -> tuple[str, str, str, str]:
     """The QGIS style of a vector layer as QGIS keeps it in ``layer_styles``: QML, SLD,
     a description, and the geometry family the documents were made for (shared by this
-    export and the PostGIS project store)."""
+    export and the PostGIS project store). ``themed=False``: a layer drawn by the map theme's
+    computed field gets its kind's own style (a project file holds no theme column)."""
     style, resolved = layer_style(project, layer)
+    if not themed and style.get("field") == THEME_FIELD:
+        from styles import effective_style, resolve
+
+        style = effective_style(layer.kind, {})
+        resolved = resolve(style, layer.gdf, project.standards() if style.get("colors_from") else None)
     family = geometry_family(layer) or "polygon"
     standards = project.standards() if style.get("colors_from") else None
-    aliases = {c: field_label(layer, c, lang) for c in themed_frame(project, layer).columns
-               if c != "geometry"}
+    columns = (themed_frame(project, layer) if themed else layer.gdf).columns
+    aliases = {c: field_label(layer, c, lang) for c in columns if c != "geometry"}
     qml = qml_document(style, resolved, family, lang, standards, aliases=aliases)
     sld = sld_document(style, resolved, family, layer.name, lang, standards)
     description = f"Precinct Planner style '{style.get('name', layer.kind)}' ({layer.kind})"
     return qml, sld, description, family
 
 
-def _style_row(project, layer, table: str, tmp: Path, lang: str) -> tuple:
-    qml, sld, description, _family = style_documents(project, layer, lang)
+def _style_row(project, layer, table: str, tmp: Path, lang: str, themed: bool = True) -> tuple:
+    qml, sld, description, _family = style_documents(project, layer, lang, themed)
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return ("", "", table, _geometry_column(tmp, table), layer.name[:30], qml, sld, 1,
             description, "", "", now)
+
+
+def write_layer_styles(project, path: Path, tables: list[tuple], lang: str) -> int:
+    """Write QGIS's ``layer_styles`` for ``(layer, table)`` pairs of vector layers already in
+    the GeoPackage at ``path`` (the project store calls this, so QGIS opens a project file
+    styled as the app draws it); returns the number of styles written."""
+    rows = [_style_row(project, layer, table, path, lang, themed=False)
+            for layer, table in tables if is_vector(layer)]
+    if rows:
+        _write_styles(path, rows)
+    return len(rows)
 
 
 def _write_styles(tmp: Path, rows: list[tuple]) -> None:

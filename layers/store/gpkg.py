@@ -98,6 +98,7 @@ class GpkgStore(ProjectStore):
     def _write(self, project: Project, tmp: Path, extra_meta: dict[str, str]) -> None:
         rows: list[tuple] = []
         rasters: list[tuple[str, bytes]] = []
+        written: list[tuple[Any, str]] = []
         used: set[str] = set()
         identifiers: set[str] = set()
         for position, layer in enumerate(project.layers):
@@ -110,6 +111,7 @@ class GpkgStore(ProjectStore):
                 raise
             except Exception as exc:
                 raise save_error(exc, self.path, layer.name) from exc
+            written.append((layer, table))
             rows.append((position, layer.id, layer.name, layer.kind, layer.layer_type, table,
                          json.dumps(layer.style, ensure_ascii=False), int(layer.visible),
                          float(layer.opacity), json.dumps(dtypes),
@@ -132,6 +134,9 @@ class GpkgStore(ProjectStore):
             _write_rasters(tmp, rasters)
         if project.schemes:
             schemetable.write_gpkg(tmp, project.schemes)
+        if not extra_meta:  # a recovery file is the app's alone
+            _qgis_styles(project, tmp, written)
+        _hide_internal_tables(tmp)
 
     def _write_layer(self, layer: Any, tmp: Path, table: str, identifier: str,
                      rasters: list[tuple[str, bytes]]) -> tuple[list[list[str]], dict | None]:
@@ -152,6 +157,37 @@ class GpkgStore(ProjectStore):
     # --- loading ----------------------------------------------------------------
     def load(self) -> Project:
         return read_project(self.path)
+
+
+#: our own tables: read by the app with SQLite, kept out of QGIS's layer list
+INTERNAL_TABLES = ("precinct_project", "precinct_layers", "precinct_rasters", "precinct_schemes")
+
+
+def _qgis_styles(project: Project, tmp: Path, written: list[tuple[Any, str]]) -> None:
+    """QGIS's ``layer_styles`` for the vector layers, so QGIS opens the project file itself
+    drawn as the app draws it. A style that cannot be written never stops a save."""
+    from layers.exports.gpkg_styles import write_layer_styles
+    from layers.i18n import current_language
+
+    try:
+        write_layer_styles(project, tmp, written, current_language())
+    except Exception:  # noqa: BLE001 - the project is saved; QGIS then shows its own style
+        import logging
+
+        logging.getLogger(__name__).exception("QGIS styles not written into %s", tmp)
+
+
+def _hide_internal_tables(tmp: Path) -> None:
+    """Unregister our own tables from ``gpkg_contents`` (a GeoPackage may hold tables it does
+    not list; with ``layer_styles`` registered as an attribute table, GDAL and QGIS list only
+    registered ones): the layer list shows the project's layers, not its bookkeeping."""
+    with sqlite3.connect(tmp) as con:
+        names = ", ".join("?" * len(INTERNAL_TABLES))
+        con.execute(f"DELETE FROM gpkg_contents WHERE table_name IN ({names})", INTERNAL_TABLES)
+        found = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "gpkg_ogr_contents" in found:
+            con.execute(f"DELETE FROM gpkg_ogr_contents WHERE table_name IN ({names})", INTERNAL_TABLES)
+    con.close()
 
 
 def _expected_stamp(project: Project, target: Path) -> FileStamp | None:
