@@ -52,6 +52,17 @@ def tiny_communities(n: int = 4) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(autouse=True)
+def language_restored():
+    """A test that runs the CLI with ``--lang zh`` switches the process's language: every
+    test starts in the language the run started in."""
+    from layers.i18n import current_language, set_language
+
+    before = current_language()
+    yield
+    set_language(before)
+
+
+@pytest.fixture(autouse=True)
 def no_unexpected_modal_dialogs(monkeypatch):
     """A message box nobody answers would hang the run: make it fail the test instead.
     Tests that expect a dialog patch it themselves (after this fixture)."""
