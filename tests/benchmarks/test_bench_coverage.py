@@ -20,6 +20,17 @@ and the graph's edge arrays); ``step_first_s`` is a run on a freshly built netwo
 those are made too. The service areas the GUI draws after a run are not part of the
 targets and are timed on their own (``areas_s``). Step and kernel are timed alternately,
 best of ``REPEAT`` each, because the machine is shared.
+
+Service areas (issue 19): the 3 services × 3 levels that ``service_areas`` draws on ``city``
+after a run, with the default settings, should take at most 1 s and at most 25× the coverage
+step timed in the same run (step and areas alternately, best of ``AREAS_REPEAT``), and each
+outline must stay what it is today, to 0.01 m² per level: the reached street pieces (and
+access legs) joined into runs between junctions, each run widened by the corridor (round
+ends and bends, 4 segments a quarter circle), united. ``reference_areas`` keeps that
+construction written out here, so a faster one in ``layers.coverage.areas`` is checked
+against it. (Widening every piece on its own and uniting is not the same polygon: where a
+run bends at a node, its bend is one round join while two separate pieces end in two round
+caps; on ``small`` the two differ by up to 5 m² per level.)
 """
 
 from __future__ import annotations
@@ -36,12 +47,15 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from layers.coverage import CoverageSession, coverage, resolve_options
-from layers.coverage.areas import service_areas
+from layers.coverage.areas import reachable_parts, service_areas
 from layers.coverage.engine import street_network
 from layers.coverage.inputs import inputs_from_project
 from layers.demo import build_sample_project
 
 REPEAT = 7
+AREAS_REPEAT = 2
+#: symmetric difference allowed between a drawn area and the reference union, per level (m²)
+AREA_TOLERANCE_M2 = 0.01
 
 
 def _timed(fn) -> float:
@@ -114,6 +128,58 @@ def bench_move(scale: str, moves: int = 10) -> float:
     return worst
 
 
+def reference_areas(d, options) -> dict:
+    """Per (service, level): the service area as drawn before issue 19, written out (see the
+    module text)."""
+    graph = d.graph
+    out = {}
+    for service in options.services:
+        mine = (d.fac_service == service) & d.facilities.ok
+        for level in options.levels_m:
+            parts = reachable_parts(graph.index, graph.chains, d.fields[service].dist,
+                                    d.facilities.edge[mine], d.facilities.pos[mine],
+                                    d.facilities.snap_m[mine], d.fac_points[mine], level)
+            runs = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(parts)))
+            out[service, float(level)] = shapely.union_all(
+                shapely.buffer(runs, options.corridor_m, quad_segs=4))
+    return out
+
+
+def bench_areas(scale: str, repeat: int = AREAS_REPEAT, check: bool = True) -> dict:
+    """Service areas against the coverage step of the same run (see the module text)."""
+    project = build_sample_project(scale, 0)
+    options = resolve_options(project.standards())
+    inputs = inputs_from_project(project, statuses=options.statuses)
+    net = street_network(inputs.streets, inputs.crs)
+    d = coverage(inputs, options, net=net).distances
+    steps, areas, frame = [], [], None
+    for _ in range(repeat):  # alternately, so a busy moment hits both alike
+        steps.append(_timed(lambda: coverage(inputs, options, net=net)))
+        t0 = time.perf_counter()
+        frame = service_areas(d, options, inputs.crs)
+        areas.append(time.perf_counter() - t0)
+    out = {"scale": scale, "edges": len(net.edges), "areas": len(frame),
+           "areas_s": min(areas), "step_s": min(steps)}
+    out["areas_over_step"] = out["areas_s"] / out["step_s"]
+    if check:
+        ref = reference_areas(d, options)
+        worst = 0.0
+        for row in frame.itertuples():
+            diff = shapely.symmetric_difference(row.geometry, ref[row.service, row.level_m]).area
+            out[f"diff_m2 {row.service} {row.level_m:g}"] = diff
+            worst = max(worst, diff)
+        out["worst_diff_m2"] = worst
+    print(f"\nservice areas on {scale}: " + ", ".join(
+        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in out.items()))
+    return out
+
+
+def test_smoke_service_areas_small():
+    out = bench_areas("small", repeat=1)
+    assert out["areas"] == 9 and out["areas_s"] > 0 and out["step_s"] > 0
+    assert out["worst_diff_m2"] <= AREA_TOLERANCE_M2
+
+
 def test_smoke_small():
     out = bench_step("small")
     assert out["step_s"] > 0 and out["kernel_s"] > 0
@@ -125,6 +191,14 @@ def test_city_step_against_kernel_and_networkx():
     out = bench_step("city")
     assert out["step_over_kernel"] <= 2.0
     assert out["networkx_over_step"] >= 10.0
+
+
+@pytest.mark.benchmark
+def test_city_service_areas_within_1_s_and_25x_the_step():
+    out = bench_areas("city")
+    assert out["worst_diff_m2"] <= AREA_TOLERANCE_M2
+    assert out["areas_s"] <= 1.0
+    assert out["areas_over_step"] <= 25.0
 
 
 @pytest.mark.benchmark
