@@ -145,6 +145,13 @@ def test_brush_paints_three_communities_into_a_precinct_and_undo_empties_it(qtbo
     assert "adjacency" not in canvas.overlays
     panel.brush_button.click()  # brush off: back to the tool used before
     assert canvas.tool is window.tools.tools["pan"] and window.tools.actions["pan"].isChecked()
+    # closing the panel puts the brush away: no brush circle stays on the map
+    canvas.set_tool(panel.brush)
+    qtbot.mouseMove(canvas, px(polylabel(geoms.loc[fids[0]], 0.5)))
+    assert panel.brush._cursor is not None
+    panel.close()
+    assert canvas.tool is not panel.brush and panel.brush._cursor is None
+    project.undo.set_clean()
 
 
 def test_auto_grouping_lists_who_is_left_unassigned_and_why(qtbot):

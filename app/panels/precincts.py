@@ -279,6 +279,16 @@ class PrecinctPanel(Panel):
         elif not on and self.canvas.tool is self.brush and self._previous_tool is not None:
             self.canvas.set_tool(self._previous_tool)
 
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Closing the panel puts the brush (and its circle) away and the previous tool back,
+        and takes the adjacency lines off the map."""
+        if self.canvas is not None:
+            if self.brush is not None and self.canvas.tool is self.brush:
+                self.brush_button.setChecked(False)
+                self.use_brush(False)
+            self.canvas.set_overlay("adjacency", None)
+        super().hideEvent(event)
+
     def _draw_adjacency(self, _on=None) -> None:
         if self.canvas is None:
             return

@@ -106,6 +106,12 @@ class BrushSelectTool(MapTool):
         self._last, self._touched = None, []
         self.canvas.update()
 
+    def deactivate(self) -> None:
+        """No brush circle is left on the map once another tool takes over."""
+        self._cursor = None
+        super().deactivate()
+        self.canvas.update()
+
     def _paint_to(self, x: float, y: float) -> None:
         layer = self.target()
         if layer is None or layer.layer_type != "vector":
