@@ -67,8 +67,16 @@ def test_auto_grouping_from_the_panel(qtbot):
     assert panel.table.rowCount() > 0
     assert all(pop >= 2500 for pop in panel.stats["population"])
     assert all(panel.stats["contiguous"])
+    # the chart: the smallest precincts' residents, the floor as a line left of every bar end
+    chart = panel.population_chart
+    smallest = sorted(panel.stats["population"])[:12]
+    assert [sum(v.values()) for _, v in chart.rows] == smallest
+    assert [m[0] for m in chart.marks] == [2500.0]
+    chart.resize(600, chart.height())
+    floor_x = chart.mark_x(2500)
+    assert all(segs[0][1].right() >= floor_x - 0.5 for segs in chart.bars())
     panel.undo()
-    assert panel.table.rowCount() == 0
+    assert panel.table.rowCount() == 0 and not panel.population_chart.rows
 
 
 def test_assign_without_a_name_says_so(qtbot, monkeypatch):

@@ -27,6 +27,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from app.panels.bars import StackedBars
 from app.panels.base import Panel
 from app.panels.precinct_auto import AutoGroupControls
 from app.problems import guarded
@@ -52,6 +53,7 @@ TEXTS = {
     "pop60": T("Aged 60+", "60岁以上"), "pop03": T("Aged 0–3", "0–3岁"),
     "area": T("Area (ha)", "面积（公顷）"), "old": T("Built before 2000", "2000年前建成"),
     "missing": T("Missing services", "缺失服务"), "warnings": T("Warnings", "提示"),
+    "floor_mark": T("floor", "下限"), "ceiling_mark": T("ceiling", "上限"),
     "assign": T("Assign selected", "划入所选"), "name": T("Precinct name", "片区名称"),
     "auto": T("Group automatically", "自动分组"), "undo": T("Undo", "撤销"),
     "limits": T("Limits", "人口范围"),
@@ -96,6 +98,9 @@ class PrecinctPanel(Panel):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.verticalHeader().setVisible(False)
         layout.addWidget(self.table, 2)
+        self.population_chart = StackedBars(body)  # residents per precinct against the limits
+        self.population_chart.setObjectName("precinct_population_chart")
+        layout.addWidget(self.population_chart)
         self.communities = QListWidget(body)
         self.communities.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.communities.itemSelectionChanged.connect(self._list_selection_changed)
@@ -172,6 +177,7 @@ class PrecinctPanel(Panel):
                                            self.auto.walk.value(), communities=comm)
         self.stats = precinct_stats(self.project, self.adjacency, self.limits())
         self._fill_table()
+        self._fill_chart()
         self._fill_communities(comm)
         self.auto.notes = [note() for note in self.adjacency.notes]
         self.auto.update(comm)
@@ -200,6 +206,21 @@ class PrecinctPanel(Panel):
         self.name.addItems([str(n) for n in self.stats.index])
         self.name.setEditText(current)
         self.name.blockSignals(False)
+
+    def _fill_chart(self, most: int = 12) -> None:
+        """Residents per precinct (the smallest first: those near the floor matter) with the
+        floor and the ceiling as lines."""
+        stats = self.stats
+        if stats is None or not len(stats):
+            self.population_chart.set_data([], [])
+            return
+        smallest = stats["population"].astype(float).sort_values(kind="mergesort").iloc[:most]
+        rows = [(str(name), {"population": float(v)}) for name, v in smallest.items()]
+        limits = self.limits()
+        marks = [(float(limits.minimum), TEXTS["floor_mark"](), "#b2182b")] if limits.minimum else []
+        if limits.maximum:
+            marks.append((float(limits.maximum), TEXTS["ceiling_mark"](), "#2166ac"))
+        self.population_chart.set_data(rows, [("population", TEXTS["population"](), "#74a9cf")], marks)
 
     def _fill_communities(self, comm) -> None:
         selected = set(self.selected_fids())
