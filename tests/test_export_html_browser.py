@@ -1,21 +1,33 @@
 """The exported HTML in a real headless Chromium (Debian's) with every network request blocked:
-it renders, its features are in the DOM, nothing leaves the file, markup in data is inert."""
+it renders, nothing leaves the file, markup in data is inert, and a click anywhere lists every
+visible feature under it (points first) — checked against shapely on the project itself, on a
+small hand-made project and on a sample city of over 20,000 features with coverage, conflicts
+and precincts saved (one canvas for everything, as the city draws)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
+import re
 
 import pytest
-from test_exports import TITLE_ZH, XSS, make_export_project
+from html_pages import (
+    CHROMIUM,
+    Identify,
+    Page,
+    analysed_sample,
+    assert_lists,
+    check_clicks,
+    launch,
+    lonlat,
+)
+from test_exports import TITLE_ZH, X0, XSS, Y0, make_export_project
 
 from layers.exports import export_html
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api",
                                reason="playwright (the [test] extra) is not installed")
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
                                 reason="Debian's chromium is not installed (.ci/apt-packages.txt)")
+ZOOM = 17  # about 1 m per pixel in Yichang
 
 
 def distinct_colours(png: bytes) -> int:
@@ -30,45 +42,10 @@ def distinct_colours(png: bytes) -> int:
     return len(np.unique(np.frombuffer(data, dtype=np.uint32)))
 
 
-class Page:
-    """A page opened from a file with the network blocked and every request counted."""
-
-    def __init__(self, browser, path: Path) -> None:
-        self.url = path.resolve().as_uri()
-        self.requests: list[str] = []
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        context = browser.new_context(viewport={"width": 1000, "height": 700},
-                                      service_workers="block")
-        context.route("**/*", self._route)
-        self.page = context.new_page()
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("dialog", self._dialog)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(self.url, wait_until="load")
-        self.page.wait_for_timeout(300)
-
-    def _route(self, route) -> None:
-        if route.request.url == self.url:
-            route.continue_()
-        else:
-            route.abort()
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def outside_requests(self) -> list[str]:
-        return [u for u in self.requests if u != self.url]
-
-
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-                  "--host-resolver-rules=MAP * ~NOTFOUND"])
+        browser = launch(p)
         yield browser
         browser.close()
 
@@ -77,7 +54,18 @@ def browser():
 def exported(tmp_path_factory):
     project = make_export_project()
     path = tmp_path_factory.mktemp("html") / "map.html"
-    stats = export_html(project, path, lang="zh", renderer="svg")
+    stats = export_html(project, path, lang="zh")
+    return project, path, stats
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    """A sample city of over 20,000 features with coverage, conflicts and precincts saved."""
+    from layers.store import open_project
+
+    project = open_project(analysed_sample("mid", tmp_path_factory.mktemp("mid")))
+    path = tmp_path_factory.mktemp("mid_html") / "city.html"
+    stats = export_html(project, path, lang="zh")
     return project, path, stats
 
 
@@ -85,46 +73,119 @@ def test_request_counting_sees_a_request_when_there_is_one(browser, tmp_path):
     """The check below could pass by counting nothing: show that it counts."""
     leaky = tmp_path / "leaky.html"
     leaky.write_text('<img src="https://example.com/tile.png"><img src="other.png">', "utf-8")
-    page = Page(browser, leaky)
+    page = Page(browser, leaky, ready=False)
     assert len(page.outside_requests()) == 2
 
 
-def test_page_renders_offline_with_no_request_leaving_the_file(browser, exported):
+def test_page_renders_offline_with_title_metric_scale_and_plain_credits(browser, exported):
     project, path, stats = exported
     page = Page(browser, path)
     assert page.outside_requests() == []
+    assert all(u.startswith(("file:", "data:")) for u in page.requests)
     assert page.errors == [] and page.dialogs == []
     assert distinct_colours(page.page.screenshot()) > 50  # map, legend, title: not blank
+    assert page.page.title() == TITLE_ZH
     assert page.page.inner_text("#pp-title") == TITLE_ZH
+    scale = page.page.inner_text(".leaflet-control-scale")
+    assert re.fullmatch(r"\d+ (m|km)", scale.strip()), scale
+    assert not re.search(r"\b(mi|ft)\b", scale)
+    credit = page.page.locator(".leaflet-control-attribution")
+    assert credit.count() == 1 and "虚构示例数据" in credit.inner_text()
+    assert credit.locator("a, svg, img").count() == 0  # no link, no flag
+    assert page.page.locator("a[href^='http']").count() == 0
 
 
-def test_features_and_raster_are_in_the_dom(browser, exported):
-    project, path, stats = exported
+def test_layer_switcher_and_legend_follow_each_other(browser, exported):
+    project, path, _ = exported
     page = Page(browser, path).page
-    expected = {i: len(layer) for i, layer in enumerate(project.layers)
-                if layer.layer_type == "vector"}
-    for index, count in expected.items():
-        assert page.locator(f"path.pp-l{index}").count() == count
-    assert page.locator("path.pp-layer").count() == stats["features"]
-    overlay = page.locator("img.leaflet-image-layer")
-    assert overlay.count() == 1 and overlay.get_attribute("src").startswith("data:image/png")
-    labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    assert [t.strip() for t in labels] == [la.name for la in project.layers
-                                           if la.layer_type in ("vector", "raster")]
-    assert "图例" in page.inner_text("#pp-legend")
+    labels = [t.strip() for t in
+              page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+    mapped = [la.name for la in project.layers if la.layer_type in ("vector", "raster")]
+    assert labels == mapped[::-1]  # top layer first, as in the app's layer tree
+    legend = page.locator("#pp-legend")
+    assert "图例" in legend.inner_text() and "给水" in legend.inner_text()
+    box = page.locator(".leaflet-control-layers-overlays label", has_text="管线").locator("input")
+    box.uncheck()
+    assert "给水" not in legend.inner_text() and "小区" in legend.inner_text()
+    box.check()
+    assert "给水" in legend.inner_text()
+    raster = page.locator(".leaflet-control-layers-overlays label", has_text="人口格网")
+    assert "人口格网" in legend.inner_text() and page.locator("img.leaflet-image-layer").count()
+    raster.locator("input").uncheck()
+    assert "人口格网" not in legend.inner_text()
+    assert page.locator("img.leaflet-image-layer").count() == 0
+
+
+def test_click_on_a_facility_lists_it_first_then_the_community_under_it(browser, exported):
+    project, path, _ = exported
+    page = Page(browser, path)
+    x, y = X0 + 100, Y0 + 80  # 养老服务站, inside the first community
+    lon, lat = lonlat(project, x, y)
+    page.view(lon, lat, ZOOM)
+    listed = page.click(lon, lat)
+    ref = Identify(project, page.page.evaluate("ppMap.hitPx")).at(x, y, ZOOM)
+    assert_lists(listed, ref)
+    facilities, communities = (f"l{project.names().index(n)}" for n in ("设施", "小区"))
+    assert listed[0] == (facilities, 1) and (communities, 1) in listed
+    text = page.popup_text()  # the first feature open, the others folded
+    assert "养老服务站" in text and "服务类型" in text and "小区名称" not in text
+    page.page.locator("details.pp-hit").nth(listed.index((communities, 1))).locator(
+        "summary").click()
+    text = page.popup_text()
+    assert "小区名称" in text and "户数 (户)" in text
+    assert "elder_care" not in text and "True" not in text and "False" not in text
+
+
+def test_switched_off_layer_answers_no_click(browser, exported):
+    project, path, _ = exported
+    page = Page(browser, path)
+    x, y = X0 + 450, Y0 + 210  # on the second pipe (管线), outside every community
+    lon, lat = lonlat(project, x, y)
+    page.view(lon, lat, ZOOM)
+    pipes = f"l{project.names().index('管线')}"
+    assert pipes in {layer for layer, _ in page.click(lon, lat)}
+    page.page.locator(".leaflet-control-layers-overlays label", has_text="管线").locator(
+        "input").uncheck()
+    assert pipes not in {h["layer"] for h in page.page.evaluate(
+        "([lat, lon]) => ppMap.identify(lat, lon)", [lat, lon])}
 
 
 def test_markup_in_a_community_name_stays_text(browser, exported):
     project, path, _ = exported
     page = Page(browser, path)
-    index = project.names().index("小区")
-    # near a corner: the middle of this community holds a facility marker
-    page.page.locator(f"path.pp-l{index}").first.click(force=True, position={"x": 8, "y": 8})
+    lon, lat = lonlat(project, X0 + 8, Y0 + 140)  # a corner of the community named XSS
+    page.view(lon, lat, ZOOM)
+    page.click(lon, lat)
     popup = page.page.locator(".leaflet-popup-content")
-    popup.wait_for()
     assert XSS in popup.inner_text()  # shown literally
-    assert "小区名称" in popup.inner_text()  # field labels in the chosen language
     assert popup.locator("img, script").count() == 0
     page.page.wait_for_timeout(200)
     assert page.page.evaluate("typeof window.pwned") == "undefined"
     assert page.dialogs == [] and page.outside_requests() == []
+
+
+# --- a sample city of over 20,000 features ---------------------------------------------------
+def test_city_every_kind_of_feature_answers_a_click(browser, city):
+    """On one canvas with >20,000 features: a community, a facility and a precinct each give
+    their popup, listing every feature under the click with the point first."""
+    project, path, stats = city
+    assert stats["features"] > 20_000
+    page = Page(browser, path, 1366, 768)
+    check_clicks(page, project, ZOOM)
+    assert page.outside_requests() == [] and page.errors == []
+
+
+def test_city_page_has_the_coverage_chart_and_no_stacked_service_areas(browser, city):
+    project, path, _ = city
+    page = Page(browser, path, 1366, 768).page
+    chart = page.locator("#pp-coverage")
+    assert "生活圈覆盖" in chart.inner_text()
+    assert chart.locator("svg rect").count() == 3 * 3  # services × levels
+    areas = [la for la in page.evaluate("ppMap.layers.map(l => [l.id, l.title])")
+             if la[1] == "服务范围（步行可达）"]
+    styles = page.evaluate("(id) => ppMap.layers.filter(l => l.id === id)[0].parts[0].styles",
+                           areas[0][0])
+    filled = [s for s in styles if s["fillOpacity"] > 0]
+    assert len(styles) == 9 and len(filled) == 3  # only the innermost level, lightly
+    assert all(s["fillOpacity"] <= 0.1 for s in filled)
+    assert len({(s["color"], str(s.get("dash"))) for s in styles}) == 9

@@ -1,11 +1,11 @@
-"""Core exports without Qt: offline HTML page, GeoPackage with QGIS layer_styles, XLSX/CSV."""
+"""Core exports without Qt: GeoPackage with QGIS layer_styles, XLSX/CSV (the offline HTML page:
+test_export_html.py and test_export_html_browser.py)."""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import json
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -19,10 +19,9 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, Point, box
 
-from layers.exports import export_html, render_html, write_csv_folder, write_gpkg, write_xlsx
+from layers.exports import write_csv_folder, write_gpkg, write_xlsx
 from layers.exports.common import layer_style
 from layers.exports.gpkg_styles import LAYER_STYLES_COLUMNS
-from layers.exports.html_assets import leaflet_js
 from layers.exports.qml import category_values, rgba_text
 from layers.layer import RasterLayer, TableLayer, VectorLayer
 from layers.project import Project
@@ -77,69 +76,6 @@ def make_export_project() -> Project:
 @pytest.fixture
 def export_project() -> Project:
     return make_export_project()
-
-
-# --- HTML ------------------------------------------------------------------------------
-def _payloads(page: str) -> list[list[dict]]:
-    return [json.loads(m.group(1)) for m in re.finditer(r"ppLayer\((\[.*?\]), (?:true|false),",
-                                                        page, re.S)]
-
-
-def test_html_is_self_contained(export_project, tmp_path):
-    stats = export_html(export_project, tmp_path / "map.html", lang="zh")
-    page = (tmp_path / "map.html").read_text("utf-8")
-    assert stats["features"] == 2 + 3 + 3 + 3 and stats["renderer"] == "svg"
-    assert leaflet_js() in page and "Leaflet 1.9.4" in leaflet_js()
-    assert "sourceMappingURL" not in page
-    own = page.replace(leaflet_js(), "")  # Leaflet's credit links to its site: not a request
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", own)
-    assert "<link" not in own.lower()
-    assert "jquery" not in own.lower() and "bootstrap" not in own.lower()
-    assert "tile.openstreetmap" not in page and "L.tileLayer(" not in page
-    assert "url(images/" not in page  # Leaflet's icons are inlined
-    assert "data:image/png;base64," in page  # the raster overlay
-    assert TITLE_ZH in page
-
-
-def test_html_keeps_markup_in_data_inert(export_project):
-    page, _ = render_html(export_project, lang="zh")
-    assert XSS not in page and "<script>window.pwned" not in page
-    names = [p for layer in _payloads(page) for p in layer if p["title"] == "小区"][0]["cols"][1]
-    assert XSS in (names["d"] if isinstance(names, dict) else names)  # the text itself survives
-
-
-def test_html_uses_the_canvas_colours_and_labels(export_project):
-    page, _ = render_html(export_project, lang="en")
-    by_title = {layer[0]["title"]: layer[0] for layer in _payloads(page)}
-    for name in ("小区", "管线", "设施", "街道"):
-        layer = export_project.layer(name)
-        resolved = layer_style(export_project, layer)[1]
-        payload = by_title[name]
-        for i, row in enumerate(resolved.fill):
-            style = payload["styles"][payload["style"][i]]
-            stroke = resolved.stroke[i]
-            assert style["color"] == "#{:02x}{:02x}{:02x}".format(*stroke[:3])
-            assert style["weight"] == pytest.approx(resolved.stroke_width[i]) or name == "设施"
-            if "fillColor" in style:
-                assert style["fillColor"] == "#{:02x}{:02x}{:02x}".format(*row[:3])
-    assert by_title["小区"]["labels"][:3] == ["Feature id", "Community name", "District"]
-    assert "Legend" in page and "gas" in page.lower()
-
-
-def test_html_does_not_evaluate_template_syntax_in_texts(export_project):
-    export_project.layer("小区").name = "小区 {{ 7*7 }}"
-    page, _ = render_html(export_project, title="标题 {{ 6*7 }} {% if 1 %}x{% endif %}")
-    assert "标题 {{ 6*7 }} {% if 1 %}x{% endif %}" in page and "标题 42" not in page
-    assert "小区 49" not in page and "<h4>小区 {{ 7*7 }}</h4>" in page  # legend: literal
-    payload = [p for layer in _payloads(page) for p in layer if p["title"].startswith("小区")]
-    assert payload[0]["title"] == "小区 {{ 7*7 }}"  # JSON-decoded, the name is intact
-
-
-def test_html_refuses_wrong_extension(export_project, tmp_path):
-    from layers.errors import ProjectError
-
-    with pytest.raises(ProjectError):
-        export_html(export_project, tmp_path / "map.txt")
 
 
 # --- GeoPackage with layer_styles --------------------------------------------------------

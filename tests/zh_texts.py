@@ -192,15 +192,17 @@ def html_texts(html: str, where: str) -> Iterator[tuple[str, str]]:
     for text in re.split(r"<[^>]+>", body):
         if text.strip():
             yield where, text.strip()
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"ppLayer\((?=\[)", html):
-        payloads, _end = decoder.raw_decode(html, match.end())
-        for payload in payloads:
+    found = re.search(r'<script type="application/json" id="pp-data">(.*?)</script>', html, re.S)
+    data = json.loads(found.group(1)) if found else {"layers": [], "texts": {}}
+    yield from ((f"{where} popup text", text.replace("{n}", "3"))
+                for text in data["texts"].values())
+    if data.get("credit"):
+        yield f"{where} credit", data["credit"]
+    for layer in data["layers"]:
+        yield f"{where} layer control", layer["title"]
+        for payload in layer.get("parts", []):
             yield f"{where} popup title", payload["title"]
             yield from ((f"{where} popup label", label) for label in payload["labels"])
             for col in payload["cols"]:
                 values = col["d"] if isinstance(col, dict) else col
                 yield from ((f"{where} popup value", v) for v in values if isinstance(v, str))
-    for block in re.findall(r"overlays\s*:\s*\{(.*?)\}", html, flags=re.S):
-        for name in re.findall(r'"([^"]*)"\s*:', block):
-            yield f"{where} layer control", name
