@@ -21,6 +21,7 @@ from layers.layer import Layer, TableLayer, VectorLayer
 from layers.store import schemetable
 from layers.store.limits import layer_name_problem, shown
 from layers.store.pglocation import PgLocation, mask
+from layers.store.pgrevs import REV_COLUMN
 from layers.store.postgis import PgStamp, connection, ident, project_tables, sql_text
 from layers.store.read import (
     _RESTORE,
@@ -78,6 +79,7 @@ def _build(cur: Any, pg: PgLocation, tables: set[str]) -> Project:
         "SELECT position, id, name, kind, layer_type, table_name, style, visible, opacity, "
         "dtypes, source FROM {} ORDER BY position", ident(schema, "precinct_layers")))
     rows = cur.fetchall()
+    infos: dict[str, tuple[str, dict]] = {}
     rasters: dict[str, bytes] = {}
     if "precinct_rasters" in tables:
         cur.execute(sql_text("SELECT table_name, geotiff FROM {}",
@@ -88,7 +90,7 @@ def _build(cur: Any, pg: PgLocation, tables: set[str]) -> Project:
     project = _new_project(label, meta)
     raw = RawProject(meta, rows, rasters, {})
     for row in rows:
-        layer = _layer(cur, pg, row, raw, tables, project.crs)
+        layer = _layer(cur, pg, row, raw, tables, project.crs, infos)
         try:
             project.add_layer(layer)
         except ProjectError as exc:
@@ -97,13 +99,19 @@ def _build(cur: Any, pg: PgLocation, tables: set[str]) -> Project:
     project.schemes = read_schemes(label, schemetable.read_pg(cur, schema, tables))
     project.path = pg
     token = meta.get("save_token")
-    project.file_stamp = PgStamp(token) if isinstance(token, str) else None
+    base = None
+    if isinstance(token, str) and all(i["revs"] is not None for _t, i in infos.values()):
+        from layers.store.pgdelta import new_base
+
+        base = new_base(project, meta.get("layers_token", ""), {
+            layer_id: (table, i["geom"], i["revs"]) for layer_id, (table, i) in infos.items()})
+    project.file_stamp = PgStamp(token, base) if isinstance(token, str) else None
     project.undo.set_clean()
     return project
 
 
 def _layer(cur: Any, pg: PgLocation, row: tuple, raw: RawProject, tables: set[str],
-           crs: Any) -> Layer:
+           crs: Any, infos: dict) -> Layer:
     name = row[2]
     where = f"{pg}, layer {shown(name)!r}"
     try:
@@ -128,7 +136,9 @@ def _layer(cur: Any, pg: PgLocation, row: tuple, raw: RawProject, tables: set[st
                 "precinct_"):
             raise _Bad(f"its table {shown(table)!r} is not in the schema")
         types = _dtypes(dtypes)
-        frame = read_table(cur, pg.schema, table, types, layer_type == "vector", crs)
+        info: dict = {}
+        frame = read_table(cur, pg.schema, table, types, layer_type == "vector", crs, info)
+        infos[layer_id] = (table, info)
         if layer_type == "table":
             return TableLayer(name, kind, frame, **common)
         return VectorLayer(name, kind, frame, **common)
@@ -152,8 +162,13 @@ def _geometry_column(cur: Any, schema: str, table: str) -> str | None:
 
 
 def read_table(cur: Any, schema: str, table: str, dtypes: list[list[str]],
-               vector: bool, crs: Any = None) -> pd.DataFrame:
-    """The rows of ``table`` indexed by fid, columns as saved (``geometry`` last)."""
+               vector: bool, crs: Any = None, info: dict | None = None,
+               fids: list[int] | None = None) -> pd.DataFrame:
+    """The rows of ``table`` indexed by fid, columns as saved (``geometry`` last).
+
+    With ``info`` (a dict), also ``info["geom"]`` (the geometry column) and
+    ``info["revs"]`` (fid -> pp_rev, when the table has revisions); with ``fids``, only
+    those rows."""
     from psycopg import sql
 
     cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
@@ -166,10 +181,18 @@ def read_table(cur: Any, schema: str, table: str, dtypes: list[list[str]],
     selected = [sql.SQL("fid")] + [ident(c) for c in names]
     if geom is not None:
         selected.append(sql.SQL("ST_AsBinary({})").format(ident(geom)))
-    cur.execute(sql.SQL("SELECT {} FROM {} ORDER BY fid").format(
-        sql.SQL(", ").join(selected), ident(schema, table)))
+    with_rev = info is not None and REV_COLUMN in present
+    if with_rev:
+        selected.append(ident(REV_COLUMN))
+    where = sql.SQL(" WHERE fid = ANY(%s)") if fids is not None else sql.SQL("")
+    cur.execute(sql.SQL("SELECT {} FROM {}{} ORDER BY fid").format(
+        sql.SQL(", ").join(selected), ident(schema, table), where),
+        (list(fids),) if fids is not None else None)
     rows = cur.fetchall()
     columns = list(zip(*rows)) if rows else [()] * len(selected)
+    if info is not None:
+        info["geom"] = geom
+        info["revs"] = dict(zip(columns[0], columns.pop())) if with_rev else None
     index = pd.Index(np.asarray(columns[0], dtype="int64"), name="fid")
     data = {}
     for (name, dtype), values in zip([d for d in dtypes if d[0] in present], columns[1:]):

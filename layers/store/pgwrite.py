@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from layers.layer import RasterLayer, TableLayer, VectorLayer
 from layers.store import schemetable
 from layers.store.gpkg import TRANSIENT_METADATA, _crs_text, _table_name
+from layers.store.pgrevs import BUMP_FUNCTION, REV_COLUMN, SEQUENCE
 from layers.store.postgis import (
     GEOMETRY_COLUMN,
     check_column_names,
@@ -48,8 +49,23 @@ def srid_of(project: Project) -> int:
     return int(epsg) if epsg else 0
 
 
+def create_revisions(cur: Any, schema: str) -> None:
+    """The schema's revision sequence and the trigger function that bumps ``pp_rev``."""
+    cur.execute(sql_text("CREATE SEQUENCE IF NOT EXISTS {}", ident(schema, SEQUENCE)))
+    cur.execute(sql_text(
+        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "NEW.pp_rev := nextval(format('%I.%I', TG_TABLE_SCHEMA, 'precinct_rev')); "
+        "RETURN NEW; END $$", ident(schema, BUMP_FUNCTION)))
+
+
+def sequence_name(schema: str) -> str:
+    """The revision sequence as text for ``nextval``'s regclass (quoted identifier)."""
+    return '"' + schema.replace('"', '""') + '".' + SEQUENCE
+
+
 def write_project(cur: Any, project: Project, schema: str, token: str) -> list[Written]:
     srid = srid_of(project)
+    create_revisions(cur, schema)
     rows: list[tuple] = []
     rasters: list[tuple[str, bytes]] = []
     written: list[Written] = []
@@ -97,6 +113,7 @@ def _write_meta(cur: Any, project: Project, schema: str, token: str, rows: list[
         "metadata": json.dumps(metadata, ensure_ascii=False, default=str),
         "settings": json.dumps(project.settings, ensure_ascii=False, default=str),
         "save_token": token,
+        "layers_token": token,
     }
     cur.execute(sql_text("CREATE TABLE {} (key text PRIMARY KEY, value text)",
                          ident(schema, "precinct_project")))
@@ -115,8 +132,13 @@ def _create(cur: Any, schema: str, table: str, columns: list[tuple[str, str]]) -
 
     parts = [sql.SQL("fid bigint PRIMARY KEY")] + [
         sql.SQL("{} {}").format(ident(name), sql.SQL(kind)) for name, kind in columns]
+    parts.append(sql.SQL("{} bigint NOT NULL DEFAULT nextval({})").format(
+        ident(REV_COLUMN), sql.Literal(sequence_name(schema))))
     cur.execute(sql.SQL("CREATE TABLE {} ({})").format(ident(schema, table),
                                                       sql.SQL(", ").join(parts)))
+    cur.execute(sql.SQL("CREATE TRIGGER precinct_rev BEFORE UPDATE ON {} FOR EACH ROW "
+                        "EXECUTE FUNCTION {}()").format(ident(schema, table),
+                                                        ident(schema, BUMP_FUNCTION)))
 
 
 def _copy(cur: Any, schema: str, table: str, names: list[str], columns: list[list[Any]]) -> None:
@@ -160,7 +182,7 @@ def write_vector(cur: Any, schema: str, table: str, layer: VectorLayer, srid: in
 
 def geometry_column_for(names: list[str]) -> str:
     """``geom`` (what QGIS and ogr2ogr use) unless an attribute is called so."""
-    taken = {n.lower() for n in names} | {"fid"}
+    taken = {n.lower() for n in names} | {"fid", REV_COLUMN}
     candidate, n = GEOMETRY_COLUMN, 2
     while candidate in taken:
         candidate, n = f"{GEOMETRY_COLUMN}_{n}", n + 1

@@ -30,7 +30,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -60,9 +60,11 @@ _GEOMETRY_TYPES = {"Point", "LineString", "Polygon", "MultiPoint", "MultiLineStr
 
 @dataclass(frozen=True)
 class PgStamp:
-    """One saved version of a schema's project (its ``save_token``)."""
+    """One saved version of a schema's project (its ``save_token``); ``base`` what the
+    project loaded, for saving only its changes (:mod:`.pgrevs`)."""
 
     token: str
+    base: Any = field(default=None, compare=False, repr=False)
 
     def to_text(self) -> str:
         return json.dumps({"pg_save_token": self.token})
@@ -141,7 +143,7 @@ class PostgisStore(ProjectStore):
         try:
             with connection(self.pg) as con:
                 with con.transaction(), con.cursor() as cur:
-                    self._save(cur, project, overwrite, token)
+                    base = self._save(cur, project, overwrite, token)
         except ProjectFileError:
             raise
         except psycopg.Error as exc:
@@ -150,18 +152,32 @@ class PostgisStore(ProjectStore):
                   f"数据库拒绝保存（{mask(str(exc)).splitlines()[0][:300]}）"), str(self.pg),
                 T("nothing was changed; check you may create tables in this schema, then "
                   "save again", "未作任何更改；请确认有权在该模式中建表，然后重新保存")) from None
-        return PgStamp(token)
+        old = getattr(project.file_stamp, "base", None)
+        if old is not None and old is not base:
+            old.forget()
+        return PgStamp(token, base)
 
-    def _save(self, cur: Any, project: Project, overwrite: bool, token: str) -> None:
+    def _save(self, cur: Any, project: Project, overwrite: bool, token: str) -> Any:
+        """Save in the open transaction; return the project's new base (:mod:`.pgrevs`)."""
+        from layers.store.pgnotify import notify
+
         schema = self.pg.schema
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"precinct:{schema}",))
         cur.execute(sql_text("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)))
         tables = project_tables(cur, schema)
         old_layers: list[str] = []
         if "precinct_project" in tables:
-            cur.execute(sql_text("SELECT value FROM {} WHERE key = 'save_token'",
-                                 ident(schema, "precinct_project")))
-            row = cur.fetchone()
+            cur.execute(sql_text("SELECT key, value FROM {}", ident(schema, "precinct_project")))
+            meta = dict(cur.fetchall())
+            base = _base(project, self.pg)
+            if not overwrite and base is not None:
+                from layers.store.pgdelta import only_rows_changed, save_changes
+
+                if only_rows_changed(project, base):
+                    new, counts = save_changes(cur, project, self.pg, base, meta, token)
+                    notify(cur, schema, token, counts)
+                    return new
+            row = (meta["save_token"],) if "save_token" in meta else None
             expected = _expected_token(project, self.pg)
             if not overwrite and expected is not None and (row is None or row[0] != expected):
                 raise ProjectChangedOnDisk(
@@ -186,6 +202,32 @@ class PostgisStore(ProjectStore):
 
         written = write_project(cur, project, schema, token)
         write_styles(cur, project, schema, written)
+        notify(cur, schema, token, {layer.name: -1 for layer in project.layers})
+        return _full_base(cur, project, schema, token)
+
+
+def _base(project: Project, pg: PgLocation) -> Any:
+    stamp = project.file_stamp
+    if isinstance(project.path, PgLocation) and project.path == pg and isinstance(stamp, PgStamp):
+        return stamp.base
+    return None
+
+
+def _full_base(cur: Any, project: Project, schema: str, token: str) -> Any:
+    """The base of a project just written whole: every table's revisions."""
+    from layers.store.pgdelta import new_base
+
+    cur.execute(sql_text("SELECT id, table_name FROM {} WHERE layer_type IN ('vector', 'table')",
+                         ident(schema, "precinct_layers")))
+    tables = {}
+    for layer_id, table in cur.fetchall():
+        cur.execute(sql_text("SELECT fid, pp_rev FROM {}", ident(schema, table)))
+        revs = dict(cur.fetchall())
+        cur.execute("SELECT f_geometry_column FROM geometry_columns "
+                    "WHERE f_table_schema = %s AND f_table_name = %s", (schema, table))
+        geom = cur.fetchone()
+        tables[layer_id] = (table, geom[0] if geom else None, revs)
+    return new_base(project, token, tables)
 
 
 def _expected_token(project: Project, pg: PgLocation) -> str | None:
