@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from layers.coverage.snap import Chains, EdgeIndex
+from layers.errors import T
 
 _EPS = 1e-9
 
@@ -147,20 +148,35 @@ def area_polygon(parts: np.ndarray, corridor_m: float):
     return shapely.union_all(shapely.buffer(runs, corridor_m, quad_segs=4))
 
 
-def service_areas(d, options, crs, services=None, levels=None) -> gpd.GeoDataFrame:
+def service_areas(d, options, crs, services=None, levels=None, progress=None,
+                  cancel=None) -> gpd.GeoDataFrame:
     """One merged service area per service and level (rows of a ``service_areas`` layer)
-    from the network distances ``d`` (:class:`layers.coverage.engine.Distances`)."""
+    from the network distances ``d`` (:class:`layers.coverage.engine.Distances`).
+    ``progress(fraction, text)`` is told after each area, weighted by its distance (a
+    1,000 m area costs about as much as 300 m and 500 m together); ``cancel()`` is asked
+    between areas."""
+    from layers import display
+    from layers.coverage.engine import CoverageCancelled
+
     graph = d.graph
     rows = []
     keys = dict(zip(options.levels_m, options.level_keys))
-    for service in services or options.services:
+    services, levels = list(services or options.services), list(levels or options.levels_m)
+    total, done = float(sum(levels)) * len(services) or 1.0, 0.0
+    for service in services:
         field = d.fields[service]
         mine = (d.fac_service == service) & d.facilities.ok
-        for level in levels or options.levels_m:
+        for level in levels:
+            if cancel is not None and cancel():
+                raise CoverageCancelled()
+            if progress is not None:
+                en, zh = display.service(service, "en"), display.service(service, "zh")
+                progress(done / total, T(f"service areas: {en}, {level:g} m", f"服务范围：{zh}，{level:g} 米"))
             parts = reachable_parts(graph.index, graph.chains, field.dist,
                                     d.facilities.edge[mine], d.facilities.pos[mine],
                                     d.facilities.snap_m[mine], d.fac_points[mine], level)
             rows.append({"service": service, "level_m": float(level), "level": keys.get(level),
                          "facility_fid": pd.NA, "geometry": area_polygon(parts, options.corridor_m)})
+            done += float(level)
     columns = ["service", "level_m", "level", "facility_fid", "geometry"]
     return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=crs)

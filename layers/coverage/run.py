@@ -39,18 +39,25 @@ def coverage(inputs: CoverageInputs, options: CoverageOptions, *, areas: bool = 
              net=None, progress: Progress | None = None, cancel: Cancel | None = None) -> CoverageResult:
     """Run coverage on prepared inputs (see :func:`compute_coverage` for the project form)."""
     progress = progress or (lambda _f, _t: None)
+    with_areas = areas and options.mode == "network"
+    # service areas take most of a city run (the union of the reached streets): the bar
+    # gives them most of its length, step by step, instead of sitting at 90 % meanwhile
+    share = 0.3 if with_areas else 0.85
     if options.mode == "network":
-        d = network_distances(inputs, options, net, progress, cancel)
+        d = network_distances(inputs, options, net,
+                              lambda f, text: progress(min(f, 0.85) / 0.85 * share, text), cancel)
     else:
         d = euclidean_distances(inputs, options)
-    progress(0.85, T("population-weighted coverage", "按人口加权的覆盖率"))
+    progress(share, T("population-weighted coverage", "按人口加权的覆盖率"))
     table = results_table(inputs, options, d)
     summary = summarise(inputs, options, d)
     gaps = gap_list(inputs, table)
     area_frame = None
-    if areas and options.mode == "network":
-        progress(0.9, T("service areas", "服务范围"))
-        area_frame = service_areas(d, options, inputs.crs)
+    if with_areas:
+        start = share + 0.02
+        area_frame = service_areas(d, options, inputs.crs,
+                                   progress=lambda f, text: progress(start + (0.99 - start) * f, text),
+                                   cancel=cancel)
     progress(1.0, T("done", "完成"))
     return CoverageResult(options, table, summary, gaps, area_frame, list(d.notes), d.partial, d, inputs)
 
