@@ -93,6 +93,9 @@ def test_page_renders_offline_with_title_metric_scale_and_plain_credits(browser,
     assert credit.count() == 1 and "虚构示例数据" in credit.inner_text()
     assert credit.locator("a, svg, img").count() == 0  # no link, no flag
     assert page.page.locator("a[href^='http']").count() == 0
+    # Leaflet's own English words are replaced by the export language's
+    assert page.page.get_attribute(".leaflet-control-zoom-in", "title") == "放大"
+    assert page.page.get_attribute(".leaflet-control-zoom-out", "title") == "缩小"
 
 
 def test_layer_switcher_and_legend_follow_each_other(browser, exported):
@@ -127,6 +130,7 @@ def test_click_on_a_facility_lists_it_first_then_the_community_under_it(browser,
     assert_lists(listed, ref)
     facilities, communities = (f"l{project.names().index(n)}" for n in ("设施", "小区"))
     assert listed[0] == (facilities, 1) and (communities, 1) in listed
+    assert page.page.get_attribute(".leaflet-popup-close-button", "aria-label") == "关闭"
     text = page.popup_text()  # the first feature open, the others folded
     assert "养老服务站" in text and "服务类型" in text and "小区名称" not in text
     page.page.locator("details.pp-hit").nth(listed.index((communities, 1))).locator(

@@ -200,11 +200,13 @@ def build_map(project, names: Sequence[str] | None = None, title: str | None = N
             "credit": credit_text(project, lang),
             "texts": {"here": T("{n} feature(s) here", "此处 {n} 个要素")(lang),
                       "more": T("{n} more not listed", "另有 {n} 个未列出")(lang),
-                      "feature": T("feature", "要素")(lang)}}
+                      "feature": T("feature", "要素")(lang),
+                      "zoomIn": T("Zoom in", "放大")(lang), "zoomOut": T("Zoom out", "缩小")(lang),
+                      "close": T("Close", "关闭")(lang)}}
     fmap = OfflineMap(location=[(extent[0][0] + extent[1][0]) / 2,
                                 (extent[0][1] + extent[1][1]) / 2],
                       tiles=None, zoom_start=14, max_zoom=MAX_ZOOM, control_scale=False,
-                      attribution_control=False)
+                      attribution_control=False, zoom_control=False)  # ours, in the language
     root = fmap.get_root()
 
     root.header.add_child(RawHtml(style_tag(leaflet_css() + page_css())), name="leaflet_css")

@@ -540,6 +540,7 @@
       if (layer.shown) sw.addTo(map);
     });
     paint.addTo(map);
+    L.control.zoom({zoomInTitle: data.texts.zoomIn, zoomOutTitle: data.texts.zoomOut}).addTo(map);
     control.addTo(map);
     L.control.scale({imperial: false, metric: true}).addTo(map);
     if (data.credit) new Credit({text: data.credit}).addTo(map);
@@ -554,6 +555,8 @@
       L.popup({maxWidth: 380, minWidth: 220, maxHeight: 340, className: 'pp-identify',
                autoPanPaddingTopLeft: [20, 80], autoPanPaddingBottomRight: [20, 30]})
         .setLatLng(e.latlng).setContent(popupContent(found, data.texts, show)).openOn(map);
+      var close = document.querySelector('.pp-identify .leaflet-popup-close-button');
+      if (close) { close.setAttribute('aria-label', data.texts.close); close.title = data.texts.close; }
     });
     map.on('popupclose', function () { highlight.clearLayers(); });
     window.ppMap = {  // for scripts and tests: the map, its layers and the identify answer
