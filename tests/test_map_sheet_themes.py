@@ -16,7 +16,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import shapely  # noqa: E402
 
-from app.canvas.map_sheet import SheetSpec, _Sheet, ensure_qt_app, render_sheet_image, resolve_spec  # noqa: E402
+from app.canvas.map_sheet import SheetSpec, _Sheet, render_sheet_image, resolve_spec  # noqa: E402
 from conftest import X0, Y0  # noqa: E402
 from layers.layer import VectorLayer  # noqa: E402
 from layers.project import Project  # noqa: E402
@@ -35,15 +35,14 @@ def _boxes(width_m: float, height_m: float, n: int = 4) -> Project:
 
 @pytest.mark.parametrize("size, paper, landscape", [((3000, 1500), "A4", True), ((1500, 3000), "A4", False),
                                                     ((9000, 5000), "A3", True)])
-def test_paper_and_orientation_from_the_extent(size, paper, landscape):
+def test_paper_and_orientation_from_the_extent(size, paper, landscape, qapp):
     spec = resolve_spec(_boxes(*size), SheetSpec(paper="auto", landscape=None))
     assert (spec.paper, spec.landscape) == (paper, landscape)
     kept = resolve_spec(_boxes(*size), SheetSpec(paper="A4", landscape=False))
     assert (kept.paper, kept.landscape) == ("A4", False)  # a choice the user made stays
 
 
-def test_a_long_legend_takes_more_columns_and_loses_nothing():
-    ensure_qt_app()
+def test_a_long_legend_takes_more_columns_and_loses_nothing(qapp):  # a QApplication, not a bare GUI app
     p = _boxes(3000, 2000, n=60)
     layer = p.layer("communities")
     cats = [{"value": f"c{i}", "fill": f"#{(i * 37) % 256:02x}8040", "label_en": f"class {i}",
@@ -66,7 +65,7 @@ def test_a_long_legend_takes_more_columns_and_loses_nothing():
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by .ci/run")
-def test_themed_sheet_in_zh_names_the_theme_and_its_classes(tmp_path):
+def test_themed_sheet_in_zh_names_the_theme_and_its_classes(tmp_path, qapp):
     from app.cli.main import main
     from layers.resources import sample_project_path
 
@@ -80,3 +79,23 @@ def test_themed_sheet_in_zh_names_the_theme_and_its_classes(tmp_path):
     assert "养老服务覆盖" in text  # the subtitle
     assert "5分钟生活圈" in text and "超出15分钟" in text  # the theme's classes in the legend
     assert "服务范围（步行可达）" in text  # the rings, under their layer name
+
+
+def test_grid_and_inset_are_options(qapp):
+    from PyQt5.QtGui import QImage, QPainter
+
+    p = _boxes(3000, 2000, n=12)
+    spec = resolve_spec(p, SheetSpec(paper="A4", landscape=True, lang="zh", dpi=60, grid=True, inset=True))
+    sheet = _Sheet(p, spec, 60.0)
+    w, h = spec.page_mm()
+    image = QImage(int(w * 60 / 25.4), int(h * 60 / 25.4), QImage.Format_ARGB32_Premultiplied)
+    painter = QPainter(image)
+    sheet.draw(painter)
+    painter.end()
+    assert sheet.grid_lines >= 6  # about five each way over a 3 km × 2 km map
+    assert sheet.map_rect.contains(sheet.inset_rect)
+    plain = _Sheet(p, resolve_spec(p, SheetSpec(paper="A4", landscape=True, lang="zh", dpi=60)), 60.0)
+    painter = QPainter(image)
+    plain.draw(painter)
+    painter.end()
+    assert not hasattr(plain, "grid_lines") and not hasattr(plain, "inset_rect")  # off by default

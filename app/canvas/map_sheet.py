@@ -66,6 +66,8 @@ class SheetSpec:
     lang: str = "zh"
     layers: list[str] | None = None
     dpi: int = 150  # raster resolution of PNGs and of the map picture inside PDFs
+    grid: bool = False  # coordinate grid over the map
+    inset: bool = False  # overview map of the whole project in a corner
     sources: str = ""
     extent: tuple[float, float, float, float] | None = None
     date: str = field(default_factory=lambda: _dt.date.today().isoformat())
@@ -142,6 +144,17 @@ class _Sheet:
         painter.fillRect(QRectF(0, 0, *self.mm(*self.spec.page_mm())), Qt.white)
         self._title(painter, title)
         mpp = self._map(painter, map_rect, vector)
+        if self.spec.grid or self.spec.inset:
+            from app.canvas.sheet_extras import draw_grid, draw_inset
+
+            if self.spec.grid:
+                self.grid_lines = draw_grid(painter, map_rect, self.map_view, self.map_mpp_px, self.px)
+            if self.spec.inset:
+                boxes = framing_boxes(self.layers)
+                if boxes:
+                    arr = np.array(boxes)
+                    whole = (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
+                    self.inset_rect = draw_inset(painter, map_rect, self, self.map_view, whole)
         self._north_arrow(painter, map_rect)
         self._legend(painter, legend)
         self._footer(painter, footer, mpp)
@@ -186,6 +199,7 @@ class _Sheet:
         painter.setBrush(Qt.NoBrush)
         painter.drawRect(rect)
         self.map_rect, self.map_mpp_px = rect, mpp  # ground metres per sheet pixel
+        self.map_view = view
         return mpp * self.px
 
     def _graphics(self, layer, cache: dict, tolerance: float = 0.0, vector: bool = False):
