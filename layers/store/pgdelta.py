@@ -186,7 +186,7 @@ def _write_rows(cur: Any, schema: str, project: Project, item: LayerBase, layer:
     from psycopg import sql
 
     from layers.store.pgwrite import _copy, srid_of
-    from layers.store.postgis import copy_values, ewkb_hex, ident
+    from layers.store.postgis import copy_values, ewkb_hex, ident, sql_type
 
     gone = change.deleted + change.updated
     if gone:
@@ -194,12 +194,23 @@ def _write_rows(cur: Any, schema: str, project: Project, item: LayerBase, layer:
             ident(schema, item.table)), (gone,))
     fresh = sorted(change.updated + change.inserted)
     if fresh:
-        rows = frame_of(layer).loc[fresh]
-        attributes = [c for c in rows.columns if c != "geometry" or item.geometry_column is None]
-        values = [fresh] + [copy_values(rows[c]) for c in attributes]
+        frame = frame_of(layer)
+        attributes = [c for c in frame.columns if c != "geometry" or item.geometry_column is None]
+        if len(fresh) <= 64:  # a row at a time: far cheaper than column slices
+            texts = [sql_type(str(d)) == "text" for d in frame.dtypes[attributes]]
+            records = [frame.loc[f].tolist() for f in fresh]
+            positions = [frame.columns.get_loc(c) for c in attributes]
+            values = [fresh] + [[_scalar(r[p], t) for r in records]
+                                for p, t in zip(positions, texts)]
+            geoms = [r[frame.columns.get_loc("geometry")] for r in records] \
+                if item.geometry_column is not None else None
+        else:
+            rows = frame.loc[fresh]
+            values = [fresh] + [copy_values(rows[c]) for c in attributes]
+            geoms = rows.geometry.values if item.geometry_column is not None else None
         names = ["fid", *[str(c) for c in attributes]]
-        if item.geometry_column is not None:
-            values.append(ewkb_hex(rows.geometry.values, srid_of(project)))
+        if geoms is not None:
+            values.append(ewkb_hex(geoms, srid_of(project)))
             names.append(item.geometry_column)
         _copy(cur, schema, item.table, names, values)
         cur.execute(sql.SQL("SELECT fid, {} FROM {} WHERE fid = ANY(%s)").format(
@@ -208,3 +219,19 @@ def _write_rows(cur: Any, schema: str, project: Project, item: LayerBase, layer:
     for fid in change.deleted:
         item.revs.pop(fid, None)
     return len(gone) + len(change.inserted)
+
+
+def _scalar(value: Any, text: bool) -> Any:
+    """One cell as COPY writes it (what :func:`~layers.store.postgis.copy_values` does
+    for a whole column)."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, pd.Timedelta):
+        return value.to_pytimedelta()
+    if text:
+        return value if isinstance(value, str) else str(value)
+    return value.item() if hasattr(value, "item") else value

@@ -107,9 +107,14 @@ def row_changes(base: LayerBase, layer: Any) -> RowChanges:
     inserted = candidates[in_current & ~in_base]
     deleted = candidates[~in_current & in_base]
     both = candidates[in_current & in_base]
-    differs = changed_fields(current.loc[both], base.frame.loc[both]).any(axis=1)
-    return RowChanges([int(f) for f in inserted], [int(f) for f in both[differs]],
-                      [int(f) for f in deleted])
+    if len(both) <= 64:  # a row at a time: far cheaper than column slices for a few edits
+        updated = [int(f) for f in both if list(current.columns) != list(base.frame.columns)
+                   or not all(_same(x, y) for x, y in zip(current.loc[f].tolist(),
+                                                          base.frame.loc[f].tolist()))]
+    else:
+        differs = changed_fields(current.loc[both], base.frame.loc[both]).any(axis=1)
+        updated = [int(f) for f in both[differs]]
+    return RowChanges([int(f) for f in inserted], updated, [int(f) for f in deleted])
 
 
 def column_hashes(series: pd.Series) -> np.ndarray:
