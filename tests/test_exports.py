@@ -22,7 +22,7 @@ from shapely.geometry import LineString, Point, box
 from layers.exports import write_csv_folder, write_gpkg, write_xlsx
 from layers.exports.common import layer_style
 from layers.exports.gpkg_styles import LAYER_STYLES_COLUMNS
-from layers.exports.qml import category_values, rgba_text
+from layers.exports.qml import all_entries, category_values, rgba_text
 from layers.layer import RasterLayer, TableLayer, VectorLayer
 from layers.project import Project
 from styles import default_style
@@ -147,7 +147,9 @@ def test_qml_carries_renderer_and_resolved_colours(export_project, tmp_path, nam
     layer = export_project.layer(name)
     style, resolved = layer_style(export_project, layer)
     colour_of = "fill" if key == "color" else "stroke"
-    expected = [rgba_text(getattr(e, colour_of)) for e in resolved.legend]
+    # QGIS gets every category (a legend may list only the classes present)
+    every = all_entries(style, resolved, export_project.standards() if style.get("colors_from") else None)
+    expected = [rgba_text(getattr(e, colour_of)) for e in every]
     assert _symbol_colours(renderer, key)[:len(expected)] == expected
     if renderer_type == "categorizedSymbol":
         values = [c.get("value") for c in renderer.find("categories")]
