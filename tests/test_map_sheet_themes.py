@@ -99,3 +99,26 @@ def test_grid_and_inset_are_options(qapp):
     plain.draw(painter)
     painter.end()
     assert not hasattr(plain, "grid_lines") and not hasattr(plain, "inset_rect")  # off by default
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by .ci/run")
+def test_charts_page_in_the_pdf(tmp_path, qapp):
+    """issue 16.5: the charts as a page of the PDF — text, not pictures, and from the data."""
+    from app.cli.main import main
+    from layers.exports.chart_data import coverage_chart
+    from layers.resources import sample_project_path
+    from layers.store import open_project
+
+    project = tmp_path / "sample.gpkg"
+    shutil.copy(sample_project_path(), project)
+    assert main(["coverage", str(project), "--save", "--lang", "zh"]) == 0
+    pdf = tmp_path / "report.pdf"
+    assert main(["export", str(project), "--pdf", str(pdf), "--charts", "--lang", "zh"]) == 0
+    page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    assert "统计图" in page2 and "最近设施步行可达的居民占比" in page2 and "按大类的改造费用" in page2
+    title, rows, _series, _marks = coverage_chart(open_project(project), "zh")
+    first_service, values = rows[0]
+    assert first_service in page2 and f"{values['15min']:,.0f}" in page2  # the numbers drawn are the data's
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True).stdout
+    assert len(images.strip().splitlines()) <= 3  # header lines and at most the project's own raster

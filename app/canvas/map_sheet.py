@@ -68,6 +68,7 @@ class SheetSpec:
     dpi: int = 150  # raster resolution of PNGs and of the map picture inside PDFs
     grid: bool = False  # coordinate grid over the map
     inset: bool = False  # overview map of the whole project in a corner
+    charts: bool = False  # PDF: a second page with the report's charts
     sources: str = ""
     extent: tuple[float, float, float, float] | None = None
     date: str = field(default_factory=lambda: _dt.date.today().isoformat())
@@ -423,6 +424,10 @@ def export_pdf(project, path: str | Path, spec: SheetSpec, resolution: int = 300
             raise _cannot_write(target)
         painter.setRenderHint(QPainter.Antialiasing)
         _Sheet(project, spec, resolution).draw(painter, vector=True)
+        if spec.charts:
+            from app.canvas.sheet_charts import chart_page
+
+            chart_page(project, spec, writer, painter, resolution, w_mm, h_mm)
         painter.end()
     return target
 

@@ -32,6 +32,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--landscape", action="store_true", help="same as --orientation landscape")
     p.add_argument("--grid", action="store_true", help="map sheet: coordinate grid (metres) over the map")
     p.add_argument("--inset", action="store_true", help="map sheet: overview map of the whole project")
+    p.add_argument("--charts", action="store_true",
+                   help="PDF: a second page of charts (coverage, precincts, conflicts, cost)")
     p.add_argument("--theme", choices=["none", *THEME_KEYS], default=None,
                    help="draw every export under this map theme (default: the project's own)")
     p.add_argument("--dpi", type=int, default=150, help="PNG resolution / PDF map picture (dpi)")
@@ -72,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         orientation = "landscape" if args.landscape else args.orientation
         spec = SheetSpec(title=args.title or default_title(project, lang), paper=args.paper,
                          landscape=None if orientation == "auto" else orientation == "landscape",
-                         lang=lang, layers=layers, dpi=args.dpi, grid=args.grid, inset=args.inset)
+                         lang=lang, layers=layers, dpi=args.dpi, grid=args.grid, inset=args.inset,
+                         charts=args.charts)
         if outputs["pdf"]:
             timed("pdf", lambda: str(export_pdf(project, args.pdf, spec)))
         if outputs["png"]:
