@@ -205,3 +205,64 @@ def test_minor_streets_thin_out_when_zoomed_out(qtbot):
 
     assert drawn_at(Y0, 1.0) and drawn_at(Y0 + 300, 1.0)
     assert not drawn_at(Y0, 8.0) and drawn_at(Y0 + 300, 8.0)
+
+
+@pytest.fixture(scope="module")
+def analysed_sample():
+    """The small sample with coverage results and service areas saved (once for the module)."""
+    from layers.commands import ChangeAttributes
+    from layers.coverage import compute_coverage, coverage_command
+    from layers.demo import build_sample_project
+
+    p = build_sample_project("small", 0)
+    p.apply(coverage_command(p, compute_coverage(p, areas=True)))
+    layer = p.layer("communities")  # a precinct, so the scheme theme has both classes
+    p.apply(ChangeAttributes(layer.id, {int(f): {"precinct": "甲片区"} for f in layer.gdf.index[:6]}))
+    return p
+
+
+def _majority(image, canvas, x, y, half=2):
+    from collections import Counter
+
+    pt = canvas.world_to_pixel(x, y)
+    cols = Counter(image.pixel(int(pt.x()) + dx, int(pt.y()) + dy)
+                   for dx in range(-half, half + 1) for dy in range(-half, half + 1))
+    return QColor(cols.most_common(1)[0][0])
+
+
+@pytest.mark.parametrize("key", [k for k in THEMES if k != "pipeline_conflicts"])  # that one colours conflicts
+def test_each_theme_on_the_sample_colours_its_classes_apart(key, analysed_sample, qtbot):
+    """Rendered on the canvas: two communities the theme puts in different classes get the
+    classes' different colours (a covered and an uncovered one for coverage themes)."""
+    from app.canvas.view import MapCanvas
+
+    p = analysed_sample
+    apply_theme(p, key)
+    try:
+        communities = p.layer("communities")
+        frame = themed_frame(p, communities)
+        style = effective_style("communities", communities.style)
+        classes = frame[style["field"]] if style.get("type") == "categorised" else None
+        assert classes is not None and classes.nunique() >= 2, key
+        a_class, b_class = list(classes.dropna().unique())[:2]
+        a = frame.index[classes == a_class][0]
+        b = frame.index[classes == b_class][0]
+        canvas = MapCanvas()
+        qtbot.addWidget(canvas)
+        canvas.resize(700, 600)
+        canvas.set_project(p)
+        canvas.show()
+        qtbot.waitExposed(canvas)
+        image = canvas.grab().toImage()
+        assert canvas.metres_per_pixel > 3.0  # no labels over the fills
+        pa = communities.gdf.geometry.loc[a].representative_point()
+        pb = communities.gdf.geometry.loc[b].representative_point()
+        ca, cb = _majority(image, canvas, pa.x, pa.y), _majority(image, canvas, pb.x, pb.y)
+        assert not _close(ca, cb, tol=12), (key, a_class, b_class, ca.name(), cb.name())
+        if key.endswith("_coverage"):
+            resolved = resolve(style, frame)
+            want = {str(v): QColor(*[int(c) for c in resolved.fill[frame.index.get_loc(f)][:3]])
+                    for v, f in ((a_class, a), (b_class, b))}
+            assert _close(ca, want[str(a_class)], tol=40) and _close(cb, want[str(b_class)], tol=40)
+    finally:
+        p.undo.undo()
