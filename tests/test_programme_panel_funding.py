@@ -109,3 +109,52 @@ def test_gaoxin_written_short_gets_its_award_and_unknown_can_be_admitted(panel):
     from layers.programme import plan_year
 
     assert "未知小区" in list(plan_year(panel.project, 2026).selected["name"])
+
+
+def test_xiling_xiaoting_yiling_and_weak_current_through_the_panel(qtbot):
+    """The rest of the plan's hand-computed cases, entered only in the panel (as in
+    tests/test_funding_cases.py through ``precinct config``)."""
+    p = make_project([{"name": "西陵小区", "district": "西陵区", "district_code": "420502"},
+                      {"name": "猇亭小区", "district": "猇亭区", "district_code": "420505"},
+                      {"name": "夷陵小区", "district": "夷陵区", "district_code": "420506"},
+                      {"name": "点军小区", "district": "点军区", "district_code": "420504"}])
+    for fid in (1, 2, 3):
+        p.apply(add_item_command(p, fid, "roof_waterproofing", 10_000))  # 1,000,000 basic
+    p.apply(add_item_command(p, 4, "weak_current", 1_000))  # 100,000 weak current
+    panel = ProgrammePanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 700)
+    panel.set_project(p)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.tabs.setCurrentIndex(TABS["numbers"])
+    for key, text in (("renovation_items.roof_waterproofing.unit_cost_yuan", "100"),
+                      ("renovation_items.weak_current.unit_cost_yuan", "100"),
+                      ("funding_shares.basic_public.share", "80%"),
+                      ("funding_shares.basic_residents.share", "20%"),
+                      ("funding_shares.weak_current_shared_works.share", "60%")):
+        type_number(panel, key, text)
+
+    def amounts(fid, central=None):
+        panel.select(fid)
+        panel.tabs.setCurrentIndex(TABS["funding"])
+        if central is not None:
+            panel.central_box.setValue(central)
+            panel.central_box.editingFinished.emit()
+        panel.inputs.scope.setCheckState(Qt.Checked)
+        return dict(panel.chart.amounts)
+
+    xiling = amounts(1, central=200_000)  # (800,000 public − 200,000 central) × 50 %
+    assert xiling["central"] == 200_000 and xiling["city_award"] == pytest.approx(300_000)
+    assert xiling["district"] == pytest.approx(300_000) and xiling["residents"] == pytest.approx(200_000)
+    xiaoting = amounts(2)  # 800,000 × 20 %
+    assert xiaoting["city_award"] == pytest.approx(160_000) and xiaoting["district"] == pytest.approx(640_000)
+    yiling = amounts(3)  # the plan gives 夷陵区 no rate
+    assert yiling["city_award"] == 0 and yiling["district"] == pytest.approx(800_000)
+    panel.tabs.setCurrentIndex(TABS["numbers"])
+    type_number(panel, "districts.yiling.city_award_rate", "30%")
+    assert amounts(3)["city_award"] == pytest.approx(240_000)
+    weak = amounts(4)  # 60,000 shared works public (点军 50 %), 40,000 the owners
+    assert weak["pipeline_owners"] == pytest.approx(40_000)
+    assert weak["city_award"] == pytest.approx(30_000) and weak["district"] == pytest.approx(30_000)
+    p.undo.set_clean()
