@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+
+from qgis_common import finish, start_qgis
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,15 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("gpkg")
     parser.add_argument("--render", help="PNG path prefix: draw each raster layer alone")
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    try:
-        from qgis.core import QgsApplication, QgsProviderRegistry, QgsRasterLayer
-    except ImportError as exc:
-        print(json.dumps({"error": f"QGIS is not importable: {exc}"}))
+    app = start_qgis()
+    if app is None:
         return 2
-    app = QgsApplication([], False)
-    app.setPrefixPath("/usr", True)
-    app.initQgis()
+    from qgis.core import QgsProviderRegistry, QgsRasterLayer
     metadata = QgsProviderRegistry.instance().providerMetadata("gdal")
     found, opened = {}, []
     for sub in metadata.querySublayers(args.gpkg):
@@ -49,10 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         found[sub.name()] = info
     print(json.dumps({"qgis": _version(), "layers": found}, ensure_ascii=False), flush=True)
     del opened
-    app.exitQgis()
-    # QGIS 3.22's Python bindings may crash while the interpreter tears down: the answer is
-    # printed, so leave at once
-    os._exit(0)
+    finish(app)
 
 
 def _render(layer, path: str) -> list[int]:

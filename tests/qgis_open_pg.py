@@ -11,22 +11,18 @@ the fill colours of its symbols and the renderer's classification field.
 from __future__ import annotations
 
 import json
-import os
 import sys
+
+from qgis_common import finish, start_qgis
 
 
 def main(argv: list[str]) -> int:
     dbname, schema, table, geom = argv[:4]
     host = argv[4] if len(argv) > 4 else ""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    try:
-        from qgis.core import QgsApplication, QgsDataSourceUri, QgsVectorLayer
-    except ImportError as exc:
-        print(json.dumps({"error": f"QGIS is not importable: {exc}"}))
+    app = start_qgis()
+    if app is None:
         return 2
-    app = QgsApplication([], False)
-    app.setPrefixPath("/usr", True)
-    app.initQgis()
+    from qgis.core import QgsDataSourceUri, QgsVectorLayer
     uri = QgsDataSourceUri()
     uri.setConnection(host, "", dbname, "", "")
     uri.setDataSource(schema, table, geom, "", "fid")
@@ -42,8 +38,7 @@ def main(argv: list[str]) -> int:
                     colours=[s.color().name() for s in symbols],
                     field=getattr(renderer, "classAttribute", lambda: None)())
     print(json.dumps(info, ensure_ascii=False), flush=True)
-    app.exitQgis()
-    os._exit(0)  # QGIS 3.22's bindings may crash while Python tears down
+    finish(app)
 
 
 if __name__ == "__main__":

@@ -10,21 +10,17 @@ Run with the *system* Python, where Debian's python3-qgis lives::
 from __future__ import annotations
 
 import json
-import os
 import sys
+
+from qgis_common import finish, start_qgis
 
 
 def main(argv: list[str]) -> int:
     path, table = argv[0], argv[1]
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    try:
-        from qgis.core import QgsApplication, QgsVectorLayer
-    except ImportError as exc:
-        print(json.dumps({"error": f"QGIS is not importable: {exc}"}))
+    app = start_qgis()
+    if app is None:
         return 2
-    app = QgsApplication([], False)
-    app.setPrefixPath("/usr", True)
-    app.initQgis()
+    from qgis.core import QgsVectorLayer
     layer = QgsVectorLayer(f"{path}|layername={table}", table, "ogr")
     out = {"valid": layer.isValid()}
     if layer.isValid():
@@ -39,8 +35,7 @@ def main(argv: list[str]) -> int:
         out["aliases"] = {fields.at(i).name(): layer.attributeAlias(i) for i in range(fields.count())}
     print(json.dumps(out, ensure_ascii=False), flush=True)
     del layer
-    app.exitQgis()
-    os._exit(0)  # QGIS 3.22's bindings may crash at interpreter teardown: the answer is out
+    finish(app)
 
 
 if __name__ == "__main__":
