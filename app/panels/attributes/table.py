@@ -27,7 +27,8 @@ from PyQt5.QtWidgets import (
 
 from app.event_bridge import EventBridge
 from app.panels.attributes.filter import HELP
-from app.panels.attributes.model import FID, RAW, AttributeDelegate, AttributeFilterProxy, AttributeTableModel
+from app.panels.attributes.model import FID, RAW, AttributeDelegate, AttributeTableModel
+from app.panels.attributes.proxy import AttributeFilterProxy
 from layers import display
 from layers.errors import T
 
