@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.LeftDockWidgetArea, self.layer_panel)
         self.panels: dict[str, QWidget] = {}  # analysis docks, created when first opened
         self.layer_panel.zoomToLayer.connect(self.canvas.zoom_to_layer)
+        self.layer_panel.zoomToBounds.connect(self.canvas.zoom_to_bounds)
         self.layer_panel.currentLayerChanged.connect(self.set_current_layer)
         self.attribute_table = AttributeTableDock(self)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.attribute_table)

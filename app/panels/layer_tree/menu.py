@@ -52,6 +52,11 @@ TEXT = {
     "rename": T("Rename…", "重命名…"),
     "rename_prompt": T("New name of the layer:", "图层新名称："),
     "remove": T("Remove layer", "移除图层"),
+    "group": T("Group", "分组"),
+    "group_new": T("New group from the selected layers…", "用所选图层新建组…"),
+    "group_prompt": T("Name of the new group:", "新组名称："),
+    "group_join": T("Move to group {name}", "移入组 {name}"),
+    "group_leave": T("Take out of group {name}", "移出组 {name}"),
 }
 OPACITY_STEPS = (100, 75, 50, 25)
 
@@ -82,9 +87,10 @@ def build_layer_menu(panel, layer) -> QMenu:
     _add(menu, "zoom", TEXT["zoom"](), lambda: panel.zoomToLayer.emit(layer),
          enabled=drawn and layer.bounds() is not None)
     menu.addSeparator()
+    rows = panel.items()
     item = panel.item_of(layer)
-    row = panel.tree.indexOfTopLevelItem(item) if item is not None else -1
-    last = panel.tree.topLevelItemCount() - 1
+    row = rows.index(item) if item is not None else -1
+    last = len(rows) - 1
     _add(menu, "move_top", TEXT["move_top"](), lambda: panel.move_layer_row(row, 0), enabled=row > 0)
     _add(menu, "move_up", TEXT["move_up"](), lambda: panel.move_layer_by(layer, 1), enabled=row > 0)
     _add(menu, "move_down", TEXT["move_down"](), lambda: panel.move_layer_by(layer, -1),
@@ -96,10 +102,37 @@ def build_layer_menu(panel, layer) -> QMenu:
         _opacity_menu(menu.addMenu(TEXT["opacity"]()), panel, layer)
         if layer.layer_type != "tiles":  # a basemap is drawn as its tiles are
             _style_menu(menu.addMenu(TEXT["style"]()), panel, layer)
+    _group_menu(menu, panel, layer)
     menu.addSeparator()
     _add(menu, "rename", TEXT["rename"](), lambda: _ask_rename(panel, layer))
     _add(menu, "remove", TEXT["remove"](), lambda: panel.remove_layer(layer))
     return menu
+
+
+def _group_menu(menu: QMenu, panel, layer) -> None:
+    """Group: a new group from the selected layers (this one when it is not selected), move
+    into an existing group, or out of its own."""
+    from layers import groups
+
+    sub = menu.addMenu(TEXT["group"]())
+    sub.setObjectName("group_menu")
+    chosen = panel.selected_layers()
+    layers = chosen if layer in chosen else [layer]
+    _add(sub, "group_new", TEXT["group_new"](), lambda: _ask_group(panel, layers))
+    own = groups.group_of(panel.project, layer) if panel.project is not None else None
+    names = groups.group_names(panel.project) if panel.project is not None else []
+    for i, name in enumerate(n for n in names if n != own):
+        _add(sub, f"group_join_{i}", TEXT["group_join"].format(name=name)(),
+             lambda name=name: panel.group_layers(layers, name))
+    if own is not None:
+        _add(sub, "group_leave", TEXT["group_leave"].format(name=own)(),
+             lambda: panel.ungroup_layers(layers))
+
+
+def _ask_group(panel, layers) -> None:
+    name, ok = QInputDialog.getText(panel, TEXT["group"](), TEXT["group_prompt"]())
+    if ok and name.strip():
+        panel.group_layers(layers, name, new=True)
 
 
 # --- opacity ----------------------------------------------------------------------------

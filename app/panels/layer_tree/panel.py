@@ -1,149 +1,45 @@
-"""The layer tree: one row per layer (top layer first) with its legend beneath it.
+"""The layer tree: one row per layer (top layer first) with its legend beneath it, layers
+of a group (:mod:`layers.groups`) beneath the group's row.
 
-A row's checkbox shows or hides the layer; rows are dragged to reorder the layers
-(the legend moves with its layer); the context menu (:mod:`app.panels.layer_tree.menu`) zooms,
+A row's checkbox shows or hides the layer (a group's, all of its layers); rows are dragged
+to reorder the layers (the legend moves with its layer; dropped onto a group a layer joins
+it, see :mod:`app.panels.layer_tree.tree`); the context menu (:mod:`app.panels.layer_tree.menu`) zooms,
 moves, sets opacity and style, renames and removes. The current row is the active
 layer (``current_layer()`` / ``currentLayerChanged``) for editing and the attribute table.
 """
 
 from __future__ import annotations
 
-from PyQt5.QtCore import QByteArray, QMimeData, QPointF, QRectF, Qt
+from PyQt5.QtCore import Qt
 from PyQt5.QtCore import pyqtSignal as Signal
-from PyQt5.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
-from PyQt5.QtWidgets import (
-    QAbstractItemView,
-    QDockWidget,
-    QHeaderView,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QWidget,
-)
+from PyQt5.QtWidgets import QDockWidget, QHeaderView, QStyle, QTreeWidgetItem, QWidget
 
 from app.event_bridge import EventBridge
+from app.panels.layer_tree.legend import MAX_LEGEND_ROWS, _rgba, legend_of, swatch
+from app.panels.layer_tree.tree import GROUP_NAME, LAYER_ID, LAYER_MIME, LayerTree, is_group, layer_item_of
 from app.problems import apply_command, guarded, show_problem
-from layers import display
-from layers.commands import MoveLayer, RemoveLayer, RenameLayer
+from layers import display, groups
+from layers.commands import RemoveLayer, RenameLayer
 from layers.errors import ProjectError, T
 from layers.layer import RasterLayer
-from styles import LegendEntry, effective_style, resolve, resolve_raster
+from styles import effective_style
 from styles.choices import geometry_family
 
 TITLE = T("Layers", "图层")
 HEADERS = (T("Layer", "图层"), T("Kind", "类型"), T("Features", "要素数"))
 OPACITY_TIP = T("opacity {percent} %", "不透明度 {percent}%")
 ERROR_TITLE = T("Layer", "图层")
-LAYER_ID = Qt.UserRole
-LAYER_MIME = "application/x-precinct-layer-id"
-MAX_LEGEND_ROWS = 16
-
-
-def legend_of(layer, standards=None) -> list:
-    """Legend entries of a layer's style (with "other" only when some feature needs it)."""
-    if layer.layer_type == "table":
-        return []  # rows without geometry: nothing is drawn
-    if layer.layer_type == "tiles":  # a basemap: one grey box, like an image
-        return [LegendEntry(layer.name, layer.name, (160, 160, 160, 255), (90, 90, 90, 255))]
-    style = effective_style(layer.kind, layer.style)
-    try:
-        if isinstance(layer, RasterLayer):
-            if style.get("raster") != "ramp":
-                return [LegendEntry(layer.name, layer.name, (160, 160, 160, 255),
-                                    (90, 90, 90, 255))]
-            return resolve_raster(style, layer.array[:1], layer.nodata).legend
-        needs = standards if style.get("colors_from") else None
-        return resolve(style, layer.gdf, needs).legend
-    except ProjectError:
-        return []
-
-
-def swatch(geometry: str | None, fill: QColor, stroke: QColor, size: int = 16) -> QIcon:
-    """A small legend symbol: a box for polygons, a stroke for lines, a dot for points."""
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.Antialiasing)
-    if geometry == "line":
-        painter.setPen(QPen(stroke, 3, Qt.SolidLine, Qt.RoundCap))
-        painter.drawLine(QPointF(2, size - 4), QPointF(size - 2, 4))
-    elif geometry == "point":
-        painter.setPen(QPen(stroke, 1))
-        painter.setBrush(fill)
-        painter.drawEllipse(QRectF(3, 3, size - 6, size - 6))
-    else:
-        painter.setPen(QPen(stroke, 1.5))
-        painter.setBrush(fill)
-        painter.drawRect(QRectF(1.5, 2.5, size - 3, size - 5))
-    painter.end()
-    return QIcon(pixmap)
-
-
-def _rgba(values) -> QColor:
-    return QColor(*(int(v) for v in values))
-
-
-class LayerTree(QTreeWidget):
-    """The tree widget: layer rows drag (never their legend rows) and drop between rows."""
-
-    def __init__(self, panel: LayerPanel) -> None:
-        super().__init__(panel)
-        self.panel = panel
-        self.setDragEnabled(True)
-        self.setAcceptDrops(True)
-        self.setDropIndicatorShown(True)
-        self.setDragDropMode(QAbstractItemView.InternalMove)
-        self.setDefaultDropAction(Qt.MoveAction)
-        self.setSelectionMode(QAbstractItemView.SingleSelection)
-
-    def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt name)
-        return [LAYER_MIME]
-
-    def mimeData(self, items) -> QMimeData:  # noqa: N802
-        ids = [item.data(0, LAYER_ID) for item in items if item.data(0, LAYER_ID)]
-        mime = QMimeData()
-        mime.setData(LAYER_MIME, QByteArray("\n".join(ids).encode()))
-        return mime
-
-    def drop_row(self, pos) -> int:
-        """The gap (0 … rows) a drop at ``pos`` lands in: above or below the row under it."""
-        item = self.itemAt(pos)
-        if item is None:
-            return self.topLevelItemCount()
-        if item.parent() is not None:  # over a legend row: below its layer
-            return self.indexOfTopLevelItem(item.parent()) + 1
-        rect = self.visualItemRect(item)
-        row = self.indexOfTopLevelItem(item)
-        return row if pos.y() < rect.center().y() else row + 1
-
-    def dragMoveEvent(self, event) -> None:  # noqa: N802
-        super().dragMoveEvent(event)
-        if event.mimeData().hasFormat(LAYER_MIME):
-            event.setDropAction(Qt.MoveAction)
-            event.accept()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event) -> None:  # noqa: N802
-        """Reorder through the project (the tree is rebuilt from its new order)."""
-        mime = event.mimeData()
-        if not mime.hasFormat(LAYER_MIME):
-            event.ignore()
-            return
-        layer_id = bytes(mime.data(LAYER_MIME)).decode().split("\n")[0]
-        rows = [self.topLevelItem(i).data(0, LAYER_ID) for i in range(self.topLevelItemCount())]
-        if layer_id not in rows:
-            event.ignore()
-            return
-        source, gap = rows.index(layer_id), self.drop_row(event.pos())
-        event.setDropAction(Qt.IgnoreAction)  # Qt must not move the rows itself
-        event.accept()
-        self.panel.move_layer_row(source, gap if gap <= source else gap - 1)
+GROUP_KIND = T("Group", "组")
+GROUP_TIP = T("Group {name}: {n} layers (tick to show or hide them all)",
+              "组 {name}：{n} 个图层（勾选可全部显示或隐藏）")
+__all__ = ["LAYER_ID", "LAYER_MIME", "GROUP_NAME", "LayerPanel", "legend_of", "swatch"]
 
 
 class LayerPanel(QDockWidget):
     """Dock holding the layer tree of the current project."""
 
     zoomToLayer = Signal(object)
+    zoomToBounds = Signal(object)  # (x0, y0, x1, y1): a group's layers
     currentLayerChanged = Signal(object)  # the active layer, or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -200,28 +96,46 @@ class LayerPanel(QDockWidget):
 
     # --- contents ---------------------------------------------------------------------
     def items(self) -> list[QTreeWidgetItem]:
-        """Top-level rows, top layer first."""
-        return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        """Layer rows, top layer first (those inside groups too)."""
+        return self.tree.layer_rows()
+
+    def group_items(self) -> list[QTreeWidgetItem]:
+        """Group rows, top first."""
+        return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())
+                if is_group(self.tree.topLevelItem(i))]
 
     def item_of(self, layer) -> QTreeWidgetItem | None:
         """The row of ``layer`` (None when it is not listed)."""
         return next((i for i in self.items() if i.data(0, LAYER_ID) == layer.id), None)
 
+    def group_item(self, name: str) -> QTreeWidgetItem | None:
+        return next((i for i in self.group_items() if i.data(0, GROUP_NAME) == name), None)
+
     def refresh(self) -> None:
         self._updating = True
         try:
+            folded = {i.data(0, GROUP_NAME) for i in self.group_items() if not i.isExpanded()}
             self.tree.clear()
             if self.project is not None:
                 standards = None
-                for layer in reversed(self.project.layers):
-                    if standards is None and effective_style(layer.kind, layer.style).get(
-                            "colors_from"):
-                        standards = self.project.standards()
-                    item = self._layer_item(layer, standards)
-                    self.tree.addTopLevelItem(item)
-                    for i in range(item.childCount()):
-                        item.child(i).setFirstColumnSpanned(True)
-                    item.setExpanded(item.childCount() <= 6)
+                for name, layers in groups.blocks(self.project):
+                    parent = None if name is None else self._group_item(name, layers)
+                    if parent is not None:
+                        self.tree.addTopLevelItem(parent)
+                    for layer in layers:
+                        if standards is None and effective_style(layer.kind, layer.style).get(
+                                "colors_from"):
+                            standards = self.project.standards()
+                        item = self._layer_item(layer, standards)
+                        if parent is None:
+                            self.tree.addTopLevelItem(item)
+                        else:
+                            parent.addChild(item)
+                        for i in range(item.childCount()):
+                            item.child(i).setFirstColumnSpanned(True)
+                        item.setExpanded(item.childCount() <= 6)
+                    if parent is not None:
+                        parent.setExpanded(name not in folded)
                 current = next((i for i in self.items() if i.data(0, LAYER_ID) == self._current_id),
                                None)
                 if current is not None:
@@ -229,6 +143,25 @@ class LayerPanel(QDockWidget):
         finally:
             self._updating = False
         self._announce_current()
+
+    def _group_item(self, name: str, layers: list) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([name, GROUP_KIND(), f"{len(layers)}"])
+        item.setData(0, GROUP_NAME, name)
+        item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable
+                      | Qt.ItemIsDragEnabled | Qt.ItemIsDropEnabled)
+        item.setIcon(0, self.style().standardIcon(QStyle.SP_DirIcon))
+        item.setTextAlignment(2, Qt.AlignRight | Qt.AlignVCenter)
+        item.setToolTip(0, GROUP_TIP.format(name=name, n=len(layers))())
+        self._set_group_check(item)
+        font = item.font(0)
+        font.setBold(True)
+        item.setFont(0, font)
+        return item
+
+    def _set_group_check(self, item: QTreeWidgetItem) -> None:
+        shown = groups.group_visibility(self.project, item.data(0, GROUP_NAME))
+        item.setCheckState(0, {True: Qt.Checked, False: Qt.Unchecked}.get(shown,
+                                                                           Qt.PartiallyChecked))
 
     def _layer_item(self, layer, standards) -> QTreeWidgetItem:
         raster = isinstance(layer, RasterLayer) or layer.layer_type == "tiles"
@@ -275,13 +208,14 @@ class LayerPanel(QDockWidget):
             self._updating = True
             item.setCheckState(0, Qt.Checked if layer.visible else Qt.Unchecked)
             self._set_tooltip(item, layer)
+            if is_group(item.parent()):
+                self._set_group_check(item.parent())
             self._updating = False
 
     def _layer_of(self, item: QTreeWidgetItem | None):
+        item = layer_item_of(item)
         if item is None or self.project is None:
             return None
-        if item.parent() is not None:
-            item = item.parent()
         layer_id = item.data(0, LAYER_ID)
         try:
             return self.project.layer_by_id(layer_id)
@@ -290,6 +224,10 @@ class LayerPanel(QDockWidget):
 
     def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if self._updating or column != 0:
+            return
+        if is_group(item):
+            groups.set_group_visible(self.project, item.data(0, GROUP_NAME),
+                                     item.checkState(0) != Qt.Unchecked)
             return
         layer = self._layer_of(item)
         if layer is not None:
@@ -337,23 +275,63 @@ class LayerPanel(QDockWidget):
 
     # --- actions (the context menu and the drop handler use these) ----------------------
     def move_layer_row(self, from_row: int, to_row: int) -> None:
-        """Move the layer shown at tree row ``from_row`` so it ends up at row ``to_row``."""
-        if self.project is None:
+        """Move the layer shown at layer row ``from_row`` so it ends up at row ``to_row``
+        (its group follows from its new neighbours, see :func:`layers.groups.move_layer_to`)."""
+        rows = [item.data(0, LAYER_ID) for item in self.items()]
+        if self.project is None or not (0 <= from_row < len(rows)):
             return
-        n = len(self.project)
-        if not (0 <= from_row < n):
-            return
-        to_row = max(0, min(to_row, n - 1))
-        if to_row != from_row:  # undoable; the tree shows the top layer first
-            layer = self.project.layers[n - 1 - from_row]
-            apply_command(self, self.project, MoveLayer(layer.id, n - 1 - to_row))
+        to_row = max(0, min(to_row, len(rows) - 1))
+        if to_row != from_row:
+            self.move_layer_to(rows[from_row], to_row + (1 if to_row > from_row else 0))
+
+    def move_layer_to(self, layer_id: str, gap: int, group=True) -> None:
+        """Move a layer to ``gap`` between the layer rows (top first), into ``group``."""
+        if self.project is not None:
+            apply_command(self, self.project,
+                          lambda: groups.move_layer_to(self.project, layer_id, gap, group))
 
     def move_layer_by(self, layer, steps: int) -> None:
         """Move a layer ``steps`` rows up the tree (negative: down); drawn later = on top."""
         item = self.item_of(layer)
         if item is not None:
-            row = self.tree.indexOfTopLevelItem(item)
+            row = self.items().index(item)
             self.move_layer_row(row, row - steps)
+
+    # --- groups -------------------------------------------------------------------------
+    def selected_layers(self) -> list:
+        """The layers of the selected rows, top first."""
+        chosen = {id(i) for i in self.tree.selectedItems()}
+        return [self._layer_of(i) for i in self.items() if id(i) in chosen]
+
+    def group_layers(self, layers, name: str, new: bool = False) -> bool:
+        """Put ``layers`` in group ``name`` (one undo step)."""
+        ids = [layer.id for layer in layers]
+        return apply_command(self, self.project,
+                             lambda: groups.join_group(self.project, ids, name, new=new))
+
+    def ungroup_layers(self, layers) -> bool:
+        ids = [layer.id for layer in layers]
+        return apply_command(self, self.project, lambda: groups.leave_group(self.project, ids))
+
+    def move_group(self, name: str, gap: int) -> None:
+        apply_command(self, self.project, lambda: groups.move_group_to(self.project, name, gap))
+
+    def move_group_by(self, name: str, steps: int) -> None:
+        """Move a group ``steps`` rows (groups and ungrouped layers) up the tree."""
+        item = self.group_item(name)
+        if item is not None:
+            row = self.tree.indexOfTopLevelItem(item)
+            target = max(0, row - steps)
+            self.move_group(name, target if steps > 0 else target + 1)
+
+    def rename_group(self, old: str, new: str) -> bool:
+        return apply_command(self, self.project, lambda: groups.rename_group(self.project, old, new))
+
+    def dissolve_group(self, name: str) -> bool:
+        return apply_command(self, self.project, lambda: groups.ungroup(self.project, name))
+
+    def remove_group(self, name: str) -> bool:
+        return apply_command(self, self.project, lambda: groups.remove_group(self.project, name))
 
     def set_layer_opacity(self, layer, percent: float) -> None:
         layer.opacity = max(0.0, min(100.0, float(percent))) / 100.0
@@ -383,7 +361,14 @@ class LayerPanel(QDockWidget):
         return build_layer_menu(self, layer)
 
     def _show_context_menu(self, pos) -> None:
-        layer = self._layer_of(self.tree.itemAt(pos))
+        item = self.tree.itemAt(pos)
+        if is_group(item):
+            from app.panels.layer_tree.group_menu import build_group_menu
+
+            build_group_menu(self, item.data(0, GROUP_NAME)).exec_(
+                self.tree.viewport().mapToGlobal(pos))
+            return
+        layer = self._layer_of(item)
         if layer is not None:
             self.set_current_layer(layer)
             self.context_menu(layer).exec_(self.tree.viewport().mapToGlobal(pos))
