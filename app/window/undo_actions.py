@@ -23,6 +23,27 @@ UNDO, REDO = T("&Undo", "撤销(&U)"), T("&Redo", "重做(&R)")
 UNDO_WHAT, REDO_WHAT = T("&Undo {what}", "撤销{what}(&U)"), T("&Redo {what}", "重做{what}(&R)")
 
 
+SHORT_COLUMNS = 24  # a toolbar button's text: about 24 Latin letters or 12 Chinese characters
+
+
+def shorten(text: str, columns: int = SHORT_COLUMNS) -> str:
+    """``text`` cut to ``columns`` display columns (a CJK character takes two) with "…"."""
+    import unicodedata
+
+    def width(char: str) -> int:
+        return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+    if sum(width(c) for c in text) <= columns:
+        return text
+    used, out = 0, []
+    for char in text:
+        if used + width(char) > columns - 1:
+            return "".join(out).rstrip() + "…"
+        used += width(char)
+        out.append(char)
+    return text
+
+
 class UndoActions(QObject):
     """``undo_action`` and ``redo_action`` bound to whichever project is set."""
 
@@ -67,8 +88,14 @@ class UndoActions(QObject):
         can_redo = stack is not None and stack.can_redo
         self.undo_action.setEnabled(can_undo)
         self.redo_action.setEnabled(can_redo)
-        self.undo_action.setText(UNDO_WHAT.format(what=stack.undo_text())() if can_undo else UNDO())
-        self.redo_action.setText(REDO_WHAT.format(what=stack.redo_text())() if can_redo else REDO())
+        for action, what, plain, named in (
+                (self.undo_action, stack.undo_text() if can_undo else None, UNDO, UNDO_WHAT),
+                (self.redo_action, stack.redo_text() if can_redo else None, REDO, REDO_WHAT)):
+            # the menu says the whole step; the toolbar button a short form (a long step name
+            # pushed the tool row past a laptop's width), the whole in its tooltip
+            action.setText(named.format(what=what)() if what else plain())
+            action.setIconText(named.format(what=shorten(what))() if what else plain())
+            action.setToolTip(action.text().replace("&", ""))
         clean = stack is None or stack.is_clean
         if clean != self._clean:
             self._clean = clean
