@@ -225,3 +225,47 @@ def test_panel_leads_with_the_violations_of_a_hand_made_survey(qtbot, tmp_path):
         project.undo.set_clean()
     finally:
         i18n.set_language(old)
+
+
+def test_the_search_reports_its_real_phases_and_cancels_between_them(sample):
+    """Issue 17: progress says what is being done (it sat at one value before)."""
+    from layers.pipelines.conflicts import PHASES, ConflictsCancelled, find_conflicts
+
+    seen = []
+    find_conflicts(sample, progress=lambda fraction, text: seen.append((fraction, text())))
+    assert [text for _, text in seen] == [text() for _, text in PHASES.values()]
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen) and seen[-1][0] < 1.0
+    asked = []
+
+    def cancel_at_the_third_question() -> bool:
+        asked.append(1)
+        return len(asked) >= 3
+
+    seen.clear()
+    with pytest.raises(ConflictsCancelled):
+        find_conflicts(sample, progress=lambda fraction, text: seen.append(text()),
+                       cancel=cancel_at_the_third_question)
+    assert len(seen) == 2  # read, clearances; then cancelled
+
+
+def test_the_panel_job_passes_the_phases_on(window, qtbot, monkeypatch):
+    import app.panels.conflicts as module
+
+    real, heard = module.find_conflicts, []
+
+    def listening(project, **kwargs):
+        progress = kwargs["progress"]
+        return real(project, cancel=kwargs["cancel"],
+                    progress=lambda f, text: (heard.append(text()), progress(f, text)))
+
+    monkeypatch.setattr(module, "find_conflicts", listening)
+    win, panel = window
+    assert finish_job(qtbot, panel, panel.run())
+    assert heard == [text() for _, text in module_phases().values()]
+    assert win.project.layers_of_kind("conflicts")
+
+
+def module_phases():
+    from layers.pipelines.conflicts import PHASES
+
+    return PHASES

@@ -241,7 +241,8 @@ class ConflictPanel(Panel):
                 self._show_layer()
 
         job = self.start_job(TEXTS["running"](),
-                             lambda progress, cancelled: find_conflicts(frozen), done)
+                             lambda progress, cancelled: find_conflicts(
+                                 frozen, progress=progress, cancel=cancelled), done)
         if job is None:
             return False
         self.run_button.setEnabled(False)

@@ -154,7 +154,7 @@ def _settings(project, tolerance, min_length, unit_cost) -> tuple[float, float, 
 
 def find_conflicts(project, pipelines_layer: str | None = None, tolerance: float | None = None,
                    min_length: float | None = None, unit_cost: float | None = None,
-                   communities: bool = True) -> gpd.GeoDataFrame:
+                   communities: bool = True, progress=None, cancel=None) -> gpd.GeoDataFrame:
     """Every pipeline conflict of a project, as rows of the CONFLICTS schema.
 
     Parameters
@@ -171,6 +171,10 @@ def find_conflicts(project, pipelines_layer: str | None = None, tolerance: float
         sum of the trench cost parameters the user has set (none: no yuan).
     communities : bool
         Also report pipes under the project's communities.
+    progress, cancel : callable, optional
+        ``progress(fraction, text)`` is told as each phase starts (clearances, crossings,
+        parallel runs, dig once, under communities — weighted by what each costs on the
+        city); ``cancel()`` is asked between phases (True: :class:`ConflictsCancelled`).
 
     Returns
     -------
@@ -179,23 +183,29 @@ def find_conflicts(project, pipelines_layer: str | None = None, tolerance: float
         then notices), status ``open``, notes in the current language, in the
         project's CRS.
     """
+    phase = _Phases(progress, cancel)
     standards = project.standards()
     tol, min_len, cost = _settings(project, tolerance, min_length, unit_cost)
     lang = current_language()
+    phase("read")
     frame, names, fids = _combined(_pipeline_layers(project, pipelines_layer))
     geoms = np.asarray(frame.geometry.values, dtype=object)
     diameter = pd.to_numeric(frame["diameter_mm"], errors="coerce").to_numpy(dtype=float) \
         if "diameter_mm" in frame.columns else np.full(len(frame), np.nan)
     biggest = float(np.nanmax(diameter)) / 1000 if np.isfinite(diameter).any() else 0.0
     reach = max(max_confirmed_clearance(standards), tol) + biggest
+    phase("clearance")
     clr = clearance_violations(frame, standards, distance=reach)
     parts = [_clearance_rows(clr, "violation", names, fids, geoms, diameter, tol, lang, standards),
              _clearance_rows(clr[(clr["verdict"] == "unchecked") & (clr["distance_m"] <= tol)],
                              "unchecked", names, fids, geoms, diameter, tol, lang, standards)]
+    phase("crossing")
     cross = crossing_pairs(frame, standards)
     parts += [_crossing_rows(cross, v, names, fids, geoms, tol, lang, standards)
               for v in ("violation", "unchecked", "no_rule")]
+    phase("parallel")
     parts.append(_parallel_rows(frame, clr, diameter, tol, min_len, names, fids, lang, standards))
+    phase("dig_once")
     streets = _first_frame(project, "streets", frame.crs)
     dig = dig_once_groups(frame, streets=streets, unit_cost_yuan_per_m=cost, min_overlap_m=tol)
     dig_note = [dig_once_note(", ".join(f"{display.layer_name(str(names[f]), lang=lang)}#{fids[f]}"
@@ -205,8 +215,45 @@ def find_conflicts(project, pipelines_layer: str | None = None, tolerance: float
                        length_m=dig["saved_m"], street=dig["street"],
                        saving_yuan=dig["saving_yuan"], note=dig_note))
     if communities:
+        phase("under")
         parts.append(_under(project, frame, names, fids))
+    phase("finish")
     return _finish(parts, frame.crs)
+
+
+class ConflictsCancelled(ProjectError):
+    """The conflict search was cancelled by the person who started it."""
+
+    def __init__(self) -> None:
+        super().__init__(T("conflict search cancelled", "冲突检查已取消"), "conflicts")
+
+
+# phase: (where the bar stands when it starts — each phase's share of the time measured on
+# the city sample's 60,000 pipes: clearances 24 %, crossings 20 %, dig once 46 % —, what it says)
+PHASES = {
+    "read": (0.0, T("conflicts: reading the pipelines", "冲突检查：读取管线")),
+    "clearance": (0.01, T("conflicts: clearances between parallel pipes",
+                          "冲突检查：平行管线间距")),
+    "crossing": (0.25, T("conflicts: crossings", "冲突检查：交叉")),
+    "parallel": (0.45, T("conflicts: shared runs", "冲突检查：同沟并行")),
+    "dig_once": (0.46, T("conflicts: streets to dig once", "冲突检查：同步开挖路段")),
+    "under": (0.92, T("conflicts: pipes under communities", "冲突检查：穿越小区的管线")),
+    "finish": (0.95, T("conflicts: listing the results", "冲突检查：整理结果")),
+}
+
+
+class _Phases:
+    """Announce each phase of :func:`find_conflicts` and honour a cancel between them."""
+
+    def __init__(self, progress, cancel) -> None:
+        self.progress, self.cancel = progress, cancel
+
+    def __call__(self, key: str) -> None:
+        if self.cancel is not None and self.cancel():
+            raise ConflictsCancelled()
+        if self.progress is not None:
+            fraction, text = PHASES[key]
+            self.progress(fraction, text)
 
 
 def _pairs(rows: pd.DataFrame, lang: str, standards) -> list[str]:
