@@ -61,9 +61,9 @@ class ProjectConflicts(ProjectChangedOnDisk):
               "请为每个要素选择保留您的、对方的或合并字段，然后重新保存"))
 
 
-def conflicts_of(cur: Any, schema: str, item: LayerBase, layer: Any,
-                 change: RowChanges) -> list[tuple[LayerBase, Any, int, bool]]:
-    """Lock the rows ``change`` touches; those someone else changed or deleted since."""
+def lock_rows(cur: Any, schema: str, item: LayerBase, change: RowChanges) -> None:
+    """Lock the rows ``change`` touches and ask their revisions (the result is read by
+    :func:`conflicts_found`; in a pipeline it comes with the next sync)."""
     from psycopg import sql
 
     from layers.store.postgis import ident
@@ -71,7 +71,12 @@ def conflicts_of(cur: Any, schema: str, item: LayerBase, layer: Any,
     touched = change.updated + change.deleted + change.inserted
     cur.execute(sql.SQL("SELECT fid, {} FROM {} WHERE fid = ANY(%s) FOR UPDATE").format(
         ident(REV_COLUMN), ident(schema, item.table)), (touched,))
-    server = {int(f): int(r) for f, r in cur.fetchall()}
+
+
+def conflicts_found(server: dict[int, int], item: LayerBase, layer: Any,
+                    change: RowChanges) -> list[tuple[LayerBase, Any, int, bool]]:
+    """Of the rows ``change`` touches, those whose revision on the server (``server``:
+    fid -> pp_rev of the locked rows) is not the loaded one: changed or deleted since."""
     found = []
     deleted = set(change.deleted)
     for fid in change.updated + change.deleted:
@@ -82,6 +87,14 @@ def conflicts_of(cur: Any, schema: str, item: LayerBase, layer: Any,
             found.append((item, layer, fid, fid in deleted))
     found += [(item, layer, fid, False) for fid in change.inserted if fid in server]
     return found
+
+
+def conflicts_of(cur: Any, schema: str, item: LayerBase, layer: Any,
+                 change: RowChanges) -> list[tuple[LayerBase, Any, int, bool]]:
+    """Lock the rows ``change`` touches; those someone else changed or deleted since."""
+    lock_rows(cur, schema, item, change)
+    server = {int(f): int(r) for f, r in cur.fetchall()}
+    return conflicts_found(server, item, layer, change)
 
 
 def _name(row: pd.Series | None) -> str:

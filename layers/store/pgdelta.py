@@ -14,11 +14,20 @@ whole-schema save as before (:meth:`PostgisStore._save`).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from layers.errors import ProjectChangedOnDisk, T
 from layers.store.gpkg import TRANSIENT_METADATA
-from layers.store.pgrevs import REV_COLUMN, LayerBase, PgBase, frame_of, row_changes, snapshot
+from layers.store.pgrevs import (
+    REV_COLUMN,
+    LayerBase,
+    PgBase,
+    RowChanges,
+    frame_of,
+    row_changes,
+    snapshot,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from layers.project import Project
@@ -70,65 +79,140 @@ def new_base(project: Project, layers_token: str,
     return base
 
 
-def only_rows_changed(project: Project, base: PgBase) -> bool:
-    return structure_of(project) == base.structure and _schemes(project) == base.schemes
+FEW_ROWS = 64  # up to this many rows per layer: one INSERT in the pipeline, not COPY
 
 
-def save_changes(cur: Any, project: Project, pg: PgLocation, base: PgBase,
-                 meta: dict[str, str], token: str) -> tuple[PgBase, dict[str, int]]:
-    """Write the project's changes since ``base``; return the new base and the number of
-    rows written per layer. Raises ProjectConflicts (nothing written) on conflicts."""
-    from layers.store.pgconflicts import conflicts_of, raise_conflicts
+@dataclass
+class Plan:
+    """What a save of only the changed rows writes (computed before touching the server)."""
+
+    structure: tuple
+    changes: dict[str, RowChanges]          # layer id -> rows changed (only non-empty)
+    styled: list                            # layers whose style, visibility or opacity changed
+
+    @property
+    def few(self) -> bool:
+        return all(len(c.updated) + len(c.inserted) <= FEW_ROWS for c in self.changes.values())
+
+
+def plan_changes(project: Project, base: PgBase) -> Plan | None:
+    """The rows, styles and settings to write, or None when the project's structure (its
+    layers, their columns, its schemes) changed since ``base``: a whole-schema save."""
+    structure = structure_of(project)
+    if structure != base.structure or _schemes(project) != base.schemes:
+        return None
+    layers = {layer.id: layer for layer in project.layers}
+    changes = {}
+    for lid, item in base.layers.items():
+        change = row_changes(item, layers[lid])
+        if change:
+            changes[lid] = change
+    styled = [layer for layer in project.layers if _layer_row(layer) != base.layer_rows[layer.id]]
+    return Plan(structure, changes, styled)
+
+
+def save_plan(con: Any, answered: Any, project: Project, pg: PgLocation, base: PgBase,
+              plan: Plan, token: str) -> dict[str, int] | None:
+    """Write ``plan`` in one transaction on ``con``: lock the touched rows and check their
+    revisions, then write them, the settings and styles, NOTIFY, COMMIT. With few rows it
+    is one pipeline with two syncs (the checks' answers, then the writes and the commit).
+    Returns the rows written per layer name (the base follows the project afterwards), or
+    None when the schema holds no project any more (nothing written). Raises
+    ProjectConflicts / ProjectChangedOnDisk with nothing written."""
+    import contextlib
+
+    import psycopg
+
+    from layers.store.pgconflicts import conflicts_found, lock_rows, raise_conflicts
+    from layers.store.pgnotify import notify
+    from layers.store.postgis import ident, sql_text
 
     schema = pg.schema
-    if meta.get("layers_token") != base.layers_token:
-        raise ProjectChangedOnDisk(
-            T("another planner added, removed or restructured layers of this project on the "
-              "server since you opened it",
-              "打开后已有其他规划师在服务器上增删或改动了该项目的图层"), str(pg),
-            T("reload it (your unsaved changes are kept in a recovery file), or save as "
-              "another schema", "请重新载入（未保存的修改保留在恢复文件中），或另存为其他模式"))
     layers = {layer.id: layer for layer in project.layers}
-    changes = {lid: row_changes(item, layers[lid]) for lid, item in base.layers.items()}
-    conflicts = []
-    for lid, change in changes.items():
-        if change:
-            conflicts += conflicts_of(cur, schema, base.layers[lid], layers[lid], change)
-    if conflicts:
-        raise_conflicts(cur, schema, project, base, conflicts, pg)
-    _write_settings(cur, project, base, meta, token, pg)
-    written: dict[str, int] = {}
-    for lid, change in changes.items():
-        if change:
-            written[layers[lid].name] = _write_rows(cur, schema, project, base.layers[lid],
-                                                    layers[lid], change)
-    styled = [layer for layer in project.layers if _layer_row(layer) != base.layer_rows[layer.id]]
-    for layer in styled:
-        _update_layer_row(cur, schema, layer)
-    if styled:
-        from layers.store.pgstyles import write_styles
-        from layers.store.pgwrite import Written
+    few = plan.few
+    with (con.pipeline() if few else contextlib.nullcontext()) as pipe:
+        cur = con.cursor()
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"precinct:{schema}",))
+        meta_cur = con.cursor()
+        meta_cur.execute(sql_text("SELECT key, value FROM {}",
+                                  ident(schema, "precinct_project")))
+        locks = {}
+        for lid, change in plan.changes.items():
+            locks[lid] = con.cursor()
+            lock_rows(locks[lid], schema, base.layers[lid], change)
+        try:
+            if pipe is not None:
+                pipe.sync()
+            meta = dict(meta_cur.fetchall())
+        except psycopg.errors.UndefinedTable:
+            answered.yes = True
+            return None
+        answered.yes = True
+        if meta.get("layers_token") != base.layers_token:
+            raise ProjectChangedOnDisk(
+                T("another planner added, removed or restructured layers of this project on "
+                  "the server since you opened it",
+                  "打开后已有其他规划师在服务器上增删或改动了该项目的图层"), str(pg),
+                T("reload it (your unsaved changes are kept in a recovery file), or save as "
+                  "another schema", "请重新载入（未保存的修改保留在恢复文件中），或另存为其他模式"))
+        conflicts = []
+        for lid, lock in locks.items():
+            server = {int(f): int(r) for f, r in lock.fetchall()}
+            conflicts += conflicts_found(server, base.layers[lid], layers[lid],
+                                         plan.changes[lid])
+        if conflicts:
+            raise_conflicts(cur, schema, project, base, conflicts, pg)
+        _write_settings(cur, project, base, meta, token, pg)
+        returned = {lid: _queue_rows(con, cur, schema, project, base.layers[lid], layers[lid],
+                                     change, few)
+                    for lid, change in plan.changes.items()}
+        for layer in plan.styled:
+            _update_layer_row(cur, schema, layer)
+        if plan.styled:
+            from layers.store.pgstyles import write_styles
+            from layers.store.pgwrite import Written
 
-        write_styles(cur, project, schema, [
-            Written(layers[lid], item.table, item.geometry_column)
-            for lid, item in base.layers.items() if item.geometry_column is not None])
-    return _advance(project, base), written
+            write_styles(cur, project, schema, [
+                Written(layers[lid], item.table, item.geometry_column)
+                for lid, item in base.layers.items() if item.geometry_column is not None])
+        counts = {layers[lid].name: len(c.deleted) + len(c.updated) + len(c.inserted)
+                  for lid, c in plan.changes.items()}
+        notify(cur, schema, token, counts)
+        if few:
+            cur.execute("COMMIT")  # sent with the writes: the pipeline's second sync
+    if not few:
+        con.commit()
+    new_revs = {lid: {int(f): int(r) for f, r in c.fetchall()} for lid, c in returned.items()
+                if c is not None}
+    _advance(project, base, plan, new_revs)
+    return counts
 
 
-def _advance(project: Project, base: PgBase) -> PgBase:
-    """The base after a successful save: the project's rows are the server's."""
-    base.forget()
-    new = PgBase(base.layers_token, structure_of(project),
-                 {layer.id: _layer_row(layer) for layer in project.layers},
-                 _metadata(project), _json(project.settings), _schemes(project))
+def _advance(project: Project, base: PgBase, plan: Plan, new_revs: dict) -> None:
+    """After the commit: the project's rows are the server's (only changed layers are
+    snapshot again; the others' snapshots still hold)."""
     for layer in project.layers:
         item = base.layers.get(layer.id)
-        if item is not None:
-            fresh = LayerBase(layer, item.table, item.geometry_column,
-                              snapshot(frame_of(layer)), item.revs)
-            fresh.follow()
-            new.layers[layer.id] = fresh
-    return new
+        if item is None:
+            continue
+        change = plan.changes.get(layer.id)
+        if change is not None:
+            item.revs.update(new_revs.get(layer.id, {}))
+            for fid in change.deleted:
+                item.revs.pop(fid, None)
+        if change is not None or item.layer is not layer or item.reset:
+            if item.layer is not layer:
+                item.forget()
+                item.layer = layer
+                item.follow()
+            item.frame = snapshot(frame_of(layer))
+        item.dirty = set()
+        item.reset = False
+    base.structure = plan.structure
+    base.layer_rows = {layer.id: _layer_row(layer) for layer in project.layers}
+    base.metadata = _metadata(project)
+    base.settings = _json(project.settings)
+    base.pending = {}
 
 
 def _merge_keys(mine: dict, loaded: dict, theirs: dict, what: str, pg: Any) -> dict | None:
@@ -179,10 +263,11 @@ def _update_layer_row(cur: Any, schema: str, layer: Any) -> None:
                  float(layer.opacity), layer.id))
 
 
-def _write_rows(cur: Any, schema: str, project: Project, item: LayerBase, layer: Any,
-                change: Any) -> int:
-    """Delete the deleted and updated rows, COPY the updated and inserted ones back in
-    (each gets a new revision from the column default); remember their revisions."""
+def _queue_rows(con: Any, cur: Any, schema: str, project: Project, item: LayerBase,
+                layer: Any, change: Any, few: bool) -> Any:
+    """Delete the deleted and updated rows, insert the updated and inserted ones again
+    (each gets a new revision from the column default); the cursor that will hold their
+    (fid, revision) rows, or None."""
     from psycopg import sql
 
     from layers.store.pgwrite import _copy, srid_of
@@ -193,32 +278,39 @@ def _write_rows(cur: Any, schema: str, project: Project, item: LayerBase, layer:
         cur.execute(sql.SQL("DELETE FROM {} WHERE fid = ANY(%s)").format(
             ident(schema, item.table)), (gone,))
     fresh = sorted(change.updated + change.inserted)
-    if fresh:
-        frame = frame_of(layer)
-        attributes = [c for c in frame.columns if c != "geometry" or item.geometry_column is None]
-        if len(fresh) <= 64:  # a row at a time: far cheaper than column slices
-            texts = [sql_type(str(d)) == "text" for d in frame.dtypes[attributes]]
-            records = [frame.loc[f].tolist() for f in fresh]
-            positions = [frame.columns.get_loc(c) for c in attributes]
-            values = [fresh] + [[_scalar(r[p], t) for r in records]
-                                for p, t in zip(positions, texts)]
-            geoms = [r[frame.columns.get_loc("geometry")] for r in records] \
-                if item.geometry_column is not None else None
-        else:
-            rows = frame.loc[fresh]
-            values = [fresh] + [copy_values(rows[c]) for c in attributes]
-            geoms = rows.geometry.values if item.geometry_column is not None else None
-        names = ["fid", *[str(c) for c in attributes]]
-        if geoms is not None:
-            values.append(ewkb_hex(geoms, srid_of(project)))
-            names.append(item.geometry_column)
-        _copy(cur, schema, item.table, names, values)
-        cur.execute(sql.SQL("SELECT fid, {} FROM {} WHERE fid = ANY(%s)").format(
-            ident(REV_COLUMN), ident(schema, item.table)), (fresh,))
-        item.revs.update({int(f): int(r) for f, r in cur.fetchall()})
-    for fid in change.deleted:
-        item.revs.pop(fid, None)
-    return len(gone) + len(change.inserted)
+    if not fresh:
+        return None
+    frame = frame_of(layer)
+    attributes = [c for c in frame.columns if c != "geometry" or item.geometry_column is None]
+    if few:  # a row at a time: far cheaper than column slices
+        dtypes = dict(zip(frame.columns, frame.dtypes))
+        texts = [sql_type(str(dtypes[c])) == "text" for c in attributes]
+        records = [frame.loc[f].tolist() for f in fresh]
+        positions = [frame.columns.get_loc(c) for c in attributes]
+        values = [fresh] + [[_scalar(r[p], t) for r in records]
+                            for p, t in zip(positions, texts)]
+        geoms = [r[frame.columns.get_loc("geometry")] for r in records] \
+            if item.geometry_column is not None else None
+    else:
+        rows = frame.loc[fresh]
+        values = [fresh] + [copy_values(rows[c]) for c in attributes]
+        geoms = rows.geometry.values if item.geometry_column is not None else None
+    names = ["fid", *[str(c) for c in attributes]]
+    if geoms is not None:
+        values.append(ewkb_hex(geoms, srid_of(project)))
+        names.append(item.geometry_column)
+    out = con.cursor()
+    if few:
+        one = sql.SQL("({})").format(sql.SQL(", ").join([sql.Placeholder()] * len(names)))
+        out.execute(sql.SQL("INSERT INTO {} ({}) VALUES {} RETURNING fid, {}").format(
+            ident(schema, item.table), sql.SQL(", ").join(ident(n) for n in names),
+            sql.SQL(", ").join([one] * len(fresh)), ident(REV_COLUMN)),
+            [v for row in zip(*values) for v in row])
+        return out
+    _copy(cur, schema, item.table, names, values)
+    out.execute(sql.SQL("SELECT fid, {} FROM {} WHERE fid = ANY(%s)").format(
+        ident(REV_COLUMN), ident(schema, item.table)), (fresh,))
+    return out
 
 
 def _scalar(value: Any, text: bool) -> Any:

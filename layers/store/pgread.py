@@ -22,7 +22,7 @@ from layers.store import schemetable
 from layers.store.limits import layer_name_problem, shown
 from layers.store.pglocation import PgLocation, mask
 from layers.store.pgrevs import REV_COLUMN
-from layers.store.postgis import PgStamp, connection, ident, project_tables, sql_text
+from layers.store.postgis import PgStamp, ident, project_tables, sql_text
 from layers.store.read import (
     _RESTORE,
     RawProject,
@@ -43,13 +43,18 @@ _NUMPY_FLOATS = ("float64", "float32")
 
 
 def read_schema(pg: PgLocation) -> Project:
+    """Read the project; its connection stays open for its saves (:mod:`.pgsession`)."""
     import psycopg
 
+    from layers.store.pgsession import PgSession
+
     where = str(pg)
+    session = PgSession(pg)
     try:
-        with connection(pg) as con:
-            con.read_only = True
-            con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        con = session.connection()
+        con.read_only = True
+        con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        try:
             with con.transaction(), con.cursor(binary=True) as cur:
                 tables = project_tables(cur, pg.schema)
                 if "precinct_project" not in tables or "precinct_layers" not in tables:
@@ -59,16 +64,28 @@ def read_schema(pg: PgLocation) -> Project:
                         T("check the schema name, or save a project there first "
                           "(precinct copy PROJECT.gpkg LOCATION)",
                           "请检查模式名，或先把项目保存到这里（precinct copy 项目.gpkg 位置）"))
-                return _build(cur, pg, tables)
+                project = _build(cur, pg, tables)
+        finally:
+            if not con.closed and not con.broken:
+                con.read_only = False  # the saves through it write, READ COMMITTED
+                con.isolation_level = None
     except ProjectFileError:
+        session.close()
         raise
     except psycopg.Error as exc:
+        session.close()
         raise ProjectFileError(
             T(f"the project cannot be read from the database "
               f"({mask(str(exc)).splitlines()[0][:300]})",
               f"无法从数据库读取项目（{mask(str(exc)).splitlines()[0][:300]}）"), where,
             T("check you may read this schema, then open it again",
               "请确认有权读取该模式，然后重新打开")) from None
+    base = getattr(project.file_stamp, "base", None)
+    if base is None:
+        session.close()
+    else:
+        base.session = session
+    return project
 
 
 def _build(cur: Any, pg: PgLocation, tables: set[str]) -> Project:

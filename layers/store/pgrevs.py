@@ -69,6 +69,8 @@ class PgBase:
     layers: dict[str, LayerBase] = field(default_factory=dict)
     #: conflicts found by the last save, (layer name, fid) -> Conflict (see pgconflicts)
     pending: dict = field(default_factory=dict)
+    #: the kept server connection (:class:`~layers.store.pgsession.PgSession`) or None
+    session: Any = field(default=None, compare=False, repr=False)
 
     def forget(self) -> None:
         for item in self.layers.values():

@@ -131,19 +131,47 @@ class PostgisStore(ProjectStore):
 
     # --- saving -----------------------------------------------------------------
     def save(self, project: Project, overwrite: bool = False) -> PgStamp:
-        """Write ``project`` into the schema in one transaction; return its new stamp."""
+        """Write ``project`` into the schema in one transaction; return its new stamp.
+
+        A project loaded from (or saved to) this schema whose structure is unchanged
+        writes only its changed rows (:func:`~layers.store.pgdelta.save_plan`) through
+        the connection it keeps (:mod:`.pgsession`); anything else rewrites the schema."""
         import psycopg
 
+        from layers.store.pgsession import PgSession
+
+        base = _base(project, self.pg)
+        plan = None
+        if base is not None and not overwrite:
+            from layers.store.pgdelta import plan_changes
+
+            plan = plan_changes(project, base)
         for layer in project.layers:
+            if plan is not None and layer.id not in plan.changes:
+                continue  # its columns and name are as saved: nothing new to check
             problem = layer_problems(layer)
             if problem is not None:
                 raise ProjectFileError(problem[0], f"{self.pg}, layer {layer.name!r}",
                                        problem[1])
         token = uuid.uuid4().hex
+        session = base.session if base is not None and base.session is not None \
+            else PgSession(self.pg)
+
+        def work(con: Any, answered: Any) -> Any:
+            if plan is not None:
+                from layers.store.pgdelta import save_plan
+
+                if save_plan(con, answered, project, self.pg, base, plan, token) is not None:
+                    return base
+                con.rollback()  # the schema lost its project: write it whole
+            with con.transaction(), con.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                            (f"precinct:{self.pg.schema}",))
+                answered.yes = True
+                return self._save(cur, project, overwrite, token)
+
         try:
-            with connection(self.pg) as con:
-                with con.transaction(), con.cursor() as cur:
-                    base = self._save(cur, project, overwrite, token)
+            new = session.run(work)
         except ProjectFileError:
             raise
         except psycopg.Error as exc:
@@ -152,31 +180,26 @@ class PostgisStore(ProjectStore):
                   f"数据库拒绝保存（{mask(str(exc)).splitlines()[0][:300]}）"), str(self.pg),
                 T("nothing was changed; check you may create tables in this schema, then "
                   "save again", "未作任何更改；请确认有权在该模式中建表，然后重新保存")) from None
+        new.session = session
         old = getattr(project.file_stamp, "base", None)
-        if old is not None and old is not base:
+        if old is not None and old is not new:
             old.forget()
-        return PgStamp(token, base)
+            if old.session is not None and old.session is not session:
+                old.session.close()
+        return PgStamp(token, new)
 
     def _save(self, cur: Any, project: Project, overwrite: bool, token: str) -> Any:
-        """Save in the open transaction; return the project's new base (:mod:`.pgrevs`)."""
+        """Save the whole project in the open transaction (the schema's lock taken);
+        return the project's new base (:mod:`.pgrevs`)."""
         from layers.store.pgnotify import notify
 
         schema = self.pg.schema
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"precinct:{schema}",))
         cur.execute(sql_text("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)))
         tables = project_tables(cur, schema)
         old_layers: list[str] = []
         if "precinct_project" in tables:
             cur.execute(sql_text("SELECT key, value FROM {}", ident(schema, "precinct_project")))
             meta = dict(cur.fetchall())
-            base = _base(project, self.pg)
-            if not overwrite and base is not None:
-                from layers.store.pgdelta import only_rows_changed, save_changes
-
-                if only_rows_changed(project, base):
-                    new, counts = save_changes(cur, project, self.pg, base, meta, token)
-                    notify(cur, schema, token, counts)
-                    return new
             row = (meta["save_token"],) if "save_token" in meta else None
             expected = _expected_token(project, self.pg)
             if not overwrite and expected is not None and (row is None or row[0] != expected):
