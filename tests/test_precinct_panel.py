@@ -228,3 +228,34 @@ def test_a_rule_the_panel_does_not_know_is_said_in_the_panel(qtbot):
     panel.set_project(project)
     assert panel.auto.rule_key() == "walk" and panel.adjacency.rule == "walk"
     assert "walking" in panel.status.text() and "walk or touch" in panel.status.text()
+
+
+def test_a_large_project_works_out_its_walking_neighbours_off_the_gui_thread(qtbot, monkeypatch):
+    """Issue 17/19: the first refresh on the city froze the window ~5 s. From
+    BACKGROUND_FROM communities the walk is a job; the panel says so, then fills in with
+    the same neighbours the synchronous call finds; an edit of attributes reuses them."""
+    import app.panels.precinct_neighbours as neighbours
+    from layers.precincts import project_adjacency
+
+    monkeypatch.setattr(neighbours, "BACKGROUND_FROM", 10)  # the small sample's 60 count as large
+    project = build_sample_project("small", 0)
+    panel = PrecinctPanel()
+    qtbot.addWidget(panel)
+    panel.set_project(project)
+    assert panel.adjacency is None and panel.neighbours.working
+    assert panel.status.text() == neighbours.WORKING.format(n=len(communities_layer(project).gdf))()
+    assert not panel.auto_button.isEnabled() and not panel.run_auto()
+    qtbot.waitUntil(lambda: panel.adjacency is not None, timeout=60_000)
+    expected = project_adjacency(project, "walk", 300.0)
+    assert sorted(map(tuple, panel.adjacency.fids[panel.adjacency.edges].tolist())) == \
+        sorted(map(tuple, expected.fids[expected.edges].tolist()))
+    assert panel.table.rowCount() == len(panel.stats) and panel.auto_button.isEnabled()
+    started = []
+    monkeypatch.setattr(panel.neighbours, "_start", lambda *a: started.append(a))
+    fids = _three_adjacent(project)
+    panel.table.clearSelection()
+    from layers.precincts import assign
+
+    assign(project, fids, "片区甲")  # an attribute edit: the shapes did not change
+    assert panel.adjacency is not None and not started
+    assert "片区甲" in [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]

@@ -30,6 +30,7 @@ from PyQt5.QtWidgets import (
 from app.panels.bars import StackedBars
 from app.panels.base import Panel
 from app.panels.precinct_auto import AutoGroupControls
+from app.panels.precinct_neighbours import WORKING, Neighbours
 from app.problems import guarded
 from layers import display
 from layers.errors import T
@@ -42,7 +43,6 @@ from layers.precincts import (
     group_communities,
     locked_precincts,
     precinct_stats,
-    project_adjacency,
 )
 from layers.precincts.stats import WARNING_TEXT
 
@@ -78,6 +78,8 @@ class PrecinctPanel(Panel):
         canvas = self.canvas
         self.stats = None
         self.adjacency = None
+        self.neighbours = Neighbours(self)
+        self.neighbours.ready.connect(self.refresh)
         self._syncing = False
         self._previous_tool = None
         self._build()
@@ -147,6 +149,7 @@ class PrecinctPanel(Panel):
 
     def on_project(self, project) -> None:
         self.auto.result = None
+        self.neighbours.forget()
         if project is not None:
             limits = Limits.from_standards(project.standards())
             self.floor.setValue(int(limits.minimum or 0))
@@ -173,8 +176,14 @@ class PrecinctPanel(Panel):
             self.auto.update(None)
             return
         comm = communities_layer(self.project).gdf
-        self.adjacency = project_adjacency(self.project, self.auto.rule_key(),
-                                           self.auto.walk.value(), communities=comm)
+        self.adjacency = self.neighbours.get(self.project, self.auto.rule_key(),
+                                             self.auto.walk.value(), comm)
+        if self.adjacency is None:  # a city: worked out off the GUI thread, then refreshed
+            self.stats = None
+            self.auto.status.setText(WORKING.format(n=len(comm))())
+            self.auto_button.setEnabled(False)
+            return
+        self.auto_button.setEnabled(not self.busy)
         self.stats = precinct_stats(self.project, self.adjacency, self.limits())
         self._fill_table()
         self._fill_chart()
@@ -343,6 +352,8 @@ class PrecinctPanel(Panel):
         if self.adjacency.rule != self.auto.rule_key() or \
                 (walk is not None and self.adjacency.walk_m != walk):
             self.refresh()  # the rule or walk changed since (arrows do not end an edit)
+            if self.adjacency is None:  # being worked out: the button comes back after
+                return False
         ok, inputs = guarded(self, self._grouping_inputs)
         if not ok:
             return False
