@@ -13,6 +13,8 @@ The styles themselves are :mod:`styles.themes`; this module computes what they c
   ``not_computed`` without results.
 * precinct scheme — precincts coloured so that neighbours differ (greedy colouring of the
   touching graph, ``p1``…``p8``); communities not in a precinct ``unassigned``.
+* scheme changes — the features that changed between two schemes, as kept in the settings
+  by :mod:`layers.schemes.changes` (``moved``, ``added``, ``removed``, ``opened``, ``closed``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from styles import default_style
 from styles.themes import PRECINCT_COLOURS, THEME_FIELD, THEMES, theme
 
 SETTING = "map_theme"
-THEMED_KINDS = ("communities", "service_areas", "facilities", "precincts")
+THEMED_KINDS = ("communities", "service_areas", "facilities", "precincts", "conflicts")
 LEVELS = ("5min", "10min", "15min")
 
 
@@ -67,6 +69,10 @@ def theme_values(project, layer, key: str) -> pd.Series | None:
             return pd.Series(np.where(gdf["service"].astype(str) == th.service, "this_service", None),
                              index=gdf.index, dtype=object)
         return None
+    if key == "scheme_changes":  # the changed set kept by layers.schemes.changes
+        from layers.schemes.changes import change_values
+
+        return change_values(project, layer)
     if key == "life_circle_gaps" and layer.kind == "communities":
         return _gaps(project, gdf)
     if key == "precinct_scheme":

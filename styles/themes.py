@@ -32,12 +32,19 @@ CLASS_LABELS: dict[str, T] = {
     "not_computed": T("coverage not computed", "未计算覆盖"),
     "unassigned": T("not in a precinct", "未划入片区"), "assigned": T("in a precinct", "已划入片区"),
     **{f"p{i}": T(f"precinct colour {i}", f"片区色{i}") for i in range(1, 9)},
+    "moved": T("moved to another precinct", "调整了片区"), "added": T("added", "新增"),
+    "removed": T("removed", "取消"), "opened": T("conflict opened", "新增冲突"),
+    "closed": T("conflict closed", "消除冲突"),
 }
 RAMP = {"5min": "#08519c", "10min": "#4292c6", "15min": "#9ecae1", "beyond": "#f7fbff",
         "unreachable": "#ffffff"}
 RING = {"5min": ("#08519c", 3.0), "10min": ("#4292c6", 2.0), "15min": ("#9ecae1", 1.2)}
 PRECINCT_COLOURS = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
                     "#fccde5")
+#: scheme changes: orange moved, green added / closed, purple removed, red opened (apart
+#: in hue and in lightness, so they read in greyscale too)
+SCHEME_CHANGE = {"moved": "#e6550d", "added": "#31a354", "removed": "#756bb1", "opened": "#de2d26",
+                 "closed": "#31a354"}
 PROGRAMME_RAMP = {"none": "#f0f0f0", "reserve": "#fee8c8", "annual_plan": "#fdbb84",
                   "design": "#fc8d59", "works": "#e34a33", "accepted": "#b30000"}
 
@@ -180,11 +187,49 @@ def _programme_theme() -> Theme:
                   "precincts": _PRECINCT_OUTLINE})
 
 
+def _scheme_changes_theme() -> Theme:
+    """What changed from scheme A to scheme B (the pair is chosen in the schemes panel;
+    :mod:`layers.schemes.changes` keeps the changed features)."""
+    communities = {"name": "communities", "type": "categorised", "field": THEME_FIELD,
+                   "fill": "#ffffff", "fill_alpha": 0.0, "stroke": "#969696", "stroke_width": 0.6,
+                   "label_field": "name", "label_en": "Communities", "label_zh": "小区",
+                   "legend_other": False, "legend_present_only": True,
+                   "categories": [_category(k, fill=f, fill_alpha=0.85, stroke=s, stroke_width=w)
+                                  for k, f, s, w in (("moved", SCHEME_CHANGE["moved"], "#7f2704", 1.6),
+                                                     ("added", SCHEME_CHANGE["added"], "#00441b", 1.6),
+                                                     ("removed", SCHEME_CHANGE["removed"], "#3f007d", 1.6))]}
+    precincts = {"name": "precincts", "type": "categorised", "field": THEME_FIELD, "fill": "#ffffff",
+                 "fill_alpha": 0.0, "stroke": "#525252", "stroke_width": 1.2, "dash": "dash",
+                 "label_field": "name", "label_en": "Precincts", "label_zh": "片区",
+                 "legend_other": False, "legend_present_only": True,
+                 "categories": [_category("added", fill="#ffffff", fill_alpha=0.0,
+                                          stroke=SCHEME_CHANGE["added"], stroke_width=3.0),
+                                _category("removed", fill="#ffffff", fill_alpha=0.0,
+                                          stroke=SCHEME_CHANGE["removed"], stroke_width=3.0)]}
+    conflicts = {"name": "conflicts", "type": "categorised", "field": THEME_FIELD, "fill": "#ffffff",
+                 "fill_alpha": 0.0, "stroke": "#bdbdbd", "stroke_width": 0.8,
+                 "label_en": "Pipeline conflicts", "label_zh": "管线冲突", "legend_other": False,
+                 "legend_present_only": True,
+                 "categories": [_category("opened", stroke=SCHEME_CHANGE["opened"], stroke_width=3.0,
+                                          fill=SCHEME_CHANGE["opened"], fill_alpha=1.0),
+                                _category("closed", stroke=SCHEME_CHANGE["closed"], stroke_width=3.0,
+                                          fill=SCHEME_CHANGE["closed"], fill_alpha=1.0)]}
+    return Theme("scheme_changes", T("scheme changes", "方案变化"),
+                 T("what changed between two schemes: communities moved between precincts, precincts "
+                   "added or removed, conflicts opened or closed (pick the schemes in the schemes panel)",
+                   "两个方案之间的变化：调整片区的小区、新增或取消的片区、新增或消除的冲突（在方案面板中选择方案）"),
+                 {**_BASE, "communities": communities, "precincts": precincts, "conflicts": conflicts,
+                  "pipelines": {"name": "pipelines", "type": "single", "stroke": "#d9d9d9",
+                                "stroke_width": 0.6, "label_en": "Pipelines", "label_zh": "管线"},
+                  "service_areas": None, "facilities": None})
+
+
 THEMES: dict[str, Theme] = {t.key: t for t in (
     _coverage_theme("elder_care", "elder-care", "养老服务"),
     _coverage_theme("childcare", "childcare", "托育"),
     _coverage_theme("meal_point", "meal-point", "助餐"),
     _gaps_theme(), _precinct_theme(), _conflict_theme(), _programme_theme(),
+    _scheme_changes_theme(),
 )}
 
 

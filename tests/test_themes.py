@@ -230,7 +230,9 @@ def _majority(image, canvas, x, y, half=2):
     return QColor(cols.most_common(1)[0][0])
 
 
-@pytest.mark.parametrize("key", [k for k in THEMES if k != "pipeline_conflicts"])  # that one colours conflicts
+# pipeline_conflicts colours conflicts; scheme_changes needs two schemes compared (drawn in
+# tests/test_schemes_panel.py: the moved communities in its colour, the others not)
+@pytest.mark.parametrize("key", [k for k in THEMES if k not in ("pipeline_conflicts", "scheme_changes")])
 def test_each_theme_on_the_sample_colours_its_classes_apart(key, analysed_sample, qtbot):
     """Rendered on the canvas: two communities the theme puts in different classes get the
     classes' different colours (a covered and an uncovered one for coverage themes)."""
