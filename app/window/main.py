@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
             "siting": self._action("siting", lambda: self.open_panel("siting")),
             "precincts": self._action("precincts", lambda: self.open_panel("precincts")),
             "topology": self._action("topology", lambda: self.open_panel("topology")),
+            "schemes": self._action("schemes", lambda: self.open_panel("schemes")),
             "import": self._action("import", lambda: self.open_import_dialog(), "Ctrl+I"),
             "export": self._action("export", lambda: self.open_export_dialog(), "Ctrl+E"),
         }

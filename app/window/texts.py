@@ -39,6 +39,7 @@ MENU = {
     "siting": T("&Siting on idle land…", "存量用地选址(&S)…"),
     "precincts": T("P&recincts…", "片区(&R)…"),
     "topology": T("Community &topology check…", "小区拓扑检查(&T)…"),
+    "schemes": T("Sc&hemes…", "方案版本(&H)…"),
     "new": T("&New project", "新建项目(&N)"), "recent": T("Open &recent", "最近打开(&R)"),
     "language": T("&Language (applies on restart)", "界面语言(&L)（重启后生效）"),
     "attributes": T("&Attribute table", "属性表(&A)"),
@@ -51,6 +52,7 @@ PANELS = {
     "siting": ("app.panels.siting", "SitingPanel"),
     "precincts": ("app.panels.precincts", "PrecinctPanel"),
     "topology": ("app.panels.topology", "TopologyPanel"),
+    "schemes": ("app.panels.schemes", "SchemePanel"),
 }
 STATUS = {
     "xy": T("x {x:,.1f}  y {y:,.1f} m", "X {x:,.1f}  Y {y:,.1f} 米"),
