@@ -46,12 +46,17 @@ class RecentFiles:
         return recent_paths()
 
     def add(self, path) -> None:
-        text = str(Path(path).resolve())
+        from layers.store.pglocation import is_pg_location
+
+        # a server's project by its location as shown (a password in it never is)
+        text = str(path) if is_pg_location(path) else str(Path(path).resolve())
         paths = [text] + [p for p in self.paths() if p != text]
         settings().setValue("recent_files", paths[:MAX_RECENT])
         self.refresh()
 
     def refresh(self) -> None:
+        from layers.store.pglocation import is_pg_location
+
         if self.menu is None:
             return
         self.menu.clear()
@@ -60,7 +65,7 @@ class RecentFiles:
             self.menu.addAction(NO_RECENT()).setEnabled(False)
         for i, path in enumerate(paths, start=1):
             action = self.menu.addAction(f"&{i} {path}")
-            action.setEnabled(Path(path).exists())
+            action.setEnabled(is_pg_location(path) or Path(path).exists())
             action.triggered.connect(lambda _checked=False, p=path: self.open(p))
 
     def open(self, path: str) -> bool:

@@ -62,9 +62,9 @@ def project_title(project: Project, lang: str | None = None) -> str:
 
 def load_project_interactively(path: str | Path, parent: QWidget | None = None) -> Project | None:
     """Open a project, offering a newer recovery file; errors are shown, None returned."""
-    from layers.store import find_recovery, open_project
+    from layers.store import find_recovery, location_of, open_project
 
-    target = Path(path)
+    target = location_of(path)  # a file, or a schema on a PostGIS server
     recovery = find_recovery(target)
     if recovery is not None:
         answer = QMessageBox.question(parent, RECOVERY_TITLE(),
@@ -118,6 +118,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.attribute_table], [max(200, self.height() * 2 // 7)], Qt.Vertical)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave_now)
+        from app.window.team import TeamSync
+
+        self.team = TeamSync(self)  # other planners' saves of a PostGIS project
         self.set_project(project if project is not None else Project())
 
     # --- building ---------------------------------------------------------------------
@@ -210,6 +213,7 @@ class MainWindow(QMainWindow):
 
     # --- project ----------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
+        self.team.set_project(project)
         self.project = project
         if self._transformer_crs is None or not project.crs.equals(self._transformer_crs):
             self._to_lonlat = Transformer.from_crs(project.crs, "EPSG:4490", always_xy=True)
@@ -404,6 +408,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosave_timer.stop()
+        self.team.close()
         from app.jobs import stop_jobs
 
         stop_jobs(self)  # work started here ends before its window goes

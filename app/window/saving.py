@@ -46,17 +46,29 @@ def ask_changed(window, path: Path) -> str:
 
 
 def save_to(window, path: Path) -> bool:
-    """Save the window's project to ``path``; True when it was saved."""
+    """Save the window's project to ``path`` (a file or a PostGIS location); True when it
+    was saved. Features another planner changed too are resolved in a dialog first."""
     from layers.store import save_project
+    from layers.store.pgconflicts import ProjectConflicts
 
-    try:
-        save_project(window.project, path)
-    except ProjectChangedOnDisk:
-        return _resolve_conflict(window, Path(path))
-    except Exception as exc:  # noqa: BLE001 - shown in one line; the file is as it was
-        show_problem(window, exc)
-        return False
-    return True
+    while True:
+        try:
+            save_project(window.project, path)
+        except ProjectConflicts as exc:  # features another planner changed too (PostGIS)
+            from app.dialogs.pg_conflicts import resolve_interactively
+
+            if not resolve_interactively(window, exc.conflicts):
+                return False  # cancelled: the edits stay, unsaved
+            continue  # saved again with the choices (asks again if someone saved meanwhile)
+        except ProjectChangedOnDisk:
+            return _resolve_conflict(window, path)
+        except Exception as exc:  # noqa: BLE001 - shown in one line; the file is as it was
+            show_problem(window, exc)
+            return False
+        team = getattr(window, "team", None)
+        if team is not None:
+            team.saved()
+        return True
 
 
 def _resolve_conflict(window, path: Path) -> bool:
