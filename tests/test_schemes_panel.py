@@ -132,6 +132,14 @@ def test_save_compare_show_restore_delete_through_the_panel(window, qtbot, monke
     assert {n for n, c in zip(pclasses["name"], pclasses["theme"], strict=True) if c == "added"} == \
         names_b - names_a
     _check_drawn(window, qtbot, project, set(expected), QColor(SCHEME_CHANGE["moved"]))
+    # the comparison is kept with the project: written as a GeoPackage and read back (the
+    # store's own writer and reader, as a scheme is), the same features are marked
+    from layers.schemes import scheme_project, snapshot
+
+    again = scheme_project(snapshot(project, "copy"))
+    assert active(again) == "scheme_changes"
+    reopened = themed_frame(again, again.layer("communities"))["theme"]
+    assert set(reopened.index[reopened == "moved"]) == set(expected)
     window.undo_actions.undo_action.trigger()
     assert active(project) is None and "scheme_changes" not in project.settings
 
