@@ -321,6 +321,45 @@ def test_selection_follows_the_view_and_the_project(dock, qtbot):
     assert sorted(dock.selected_fids()) == sorted([far, 4])
 
 
+def _painted_selected(dock, row: int) -> bool:
+    """Whether the view paints ``row`` as selected (what the delegate is given)."""
+    from PyQt5.QtWidgets import QStyle, QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    dock.table.itemDelegate().initStyleOption(option, dock.proxy.index(row, 1))
+    return bool(option.state & QStyle.State_Selected)
+
+
+def test_gestures_select_as_in_a_desktop_table_and_rows_paint_the_project_selection(dock, qtbot):
+    """Selection lives in the project (issue 19: Qt's range selection froze the window for
+    10,000 scattered features): a map selection paints its rows; shift-click selects a
+    span, ctrl-click toggles a row the map selected, Ctrl+A selects the shown rows."""
+    project, layer = dock.project, dock.project.layer("communities")
+    dock.resize(900, 400)
+    viewport = dock.table.viewport()
+
+    def click(row, modifiers=Qt.NoModifier):
+        qtbot.mouseClick(viewport, Qt.LeftButton, modifiers,
+                         pos=dock.table.visualRect(dock.proxy.index(row, 1)).center())
+
+    project.selection.select(layer.id, [dock.proxy.index(r, 0).data(FID) for r in (0, 2)])
+    assert [_painted_selected(dock, r) for r in range(4)] == [True, False, True, False]
+    assert not dock.table.selectionModel().hasSelection()  # Qt's model is not involved
+    click(2, Qt.ControlModifier)  # the map selected it: ctrl-click takes it out
+    assert project.selection.fids(layer.id) == {dock.proxy.index(0, 0).data(FID)}
+    assert [_painted_selected(dock, r) for r in range(3)] == [True, False, False]
+    click(1)
+    click(4, Qt.ShiftModifier)
+    assert project.selection.fids(layer.id) == {dock.proxy.index(r, 0).data(FID) for r in range(1, 5)}
+    assert dock.selected_fids() == [dock.proxy.index(r, 0).data(FID) for r in range(1, 5)]
+    _filter(qtbot, dock, "population>1000")
+    dock.table.setFocus()
+    qtbot.keyClick(dock.table, Qt.Key_A, Qt.ControlModifier)
+    shown = {dock.proxy.index(r, 0).data(FID) for r in range(dock.proxy.rowCount())}
+    assert project.selection.fids(layer.id) == shown and 0 < len(shown) < 60
+    assert all(_painted_selected(dock, r) for r in range(dock.proxy.rowCount()))
+
+
 def test_selected_only_and_deletes(dock, qtbot):
     project, layer = dock.project, dock.project.layer("communities")
     project.selection.select(layer.id, [3, 8, 9])

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-import numpy as np
-from PyQt5.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
+from PyQt5.QtCore import QItemSelectionModel, Qt, QTimer
 from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtWidgets import (
     QAbstractItemView,
@@ -20,7 +19,6 @@ from PyQt5.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +27,7 @@ from app.event_bridge import EventBridge
 from app.panels.attributes.filter import HELP
 from app.panels.attributes.model import FID, RAW, AttributeDelegate, AttributeTableModel
 from app.panels.attributes.proxy import AttributeFilterProxy
+from app.panels.attributes.view import FeatureTableView
 from layers import display
 from layers.errors import T
 
@@ -94,9 +93,12 @@ class AttributeTableDock(QDockWidget):
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.selected_only)
         layout.addLayout(bar)
-        self.table = QTableView(body)
+        self.table = FeatureTableView(body)  # selection painted from the project's
         self.table.setModel(self.proxy)
-        self.table.setItemDelegate(AttributeDelegate(self.table))
+        self.table.rows_of_selection = lambda: self.proxy.proxy_rows(
+            self.model.rows_of(self._project_fids()))
+        self.table.mask_key = lambda: (self._project_fids(), self.proxy.source_rows())
+        self.table.on_gesture = self._on_gesture
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.AscendingOrder)  # the layer's order until asked
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -123,7 +125,6 @@ class AttributeTableDock(QDockWidget):
         self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
         self.filter_edit.returnPressed.connect(self.apply_filter)
         self.selected_only.toggled.connect(self._on_selected_only)
-        self.table.selectionModel().selectionChanged.connect(self._on_view_selection)
         self.model.problem.connect(self._on_problem)
         self.model.refreshing.connect(self._begin_quiet)
         self.model.refreshed.connect(self._end_quiet)
@@ -230,40 +231,36 @@ class AttributeTableDock(QDockWidget):
             self._update_status()
 
     def show_project_selection(self, scroll: bool = True) -> None:
-        """Select the rows of the project's selection (and scroll to the first one)."""
-        rows = self.proxy.proxy_rows(self.model.rows_of(self._project_fids()))
-        selection = QItemSelection()
-        last = self.proxy.columnCount() - 1
-        if len(rows) and last >= 0:
-            breaks = np.flatnonzero(np.diff(rows) != 1)
-            starts = np.concatenate(([rows[0]], rows[breaks + 1]))
-            ends = np.concatenate((rows[breaks], [rows[-1]]))
-            for start, end in zip(starts, ends):
-                selection.select(self.proxy.index(int(start), 0), self.proxy.index(int(end), last))
-        with self._quiet():
-            self.table.selectionModel().select(
-                selection, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
-            if scroll and len(rows):
+        """Paint the rows of the project's selection (and scroll to the first one)."""
+        self.table.viewport().update()
+        self.table.verticalHeader().viewport().update()
+        if scroll:
+            rows = self.table.selected_rows()
+            if len(rows):
                 first = self.proxy.index(int(rows[0]), 0)
-                self.table.selectionModel().setCurrentIndex(first, QItemSelectionModel.NoUpdate)
+                with self._quiet():
+                    self.table.selectionModel().setCurrentIndex(first, QItemSelectionModel.NoUpdate)
+                self.table.anchor = int(rows[0])
                 self.table.scrollTo(first, QAbstractItemView.PositionAtCenter)
 
     def selected_fids(self) -> list[int]:
-        """The fids of the rows selected in the view, in view order."""
-        ranges = [np.arange(r.top(), r.bottom() + 1) for r in self.table.selectionModel().selection()]
-        if not ranges:
+        """The fids of the shown rows that are selected, in view order."""
+        rows = self.table.selected_rows()
+        if not len(rows):
             return []
-        rows = np.unique(np.concatenate(ranges))
         return [int(f) for f in self.model.fids_at(self.proxy.source_rows()[rows])]
 
-    def _on_view_selection(self, _selected, _deselected) -> None:
+    def _on_gesture(self, rows, mode: str) -> None:
+        """A selection made in the table (click, ctrl/shift-click, drag, arrows, Ctrl+A)."""
         if self._quiet_depth or self.project is None or self.model.layer is None:
             return
+        fids = self.model.fids_at(self.proxy.source_rows()[rows]) if len(rows) else []
         self._pushing = True
         try:
-            self.project.selection.select(self.model.layer.id, self.selected_fids(), "replace")
+            self.project.selection.select(self.model.layer.id, [int(f) for f in fids], mode)
         finally:
             self._pushing = False
+        self.show_project_selection(scroll=False)
         self._update_status()
 
     def _on_selection_event(self, event) -> None:
