@@ -219,3 +219,35 @@ def test_the_panel_in_chinese_shows_no_internal_identifier(window, qtbot, monkey
         assert not found, "\n".join(found[:40])
     finally:
         set_language(before)
+
+
+def test_theme_marks_conflicts_opened_and_closed_hand_counted():
+    """Conflicts by id: c2 resolved in B (closed), c3 gone (closed, not on B's map), c4
+    reopened and c5 new (opened), c1 open on both sides (unmarked); undo takes it back."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from layers.layer import VectorLayer
+    from layers.project import Project
+    from layers.schemes.changes import show_command
+    from layers.schemes.diff import diff_projects
+    from layers.themes import active, themed_frame
+
+    def conflicts(rows):
+        project = Project()
+        frame = gpd.GeoDataFrame(
+            [{"conflict_id": c, "category": "violation", "conflict_type": "clearance",
+              "status": status, "geometry": LineString([(0, i), (1, i)])}
+             for i, (c, status) in enumerate(rows)], geometry="geometry", crs="EPSG:4546")
+        project.add_layer(VectorLayer("conflicts", "conflicts", frame))
+        return project
+
+    a = conflicts([("c1", "open"), ("c2", "open"), ("c3", "open"), ("c4", "resolved")])
+    b = conflicts([("c1", "open"), ("c2", "resolved"), ("c4", "open"), ("c5", "open")])
+    b.apply(show_command(b, diff_projects(a, b), "A", "current"))
+    layer = b.layer("conflicts")
+    marked = dict(zip(layer.gdf["conflict_id"], themed_frame(b, layer)["theme"], strict=True))
+    assert marked == {"c1": None, "c2": "closed", "c4": "opened", "c5": "opened"}
+    assert layer.visible and layer.style["field"] == "theme"
+    b.undo.undo()
+    assert active(b) is None and "theme" not in themed_frame(b, layer).columns
