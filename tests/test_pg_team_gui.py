@@ -179,3 +179,74 @@ def test_another_planners_save_shows_reload_and_reload_keeps_my_edits(planners, 
     after = server_rows(pg_location, [SHARED, ONLY_MINE, THEIRS_ONLY])
     assert after[THEIRS_ONLY] == server[THEIRS_ONLY]  # theirs not written back (same revision)
     assert after[SHARED][:2] == ("我的名字", 111) and after[ONLY_MINE][1] == 222
+
+
+def test_a_plain_sql_edit_on_the_server_is_a_conflict_too(planners, pg_location, monkeypatch):
+    """Another program (QGIS, psql) updating the row bumps its revision by the trigger."""
+    win, _other = planners
+    pg = PgLocation(pg_location)
+    with psycopg.connect(pg.conninfo) as con:
+        con.execute(f'UPDATE "{pg.schema}".communities SET households = 999 WHERE fid = %s',
+                    (SHARED,))
+    edit(win.project, SHARED, name="我的名字")
+    seen: list = []
+    monkeypatch.setattr(pg_conflicts, "ask", answer("theirs", seen))
+    assert win.save()
+    assert len(seen[0]["rows"]) == 1
+    after = server_rows(pg_location, [SHARED])[SHARED]
+    assert after[1] == 999 and after[0] != "我的名字"
+    layer = win.project.layer("communities")
+    assert tuple(layer.gdf.loc[SHARED, ["name", "households"]]) == after[:2]
+
+
+def test_reload_takes_their_deleted_and_added_features(planners, pg_location, qtbot):
+    from layers.commands import AddFeatures, DeleteFeatures
+
+    win, other = planners
+    layer_id = other.layer("communities").id
+    new_row = other.layer("communities").gdf.loc[[9]].copy()
+    new_row.index = [other.layer("communities").next_fid()]
+    new_row["name"] = "新建小区"
+    other.apply(DeleteFeatures(layer_id, [8]))
+    other.apply(AddFeatures(layer_id, new_row))
+    save_project(other)
+    added = int(other.layer("communities").gdf.index[-1])
+    pg = PgLocation(pg_location)
+    with psycopg.connect(pg.conninfo) as con:
+        on_server = dict(con.execute(f'SELECT fid, name FROM "{pg.schema}".communities').fetchall())
+    assert 8 not in on_server and on_server[added] == "新建小区"
+    qtbot.waitUntil(lambda: not win.team.bar.isHidden(), timeout=10_000)
+    qtbot.mouseClick(win.team.reload_button, Qt.LeftButton)
+    gdf = win.project.layer("communities").gdf
+    assert dict(zip(gdf.index, gdf["name"])) == on_server
+    assert win.team.last_message == team.RELOADED.format(n=2)()
+    assert win.project.undo.is_clean and not win.windowTitle().startswith("*")
+    edit(win.project, SHARED, households=4321)  # and the next save writes only my row
+    assert win.save()
+    with psycopg.connect(pg.conninfo) as con:
+        after = dict(con.execute(f'SELECT fid, name FROM "{pg.schema}".communities').fetchall())
+    assert after == on_server
+
+
+def test_reload_after_their_new_layer_reopens_the_project_keeping_my_edits(planners, qtbot):
+    from layers.commands import AddLayer
+    from layers.layer import VectorLayer
+    from layers.store.recovery import recovery_file_for
+
+    win, other = planners
+    mine = win.project
+    edit(mine, SHARED, name="我的名字")
+    extra = VectorLayer("extra", "communities", other.layer("communities").gdf.head(3).copy())
+    other.apply(AddLayer(extra))
+    save_project(other)
+    qtbot.waitUntil(lambda: not win.team.bar.isHidden(), timeout=10_000)
+    assert win.team.label.text() == team.HEARD_ALL()
+    qtbot.mouseClick(win.team.reload_button, Qt.LeftButton)
+    try:
+        assert win.project is not mine and "extra" in win.project.names()
+        kept = recovery_file_for(mine)
+        assert kept.exists()
+        assert open_project(kept).layer("communities").gdf.loc[SHARED, "name"] == "我的名字"
+        assert win.team.last_message == team.REOPENED() + team.KEPT_FILE.format(path=str(kept))()
+    finally:
+        recovery_file_for(mine).unlink(missing_ok=True)

@@ -117,10 +117,9 @@ class TeamSync(QObject):
         """The window saved the project: its notification is not another planner's."""
         from layers.store.pglocation import PgLocation
 
-        if self.project is not self.window.project:
-            self.set_project(self.window.project)
-        elif isinstance(getattr(self.project, "path", None), PgLocation) and self.listener is None:
-            self.set_project(self.project)  # first saved to the server: listen from now on
+        on_server = isinstance(getattr(self.window.project, "path", None), PgLocation)
+        if self.project is not self.window.project or on_server != (self.listener is not None):
+            self.set_project(self.window.project)  # saved to or away from a server
         token = self._token()
         if token is not None:
             self.own.add(token)

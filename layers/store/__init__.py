@@ -99,7 +99,12 @@ def save_project(project: Project, location: str | Path | None = None,
 
     previous_recovery = recovery_file_for(project)
     where = location_of(target)
+    old_base = getattr(project.file_stamp, "base", None)
     stamp = store_for(where).save(project, overwrite=overwrite)
+    if old_base is not None and getattr(stamp, "base", None) is None:
+        old_base.forget()  # saved away from its PostGIS schema: stop following, disconnect
+        if old_base.session is not None:
+            old_base.session.close()
     project.path = where
     project.file_stamp = stamp
     for key in TRANSIENT_METADATA:
