@@ -84,7 +84,9 @@ class SchemePanel(Panel):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._enable)
-        layout.addWidget(self.table, 1)
+        self.table.setMinimumHeight(90)
+        self.table.setMaximumHeight(160)  # a few schemes: the comparison gets the room
+        layout.addWidget(self.table)
         buttons = QHBoxLayout()
         self.save_button = QPushButton(TEXTS["save"](), body)
         self.save_button.setObjectName("scheme_save")
