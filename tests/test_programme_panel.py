@@ -146,3 +146,22 @@ def test_precinct_roll_up(panel):
     assert [label for label, _ in chart.rows] == [s.name for s in biggest]
     assert sum(chart.rows[0][1].values()) == pytest.approx(biggest[0].total)
     assert chart.height() > 0
+
+
+def test_a_large_roll_up_is_worked_out_off_the_gui_thread(panel, qtbot, monkeypatch):
+    """The city's 3,000 splits froze the window (76 s); from BACKGROUND_FROM communities they
+    are a job: the tab says so at once, then shows the same numbers as the direct call."""
+    import app.panels.programme.rollup as rollup
+    from layers.programme import precinct_splits
+
+    monkeypatch.setattr(rollup, "BACKGROUND_FROM", 10)  # the sample's 60 count as large
+    panel.tabs.setCurrentIndex(TABS["precincts"])
+    assert panel.precinct_table.rowCount() == 0 and panel.rollup.job is not None
+    assert panel.rollup.status.text() == rollup.WORKING.format(
+        n=len(panel.project.layer("communities")))()
+    qtbot.waitUntil(lambda: panel.precinct_table.rowCount() > 0, timeout=60_000)
+    splits = precinct_splits(panel.project)
+    assert panel.precinct_table.rowCount() == len(splits)
+    assert not panel.rollup.status.isVisible()
+    biggest = sorted(splits.values(), key=lambda s: -s.total)[:8]
+    assert [label for label, _ in panel.rollup.chart.rows] == [s.name for s in biggest]
