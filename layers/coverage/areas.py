@@ -15,10 +15,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.coverage.runs import merge_runs
 from layers.coverage.snap import Chains, EdgeIndex
 from layers.errors import T
 
 _EPS = 1e-9
+#: shapely >= 2.1 (GEOS >= 3.12) unites each group of mutually touching polygons on its own
+_union = getattr(shapely, "disjoint_subset_union_all", shapely.union_all)
 
 
 def _breakpoints(index: EdgeIndex, chains: Chains, dist: np.ndarray, fac_edge: np.ndarray,
@@ -141,11 +144,13 @@ def area_polygon(parts: np.ndarray, corridor_m: float):
     """The reachable parts widened by ``corridor_m`` either side, as one (multi)polygon."""
     if not len(parts):
         return shapely.Polygon()
-    # joining the parts into runs between junctions first (line_merge: ~5× fewer pieces)
-    # and then buffering each run and uniting is ~3× faster than uniting the buffered parts,
-    # and many times faster than buffering one multi-line; the polygon is the same
-    runs = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(parts)))
-    return shapely.union_all(shapely.buffer(runs, corridor_m, quad_segs=4))
+    # joining the parts into runs between junctions first (~5× fewer pieces) and then
+    # buffering each run and uniting is ~3× faster than uniting the buffered parts, and many
+    # times faster than buffering one multi-line; the runs are those of ``shapely.line_merge``
+    # (merge_runs joins them with arrays, ~6× faster), so the polygon is the same. Uniting is
+    # most of the time; GEOS's disjoint-subset union gives the same polygon ~15 % faster here
+    # (up to 1.5× on the 300 m areas, which fall apart into many pieces)
+    return _union(shapely.buffer(merge_runs(parts), corridor_m, quad_segs=4))
 
 
 def service_areas(d, options, crs, services=None, levels=None, progress=None,
