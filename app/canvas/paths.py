@@ -22,6 +22,10 @@ from styles import effective_style, resolve_raster
 CHUNK = 16  # features per path: Qt strokes and fills many small antialiased paths much faster
 # (its cost grows with each path's bounding box; 16 measured best for dense and sparse layers)
 OUTLINE_VERTICES = 20_000
+#: a pen wider than 1 px goes through Qt's general stroker, whose cost grows faster than the
+#: path: a 320k-vertex service-area outline took 16 s in one call, 2.7 s as pieces of this many
+#: vertices (and no call over ~10 ms, so a render in a worker thread never holds the GIL long)
+WIDE_PIECE_VERTICES = 1_000
 _PATH_ELEMENT = np.dtype([("type", ">i4"), ("x", ">f8"), ("y", ">f8")])
 
 
@@ -201,21 +205,71 @@ def build_graphics(gdf, resolved, chunk: int = CHUNK) -> LayerGraphics:
 def _merged_outlines(chunks: list[Chunk]) -> list[Chunk]:
     merged: list[Chunk] = []
     count = 0
-    for chunk in chunks:
-        last = merged[-1] if merged else None
-        size = chunk.path.elementCount()
-        if (last is not None and count + size <= OUTLINE_VERTICES and last.stroke == chunk.stroke
-                and last.width == chunk.width and last.max_mpp == chunk.max_mpp):
-            last.path.addPath(chunk.path)
-            b = last.bounds
-            last.bounds = (min(b[0], chunk.bounds[0]), min(b[1], chunk.bounds[1]),
-                           max(b[2], chunk.bounds[2]), max(b[3], chunk.bounds[3]))
-            count += size
-            continue
-        merged.append(Chunk(chunk.fill, chunk.stroke, chunk.width, chunk.bounds, QPainterPath(chunk.path),
-                            max_mpp=chunk.max_mpp))
-        count = size
+    for whole in chunks:
+        wide = whole.width > 1.0  # small pieces (see WIDE_PIECE_VERTICES)
+        limit = WIDE_PIECE_VERTICES if wide else OUTLINE_VERTICES
+        for chunk in (_wide_pieces(whole) if wide else [whole]):
+            last = merged[-1] if merged else None
+            size = chunk.path.elementCount()
+            if (last is not None and count + size <= limit and last.stroke == chunk.stroke
+                    and last.width == chunk.width and last.max_mpp == chunk.max_mpp):
+                last.path.addPath(chunk.path)
+                b = last.bounds
+                last.bounds = (min(b[0], chunk.bounds[0]), min(b[1], chunk.bounds[1]),
+                               max(b[2], chunk.bounds[2]), max(b[3], chunk.bounds[3]))
+                count += size
+                continue
+            merged.append(Chunk(chunk.fill, chunk.stroke, chunk.width, chunk.bounds,
+                                QPainterPath(chunk.path), max_mpp=chunk.max_mpp))
+            count = size
     return merged
+
+
+def path_arrays(path: QPainterPath) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates (n, 2) and subpath-start mask of a path of move/line elements (the
+    inverse of :func:`path_from_arrays`, through the same serialised format)."""
+    blob = QByteArray()
+    QDataStream(blob, QIODevice.WriteOnly) << path
+    data = bytes(blob)
+    n = int(np.frombuffer(data[:4], ">i4")[0])
+    elements = np.frombuffer(data[4:4 + n * _PATH_ELEMENT.itemsize], _PATH_ELEMENT)
+    xy = np.column_stack([elements["x"], elements["y"]]).astype(float)
+    return xy, elements["type"] == 0
+
+
+def _wide_pieces(chunk: Chunk, size: int = WIDE_PIECE_VERTICES) -> list[Chunk]:
+    """A polygon chunk's rings as open pieces of at most ``size`` vertices, each its own
+    path (consecutive pieces share a vertex, so the line has no gaps)."""
+    if chunk.path.elementCount() <= size:
+        return [chunk]
+    xy, starts = path_arrays(chunk.path)
+    ring = np.cumsum(starts) - 1
+    ring_start = np.flatnonzero(starts)
+    position = np.arange(len(xy)) - ring_start[ring]
+    # a break every ``size`` vertices inside a ring: that vertex ends one piece and starts the next
+    breaks = (position % size == 0) & (position > 0)
+    repeat = np.where(breaks, 2, 1)
+    xy = np.repeat(xy, repeat, axis=0)
+    first = np.repeat(starts, repeat)
+    second_copy = (np.cumsum(repeat) - 1)[breaks]
+    first[second_copy] = True
+    # pack whole subpaths into pieces of at most ``size`` vertices
+    sub_start = np.flatnonzero(first)
+    sub_end = np.r_[sub_start[1:], len(xy)]
+    pieces, begin, count = [], 0, 0
+    for i, (a, b) in enumerate(zip(sub_start, sub_end, strict=True)):
+        if count and count + (b - a) > size:
+            pieces.append((sub_start[begin], a))
+            begin, count = i, 0
+        count += b - a
+    pieces.append((sub_start[begin], len(xy)))
+    out = []
+    for a, b in pieces:
+        part = xy[a:b]
+        (x0, y0), (x1, y1) = part.min(axis=0), part.max(axis=0)
+        out.append(Chunk(chunk.fill, chunk.stroke, chunk.width, (x0, y0, x1, y1),
+                         path_from_arrays(part, first[a:b], winding=False), max_mpp=chunk.max_mpp))
+    return out
 
 
 def raster_image(layer: RasterLayer) -> QImage:
