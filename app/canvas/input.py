@@ -84,8 +84,6 @@ class CanvasInput:
 
     # --- panning by dragging (the pan tool and the middle button) ------------------
     def begin_drag(self, pos: QPointF) -> None:
-        if self._image is None or self._image_key != self._key():
-            self._render_now(update=False)
         self._drag_from = QPoint(int(pos.x()), int(pos.y()))
         self._drag_delta = QPoint(0, 0)
         self.setCursor(Qt.ClosedHandCursor)

@@ -34,7 +34,7 @@ def nice_length(metres: float) -> float:
 # --- the layer painter (the canvas, the map sheet and previews share it) ------------------
 def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
                  graphics_for, font: QFont, pen_scale: float = 1.0,
-                 device_paths: bool = False) -> None:
+                 device_paths: bool = False, stop=None, labels: bool = True) -> None:
     """Draw visible ``layers`` (bottom first) whose world → device transform is ``world``.
 
     ``view`` is the world extent shown, ``mpp`` world metres per device pixel,
@@ -47,6 +47,9 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
     coordinates before drawing and pens are not cosmetic, which Qt's PDF writer turns into
     native PDF strokes (a cosmetic pen is written as the outline of every stroke, several
     times the size), and labels are drawn as text (searchable) over their halo.
+
+    ``stop()`` (a render job's cancel flag) is asked between layers and chunks: once true,
+    drawing ends where it is. ``labels=False`` leaves the labels to :func:`paint_labels`.
     """
     painter.setRenderHint(QPainter.Antialiasing)
     clipped_here = not painter.hasClipping()
@@ -59,6 +62,8 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
         painter.setClipRect(QRectF(0, 0, device.width() / ratio, device.height() / ratio))
     labelled = []
     for layer in layers:
+        if stop is not None and stop():
+            break
         bounds = layer.bounds()
         if not layer.visible or bounds is None or not _overlaps(bounds, view):
             continue
@@ -70,19 +75,37 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
         elif isinstance(graphics, TileGraphics):
             graphics.draw(painter, world, view)
         else:
-            _draw_vector(painter, graphics, world, view, mpp, pen_scale, device_paths)
+            _draw_vector(painter, graphics, world, view, mpp, pen_scale, device_paths, stop)
             if graphics.label_xy is not None:
                 labelled.append(graphics)
     painter.setOpacity(1.0)
     painter.resetTransform()
-    if labelled and mpp * pen_scale <= LABEL_MAX_MPP:  # metres per on-screen pixel
+    if labels and labelled and mpp * pen_scale <= LABEL_MAX_MPP:  # metres per on-screen pixel
         _draw_labels(painter, labelled, view, world, font, pen_scale, device_paths)
     if clipped_here:
         painter.setClipping(False)
 
 
+def paint_labels(painter: QPainter, layers, world: QTransform, view, mpp: float,
+                 graphics_for, font: QFont) -> None:
+    """The labels :func:`paint_layers` leaves out with ``labels=False`` (screen output)."""
+    if mpp > LABEL_MAX_MPP:
+        return
+    labelled = []
+    for layer in layers:
+        bounds = layer.bounds()
+        if layer.visible and bounds is not None and _overlaps(bounds, view):
+            graphics = graphics_for(layer)
+            if isinstance(graphics, LayerGraphics) and graphics.label_xy is not None:
+                labelled.append(graphics)
+    if labelled:
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.resetTransform()
+        _draw_labels(painter, labelled, view, world, font, 1.0)
+
+
 def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, mpp: float,
-                 k: float, device: bool = False) -> None:
+                 k: float, device: bool = False, stop=None) -> None:
     """Fills first (in chunks), then outlines (merged chunks) with mitre joins, which Qt
     strokes about twice as fast as round ones and which differ by under a pixel at these
     widths; pens of at most 1 px also take Qt's fast cosmetic stroker (see the styles).
@@ -110,10 +133,13 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
     painter.setPen(Qt.NoPen)
     state = None  # (antialiased, fill) last set: Qt state changes cost more than the check
     screen_mpp = mpp * k  # metres per screen-sized pixel (a printed sheet draws k× finer)
+    stopped = stop if stop is not None else _never
     for i in _visible(g.polygon_bounds, view):
         chunk = g.polygons[i]
         if chunk.max_mpp < screen_mpp:
             continue
+        if stopped():
+            return
         # an opaque outline ≥ 1 device px hides the fill's edge: fill without antialiasing
         wanted = (not (chunk.width * k >= 1.0 and chunk.stroke.alpha() == 255), chunk.fill.rgba())
         if wanted != state:
@@ -129,6 +155,8 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
         # nothing once so that the opacity of 1 is in force when the first pen comes
         painter.drawRect(QRectF())
     for chunk in g.outlines:
+        if stopped():
+            return
         if chunk.width > 0 and chunk.max_mpp >= screen_mpp and _overlaps(chunk.bounds, view):
             pen = QPen(ink(chunk.stroke), chunk.width * k, dash, Qt.SquareCap, Qt.MiterJoin)
             pen.setCosmetic(not device)
@@ -137,6 +165,8 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
     for chunk in g.lines:
         if chunk.max_mpp < screen_mpp or not _overlaps(chunk.bounds, view):
             continue
+        if stopped():
+            return
         pen = QPen(ink(chunk.stroke), chunk.width * k, dash, Qt.RoundCap, Qt.RoundJoin)
         pen.setCosmetic(not device)
         painter.setPen(pen if chunk.width > 0 else Qt.NoPen)
@@ -161,6 +191,10 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
             painter.setPen(pen)
             painter.drawPoints(points)
     painter.setOpacity(opacity)
+
+
+def _never() -> bool:
+    return False
 
 
 def _over_background(colour: QColor, opacity: float) -> QColor:

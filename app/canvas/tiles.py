@@ -20,23 +20,41 @@ class TileGraphics:
 
     def draw(self, painter: QPainter, world: QTransform, view) -> None:
         """Draw the tiles covering ``view`` (world extent) with ``world`` (world → device)."""
-        ratio = painter.device().devicePixelRatioF() or 1.0
+        self.prepared(world, view, painter.device().devicePixelRatioF() or 1.0).draw(painter, world, view)
+
+    def prepared(self, world: QTransform, view, ratio: float = 1.0) -> PreparedTiles:
+        """The tiles of one view fetched now (on the GUI thread: the tile layer's projections
+        must not be used from a render job's thread), drawn later by any thread."""
         x0, y0, x1, y1 = view
         width = max(1, round((x1 - x0) * abs(world.m11()) * ratio))
         height = max(1, round((y1 - y0) * abs(world.m22()) * ratio))
         if width * height > 80_000_000:  # a sheet this size would need gigabytes of tiles
-            return
+            return PreparedTiles(self.layer, None)
         tiles = self.layer.render(tuple(view), width, height)
         if tiles.zoom is None or not tiles.tiles:
-            return
+            return PreparedTiles(self.layer, None)
         rgba = tiles.rgba
         rows, cols = rgba.shape[:2]
-        image = QImage(rgba.data, cols, rows, cols * 4, QImage.Format_RGBA8888)
+        image = QImage(rgba.data, cols, rows, cols * 4, QImage.Format_RGBA8888).copy()
         t = tiles.transform
+        return PreparedTiles(self.layer, image, QTransform(t.a, t.d, t.b, t.e, t.c, t.f), not tiles.warped)
+
+
+class PreparedTiles(TileGraphics):
+    """A tile layer's mosaic for one view and where it goes in the world."""
+
+    def __init__(self, layer, image: QImage | None, placement: QTransform | None = None,
+                 smooth: bool = True) -> None:
+        super().__init__(layer)
+        self.image, self.placement, self.smooth = image, placement, smooth
+
+    def draw(self, painter: QPainter, world: QTransform, view) -> None:
+        if self.image is None:
+            return
         painter.save()
-        painter.setRenderHint(QPainter.SmoothPixmapTransform, not tiles.warped)
-        painter.setTransform(QTransform(t.a, t.d, t.b, t.e, t.c, t.f) * world)
-        painter.drawImage(QPointF(0, 0), image)
+        painter.setRenderHint(QPainter.SmoothPixmapTransform, self.smooth)
+        painter.setTransform(self.placement * world)
+        painter.drawImage(QPointF(0, 0), self.image)
         painter.restore()
 
 

@@ -1,9 +1,11 @@
 """The map canvas: the project's layers drawn through one world → screen transform.
 
 Geometry becomes world-coordinate paths once per data or style change
-(:mod:`app.canvas.paths`); pan and zoom only change the transform. While a pan is
-dragged the last image is shifted; after it, the shifted image is shown at once and
-the new one is rendered on the next turn of the event loop. Mouse and key input go
+(:mod:`app.canvas.paths`); pan and zoom only change the transform. Each new view is drawn
+by a cancellable job off the GUI thread (:mod:`app.canvas.render_job`); until it is done
+the last image is shown moved and scaled to the new view (and shifted while a pan is
+dragged). Selection highlights, overlays, the tool's sketch, scale bar and north arrow are
+drawn over it on the GUI thread at every paint. Mouse and key input go
 to the active map tool (:mod:`app.canvas.map_tools`) in map coordinates, snapped when the
 tool asks; the middle button always pans.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from PyQt5.QtCore import QPoint, QPointF, Qt, QTimer
+from PyQt5.QtCore import QPoint, QPointF, Qt
 from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtGui import QImage, QPainter, QTransform
 from PyQt5.QtWidgets import QWidget
@@ -28,6 +30,7 @@ from app.canvas.paint import (  # noqa: F401 (re-exported for the map sheet and 
     selection_graphics,
 )
 from app.canvas.paths import build_graphics, raster_image
+from app.canvas.render_job import RenderScheduler, RenderView
 from app.canvas.tiles import TileGraphics, framing_boxes, is_tiles
 from app.event_bridge import EventBridge
 from layers.errors import ProjectError
@@ -43,7 +46,7 @@ SNAP_PX = 10.0  # default snapping tolerance in screen pixels
 THEME_INPUTS = ("coverage_results", "communities", "precincts", "service_areas", "facilities")
 
 
-class MapCanvas(CanvasInput, QWidget):
+class MapCanvas(RenderScheduler, CanvasInput, QWidget):
     """Draws a project's visible layers and hands input to the active map tool."""
 
     cursorMoved = Signal(float, float)
@@ -75,14 +78,12 @@ class MapCanvas(CanvasInput, QWidget):
         self._highlights: dict[str, object] = {}  # layer id → QPainterPath of its selection
         self._image: QImage | None = None
         self._image_key: tuple | None = None
-        self._image_view: tuple | None = None  # (centre, mpp) the image shows
+        self._image_view: RenderView | None = None  # the view the image shows
         self._drag_from: QPoint | None = None
         self._drag_delta = QPoint(0, 0)
         self._middle_pan = False
         self._bridge = EventBridge(self._handle_event, self)
-        self._render_timer = QTimer(self)
-        self._render_timer.setSingleShot(True)
-        self._render_timer.timeout.connect(self._render_now)
+        self._init_rendering()
         from app.canvas.map_tools.navigate import PanTool
 
         self.set_tool(PanTool(self))
@@ -161,6 +162,7 @@ class MapCanvas(CanvasInput, QWidget):
 
     def _invalidate(self) -> None:
         self._image_key = None
+        self._cancel_render()  # it draws the data or style as they were
         self.update()
 
     def _graphics_for(self, layer):
@@ -286,17 +288,13 @@ class MapCanvas(CanvasInput, QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKGROUND)
-        offset = QPointF(self._drag_delta)
-        if self._image is None or self._image_key != self._key():
-            # after a pure pan the old image is still right, only shifted: show it now
-            shift = self._shift_of_old_image() if self._image_key is not None else None
-            if shift is not None and self._drag_from is None:
-                offset = shift  # show the old image where it belongs; render next
-                self._render_timer.start(0)
-            elif self._drag_from is None:
-                self._render_now(update=False)
+        if self.render_pending() and (self._job is None or self._job.key != self._key()):
+            self._start_render()  # never waited for: the last image stands in until it is done
         if self._image is not None:
-            painter.drawImage(offset, self._image)
+            painter.save()
+            painter.setTransform(self._image_view.placement(self.render_view(), QPointF(self._drag_delta)))
+            painter.drawImage(QPointF(0, 0), self._image)
+            painter.restore()
         painter.setRenderHint(QPainter.Antialiasing)
         self._draw_highlights(painter)
         world = self.world_transform() * QTransform.fromTranslate(self._drag_delta.x(), self._drag_delta.y())
@@ -310,35 +308,10 @@ class MapCanvas(CanvasInput, QWidget):
         draw_north_arrow(painter, self.width(), self.font())
         painter.end()
 
-    def _shift_of_old_image(self) -> QPointF | None:
-        """Where the last image goes after a pure pan (None if the zoom or size changed)."""
-        if self._image is None or self._image_view is None:
-            return None
-        (ox, oy), ompp, size = self._image_view
-        if ompp != self._mpp or size != (self.width(), self.height()):
-            return None
-        return QPointF((ox - self._centre[0]) / self._mpp, (self._centre[1] - oy) / self._mpp)
-
-    def _render_now(self, update: bool = True) -> None:
-        self._image = self._render_layers()
-        self._image_key = self._key()
-        self._image_view = (self._centre, self._mpp, (self.width(), self.height()))
-        if update:
-            self.update()
-
-    def _render_layers(self) -> QImage:
-        ratio = self.devicePixelRatioF()
-        image = QImage(max(1, int(self.width() * ratio)), max(1, int(self.height() * ratio)),
-                       QImage.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(ratio)
-        image.fill(BACKGROUND)
-        if self.project is None:
-            return image
-        painter = QPainter(image)
-        paint_layers(painter, self.project.layers, self.world_transform(), self.visible_extent(),
-                     self._mpp, self._graphics_for, self.font())
-        painter.end()
-        return image
+    def render_now(self) -> QImage:
+        """The finished image of the current view (drawn now if needed; tests and grabs)."""
+        self.wait_rendered()
+        return self._image
 
     def _draw_highlights(self, painter: QPainter) -> None:
         if self.project is None:

@@ -403,6 +403,10 @@ class MainWindow(QMainWindow):
             discard_recovery(self.project.path)  # the user chose to drop these changes
         return True
 
+    def grab(self, *args):  # noqa: D102 (a screenshot shows the finished map of the view)
+        self.canvas.wait_rendered()
+        return super().grab(*args)
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         if not self.confirm_discard():
             event.ignore()

@@ -1,0 +1,272 @@
+"""Canvas redraws as cancellable jobs in a worker thread (the model: QGIS's map renderer jobs).
+
+On the GUI thread a redraw takes a snapshot: the view (centre, metres per pixel, size, pixel
+ratio) and, for every visible layer that meets it, its prepared graphics (world paths and
+colours, built once per data or style change and never changed afterwards: a change builds
+new ones), its opacity, bounds and raster placement. A :class:`RenderJob` paints that
+snapshot into a QImage on a QThreadPool thread (QPainter on a QImage is allowed off the GUI
+thread) and reports back through a queued signal. A newer view cancels the older job (the
+flag is checked between layers and between chunks) and a finished job whose view is no longer
+wanted is dropped. Meanwhile the canvas shows its last image moved and scaled to the new
+view at once, so the GUI thread never waits for a render.
+
+Only one job runs at a time: PyQt5 keeps Python's GIL through every Qt call (measured: a
+QPainter.drawPath in one thread stalls Python in every other for its whole length), so two
+layers painted in two threads take as long as one after the other. The painter draws in
+small pieces instead (chunks of features, wide outlines in pieces of about a thousand
+vertices, see :mod:`app.canvas.paths`), each call a few milliseconds, between which the GUI
+thread takes the GIL back.
+
+A basemap's tiles are fetched (and warped) while the snapshot is taken: its projections may
+not be used from another thread (pyproj crashed there), so only drawing the mosaic is left
+to the job.
+
+Tests, grabs and exports that need the finished picture call :meth:`RenderScheduler.wait_rendered`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+
+from PyQt5.QtCore import QObject, QPointF, QRunnable, QThreadPool
+from PyQt5.QtCore import pyqtSignal as Signal
+from PyQt5.QtGui import QFont, QImage, QPainter, QTransform
+
+from app.canvas.paint import BACKGROUND, paint_labels, paint_layers
+from app.canvas.tiles import TileGraphics
+
+
+@dataclass(frozen=True)
+class RenderView:
+    """What a job draws: the view centre (world metres), metres per pixel, widget size and
+    device pixel ratio."""
+
+    centre: tuple[float, float]
+    mpp: float
+    width: int
+    height: int
+    ratio: float
+
+    def key(self) -> tuple:
+        return (self.centre, self.mpp, self.width, self.height, self.ratio)
+
+    def world(self) -> QTransform:
+        k, (cx, cy) = 1.0 / self.mpp, self.centre
+        return QTransform(k, 0.0, 0.0, -k, self.width / 2 - cx * k, self.height / 2 + cy * k)
+
+    def extent(self) -> tuple[float, float, float, float]:
+        (cx, cy), half_w, half_h = self.centre, self.width / 2 * self.mpp, self.height / 2 * self.mpp
+        return cx - half_w, cy - half_h, cx + half_w, cy + half_h
+
+    def placement(self, now: RenderView, offset: QPointF | None = None) -> QTransform:
+        """Where an image of this view goes on a widget showing ``now`` (moved by ``offset``
+        pixels, a pan being dragged): scaled about the world points both views share."""
+        s = self.mpp / now.mpp
+        dx = (self.centre[0] - now.centre[0]) / now.mpp + now.width / 2 - self.width / 2 * s
+        dy = (now.centre[1] - self.centre[1]) / now.mpp + now.height / 2 - self.height / 2 * s
+        if offset is not None:
+            dx, dy = dx + offset.x(), dy + offset.y()
+        return QTransform(s, 0.0, 0.0, s, dx, dy)
+
+
+class LayerSnapshot:
+    """One layer as a render job sees it: read-only values taken on the GUI thread."""
+
+    __slots__ = ("id", "name", "visible", "opacity", "transform", "graphics", "_bounds")
+
+    def __init__(self, layer, graphics) -> None:
+        self.id, self.name = layer.id, layer.name
+        self.visible, self.opacity = True, float(layer.opacity)
+        self.transform = getattr(layer, "transform", None)  # rasters: pixel → world
+        self.graphics = graphics
+        self._bounds = layer.bounds()
+
+    def bounds(self):
+        return self._bounds
+
+
+def render_image(view: RenderView, layers: list[LayerSnapshot], font: QFont, stop=None) -> QImage:
+    """The layers drawn over the map background at ``view`` (any thread)."""
+    image = QImage(max(1, int(view.width * view.ratio)), max(1, int(view.height * view.ratio)),
+                   QImage.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(view.ratio)
+    image.fill(BACKGROUND)
+    if not layers:
+        return image
+    painter = QPainter(image)
+    world, extent = view.world(), view.extent()
+
+    def graphics_for(layer):
+        return layer.graphics
+
+    paint_layers(painter, layers, world, extent, view.mpp, graphics_for, font, stop=stop, labels=False)
+    if stop is None or not stop():
+        paint_labels(painter, layers, world, extent, view.mpp, graphics_for, font)
+    painter.end()
+    return image
+
+
+class _Dispatcher(QObject):
+    finished = Signal(object)  # the RenderJob; emitted in the worker, delivered on the GUI thread
+
+
+#: one pool, one dispatcher and the jobs not yet collected, for every canvas: they live as long
+#: as the process (a job may outlive its canvas by one chunk; nothing waits for it then)
+_POOL: QThreadPool | None = None
+_DISPATCHER: _Dispatcher | None = None
+_ALIVE: set[RenderJob] = set()
+
+
+def _start(job: RenderJob) -> None:
+    global _POOL, _DISPATCHER
+    if _POOL is None:  # first use, on the GUI thread
+        _POOL = QThreadPool()
+        _POOL.setMaxThreadCount(1)  # see the module text: one job at a time
+        _DISPATCHER = _Dispatcher()
+        _DISPATCHER.finished.connect(_collect)
+    job.dispatcher = _DISPATCHER
+    _ALIVE.add(job)
+    _POOL.start(job)
+
+
+def _collect(job: RenderJob) -> None:
+    from PyQt5 import sip
+
+    _ALIVE.discard(job)
+    owner = job.owner() if job.owner is not None else None
+    if owner is not None and not sip.isdeleted(owner):
+        owner._job_finished(job)
+
+
+def wait_idle(timeout: float = 30.0) -> bool:
+    """Wait (releasing the GIL) until no render job runs; True if none is left."""
+    end = time.monotonic() + timeout
+    while any(not job.wait(0) for job in list(_ALIVE)):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+class RenderJob(QRunnable):
+    """One redraw of a snapshot, run on a pool thread; cancel() stops it at the next chunk."""
+
+    def __init__(self, view: RenderView, layers: list[LayerSnapshot], font: QFont,
+                 owner=None) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # Python owns the job (the scheduler keeps it until it ends)
+        self.view, self.layers, self.font = view, layers, font
+        self.key = view.key()
+        self.image: QImage | None = None
+        self.error: BaseException | None = None
+        self.seconds: float | None = None  # painting time, in the worker
+        self.started_at = time.perf_counter()  # when the GUI thread asked for it
+        self.owner = weakref.ref(owner) if owner is not None else None  # told on the GUI thread
+        self.dispatcher: _Dispatcher | None = None
+        self._cancel = threading.Event()
+        self._done = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job has ended (True) or ``timeout`` seconds passed."""
+        return self._done.wait(timeout)
+
+    def run(self) -> None:  # on a pool thread
+        t0 = time.perf_counter()
+        try:
+            if not self.cancelled:
+                image = render_image(self.view, self.layers, self.font, self._cancel.is_set)
+                if not self.cancelled:
+                    self.image = image
+        except BaseException as exc:  # noqa: BLE001 (handed to the GUI thread, raised there)
+            self.error = exc
+        finally:
+            self.seconds = time.perf_counter() - t0
+            self.layers = []  # the graphics may go as soon as the canvas lets them
+            self.dispatcher.finished.emit(self)  # queued: collected on the GUI thread
+            self._done.set()
+
+
+class RenderScheduler:
+    """Mixed into :class:`app.canvas.view.MapCanvas`: starts, cancels and collects jobs."""
+
+    def _init_rendering(self) -> None:
+        self._job: RenderJob | None = None
+        self.last_render: RenderJob | None = None  # the job whose image is shown
+
+    def render_view(self) -> RenderView:
+        return RenderView(self._centre, self._mpp, self.width(), self.height(), self.devicePixelRatioF())
+
+    def _snapshot(self, view: RenderView) -> list[LayerSnapshot]:
+        if self.project is None:
+            return []
+        x0, y0, x1, y1 = view.extent()
+        out = []
+        for layer in self.project.layers:
+            b = layer.bounds()
+            if layer.visible and b is not None and not (b[2] < x0 or b[0] > x1 or b[3] < y0 or b[1] > y1):
+                graphics = self._graphics_for(layer)
+                if isinstance(graphics, TileGraphics):  # fetched here, drawn by the job
+                    graphics = graphics.prepared(view.world(), view.extent(), view.ratio)
+                out.append(LayerSnapshot(layer, graphics))
+        return out
+
+    def _start_render(self) -> RenderJob:
+        self._cancel_render()
+        view = self.render_view()
+        job = RenderJob(view, self._snapshot(view), QFont(self.font()), self)
+        self._job = job
+        _start(job)
+        return job
+
+    def _cancel_render(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+
+    def render_pending(self) -> bool:
+        """True while the image shown is not yet the one of the current view and data."""
+        return self._image is None or self._image_key != self._key()
+
+    def _job_finished(self, job: RenderJob) -> None:
+        if job.error is not None:
+            if job is self._job:
+                self._job = None
+            raise job.error
+        if job is self._job and job.image is not None:
+            self._take(job)
+
+    def _take(self, job: RenderJob) -> None:
+        self._job = None
+        self._image, self._image_key = job.image, job.key
+        self._image_view = job.view
+        self.last_render = job
+        self.update()
+
+    def wait_rendered(self, timeout: float | None = None) -> bool:
+        """Block until the image of the current view is complete and shown (tests, grabs and
+        exports; the canvas itself never waits). False if ``timeout`` seconds passed first."""
+        if not self.render_pending():
+            return True
+        job = self._job if self._job is not None and self._job.key == self._key() else self._start_render()
+        if not job.wait(timeout):
+            return False
+        if job.error is not None:
+            self._job = None
+            raise job.error
+        if job is self._job:
+            self._take(job)
+        return not self.render_pending()
+
+    def grab(self, *args):  # noqa: D102 (QWidget.grab of the finished map)
+        self.wait_rendered()
+        return super().grab(*args)
