@@ -202,7 +202,8 @@ def layer_problems(layer: Layer) -> tuple[T, T] | None:
         return None
     frame = layer.gdf
     geometry = layer.layer_type == "vector"
-    names = [c for c in frame.columns if not (geometry and c == frame.geometry.name)]
+    geometry_name = frame.geometry.name if geometry else None
+    names = [c for c in frame.columns if not (geometry and c == geometry_name)]
     problem = column_limit_problem(len(names), geometry)
     if problem is not None:
         return problem, T("remove some fields", "请删除部分字段")

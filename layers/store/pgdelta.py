@@ -38,11 +38,11 @@ def _json(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def _dtypes(layer: Any) -> str:
+def _dtypes(layer: Any) -> Any:
     if layer.layer_type not in ("vector", "table"):
         return str(id(layer))  # a raster or basemap replaced is a new object
     frame = frame_of(layer)
-    return json.dumps([[str(c), str(d)] for c, d in frame.dtypes.items()])
+    return tuple(zip(map(str, frame.columns), map(str, frame.dtypes)))
 
 
 def structure_of(project: Project) -> tuple:

@@ -110,7 +110,8 @@ def row_changes(base: LayerBase, layer: Any) -> RowChanges:
     deleted = candidates[~in_current & in_base]
     both = candidates[in_current & in_base]
     if len(both) <= 64:  # a row at a time: far cheaper than column slices for a few edits
-        updated = [int(f) for f in both if list(current.columns) != list(base.frame.columns)
+        same_columns = list(current.columns) == list(base.frame.columns)
+        updated = [int(f) for f in both if not same_columns
                    or not all(_same(x, y) for x, y in zip(current.loc[f].tolist(),
                                                           base.frame.loc[f].tolist()))]
     else:
