@@ -484,3 +484,17 @@ def test_a_100k_row_layer_stays_quick(qtbot, capsys):
         for what, seconds in timings.items():
             print(f"  {what:<38} {seconds * 1000:8.1f} ms")
     dock.detach()
+
+
+def test_search_texts_of_numbers_read_as_the_cells_do():
+    """The vectorised number texts a search looks in equal the cells' own text."""
+    import numpy as np
+
+    from app.field_values import number_text
+    from app.panels.attributes.filter import float_texts
+
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.normal(0, 1000, 5000), np.round(rng.normal(0, 50, 500)),
+                             rng.uniform(-1e-4, 1e-4, 200), [0.0, -0.0, 1e20, -3e16, np.inf,
+                                                             -np.inf, 2.5, 1234.5678]])
+    assert list(float_texts(values)) == [number_text(float(v)) for v in values]

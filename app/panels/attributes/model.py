@@ -196,7 +196,7 @@ class AttributeTableModel(QAbstractTableModel):
         pos = self._order[row]
         return None if missing[pos] else plain(values[pos])
 
-    def search_texts(self, column: Column) -> pd.Series:
+    def search_texts(self, column: Column):
         """The lower-case text a filter searches in one column (cached per data change)."""
         if column.name not in self._texts:
             self._texts[column.name] = search_texts(self.layer.gdf[column.name], column)
