@@ -250,3 +250,22 @@ def test_reload_after_their_new_layer_reopens_the_project_keeping_my_edits(plann
         assert win.team.last_message == team.REOPENED() + team.KEPT_FILE.format(path=str(kept))()
     finally:
         recovery_file_for(mine).unlink(missing_ok=True)
+
+
+def test_the_window_opens_saves_and_remembers_a_server_location(qtbot, pg_location):
+    save_project(build_sample_project("small", 0), pg_location)
+    win = MainWindow()
+    try:
+        assert win.open_path(pg_location)
+        assert win.project.path == PgLocation(pg_location)
+        assert win.team.listener is not None and win.team.timer.isActive()
+        assert win.recent.paths()[0] == str(PgLocation(pg_location))
+        edit(win.project, SHARED, households=4242)
+        assert win.save()
+        assert server_rows(pg_location, [SHARED])[SHARED][1] == 4242
+        qtbot.wait(1500)  # the timer polled: my own save is not news
+        assert win.team.heard == [] and win.team.bar.isHidden()
+    finally:
+        win.project.undo.set_clean()
+        win.close()
+    assert win.team.listener is None
