@@ -22,6 +22,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt", reason="pytest-qt drives the widgets")
 
 from PyQt5.QtCore import Qt  # noqa: E402
+from zh_texts import problems, widget_texts  # noqa: E402
 
 import app.dialogs.pg_conflicts as pg_conflicts  # noqa: E402
 import app.window.team as team  # noqa: E402
@@ -64,15 +65,22 @@ def planners(qtbot, pg_location):
     win.close()
 
 
-def answer(choice: str | None, seen: list):
-    """A stand-in for the modal dialog: records what it shows, picks ``choice`` for every
-    row (None: Cancel)."""
+def answer(choice: str | None, seen: list, leaks: list | None = None):
+    """A stand-in for the modal dialog: records what it shows (and in ``leaks`` internal
+    identifiers among its texts, tests/zh_texts.py), picks ``choice`` for every row (None:
+    Cancel)."""
     def ask(dialog):
         rows = []
         for r in range(dialog.table.rowCount()):
             rows.append([dialog.table.item(r, c).text() for c in range(3)]
                         + [[dialog.boxes[r].itemData(i) for i in range(dialog.boxes[r].count())]])
         seen.append({"title": dialog.windowTitle(), "rows": rows})
+        if leaks is not None:
+            dialog.show()  # only what is shown is collected
+            texts = list(widget_texts(dialog))
+            dialog.hide()
+            assert len(texts) > 8, texts
+            leaks.extend(problems(texts))
         if choice is None:
             return False
         for r in range(len(dialog.boxes)):
@@ -126,9 +134,11 @@ def test_cancel_writes_nothing_and_keeps_my_edits(planners, pg_location, monkeyp
     edit(win.project, SHARED, name="我的名字")
     edit(win.project, ONLY_MINE, households=222)
     seen: list = []
-    monkeypatch.setattr(pg_conflicts, "ask", answer(None, seen))
+    leaks: list = []
+    monkeypatch.setattr(pg_conflicts, "ask", answer(None, seen, leaks))
     assert not win.save()
     assert seen[0]["title"] == "其他规划师也修改了"
+    assert leaks == []
     assert seen[0]["rows"][0][0] == "小区" and seen[0]["rows"][0][1] == f"我的名字（编号 {SHARED}）"
     assert server_rows(pg_location, [SHARED, ONLY_MINE]) == {SHARED: theirs,
                                                              ONLY_MINE: before[ONLY_MINE]}
@@ -202,6 +212,7 @@ def test_a_plain_sql_edit_on_the_server_is_a_conflict_too(planners, pg_location,
 def test_reload_takes_their_deleted_and_added_features(planners, pg_location, qtbot):
     from layers.commands import AddFeatures, DeleteFeatures
 
+    set_language("zh")
     win, other = planners
     layer_id = other.layer("communities").id
     new_row = other.layer("communities").gdf.loc[[9]].copy()
@@ -216,6 +227,10 @@ def test_reload_takes_their_deleted_and_added_features(planners, pg_location, qt
         on_server = dict(con.execute(f'SELECT fid, name FROM "{pg.schema}".communities').fetchall())
     assert 8 not in on_server and on_server[added] == "新建小区"
     qtbot.waitUntil(lambda: not win.team.bar.isHidden(), timeout=10_000)
+    win.show()
+    texts = list(widget_texts(win.team.bar))
+    assert len(texts) >= 3 and problems(texts) == []
+    assert win.team.label.text() == "其他规划师已在服务器上保存了对小区的修改。"
     qtbot.mouseClick(win.team.reload_button, Qt.LeftButton)
     gdf = win.project.layer("communities").gdf
     assert dict(zip(gdf.index, gdf["name"])) == on_server
@@ -269,3 +284,43 @@ def test_the_window_opens_saves_and_remembers_a_server_location(qtbot, pg_locati
         win.project.undo.set_clean()
         win.close()
     assert win.team.listener is None
+
+
+def test_the_dialog_says_when_the_shape_differs_and_when_they_deleted_it(planners, pg_location,
+                                                                         monkeypatch):
+    import shapely.affinity
+
+    from layers.commands import ChangeGeometry, DeleteFeatures
+
+    win, other = planners
+    theirs = other.layer("communities")
+    moved = shapely.affinity.translate(theirs.gdf.geometry.loc[SHARED], 30, 0)
+    other.apply(ChangeGeometry(theirs.id, {SHARED: moved}))
+    other.apply(DeleteFeatures(theirs.id, [ONLY_MINE]))
+    save_project(other)
+    edit(win.project, SHARED, households=5)
+    edit(win.project, ONLY_MINE, households=6)
+    seen: list = []
+    monkeypatch.setattr(pg_conflicts, "ask", answer("theirs", seen))
+    assert win.save()
+    layer = win.project.layer("communities")
+    households = layer.schema.field("households")
+    rows = {r[1]: (r[2], r[3]) for r in seen[0]["rows"]}
+    name_of = dict(zip(theirs.gdf.index, theirs.gdf["name"]))
+    before = display.text(other.layer("communities").gdf.loc[SHARED, "households"], households,
+                          "communities")
+    assert rows[f"{name_of[SHARED]} (no. {SHARED})"] == (
+        f"{display.column_label(layer.schema, 'households')}: 5 → {before}\n"
+        f"{pg_conflicts.GEOMETRY()}", ["mine", "theirs", "merge"])
+    deleted = [v for k, v in rows.items() if k.endswith(f"(no. {ONLY_MINE})")]
+    assert deleted == [(pg_conflicts.DELETED_BY_THEM(), ["mine", "theirs"])]  # no merge
+    # theirs: the shape moved, the other community gone, on the server and in my layer
+    assert ONLY_MINE not in layer.gdf.index
+    assert layer.gdf.geometry.loc[SHARED].equals_exact(moved, 1e-6)
+    pg = PgLocation(pg_location)
+    with psycopg.connect(pg.conninfo) as con:
+        gone = con.execute(f'SELECT count(*) FROM "{pg.schema}".communities WHERE fid = %s',
+                           (ONLY_MINE,)).fetchone()[0]
+        x = con.execute(f'SELECT ST_XMin(geom) FROM "{pg.schema}".communities WHERE fid = %s',
+                        (SHARED,)).fetchone()[0]
+    assert gone == 0 and abs(x - moved.bounds[0]) < 1e-6

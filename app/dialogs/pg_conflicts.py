@@ -44,9 +44,9 @@ FEATURE = T("{name} (no. {fid})", "{name}（编号 {fid}）")
 NUMBER = T("no. {fid}", "编号 {fid}")
 DELETED_BY_ME = T("deleted by you", "已被您删除")
 DELETED_BY_THEM = T("deleted by the other planner", "已被对方删除")
-GEOMETRY = T("shape", "形状")
-CHANGED = T("changed", "已改")
+GEOMETRY = T("shape: differs", "形状：不同")
 SAME = T("no field differs (both made the same change)", "字段相同（双方改动一致）")
+LINE = T("{label}: {mine} → {theirs}", "{label}：{mine} → {theirs}")
 
 
 def ask(dialog: QDialog) -> bool:
@@ -72,13 +72,13 @@ def differences(project: Any, conflict: Any, lang: str | None = None) -> list[st
         if not differ[column]:
             continue
         if column == "geometry":
-            lines.append(f"{GEOMETRY(lang)}: {CHANGED(lang)}")
+            lines.append(GEOMETRY(lang))
             continue
         field = schema.field(column) if schema is not None and schema.has_field(column) else None
         label = display.column_label(schema, column, lang)
         ours = display.text(mine.iloc[0][column], field, layer.kind, lang)
         other = display.text(theirs.iloc[0][column], field, layer.kind, lang)
-        lines.append(f"{label}: {ours} → {other}")
+        lines.append(LINE.format(label=label, mine=ours, theirs=other)(lang))
     return lines or [SAME(lang)]
 
 
