@@ -89,6 +89,9 @@ class Plan:
     structure: tuple
     changes: dict[str, RowChanges]          # layer id -> rows changed (only non-empty)
     styled: list                            # layers whose style, visibility or opacity changed
+    layer_rows: dict                        # layer id -> (style, visible, opacity) now
+    metadata: dict                          # the project's metadata and settings now (JSON)
+    settings: dict
 
     @property
     def few(self) -> bool:
@@ -107,8 +110,9 @@ def plan_changes(project: Project, base: PgBase) -> Plan | None:
         change = row_changes(item, layers[lid])
         if change:
             changes[lid] = change
-    styled = [layer for layer in project.layers if _layer_row(layer) != base.layer_rows[layer.id]]
-    return Plan(structure, changes, styled)
+    layer_rows = {layer.id: _layer_row(layer) for layer in project.layers}
+    styled = [layer for layer in project.layers if layer_rows[layer.id] != base.layer_rows[layer.id]]
+    return Plan(structure, changes, styled, layer_rows, _metadata(project), _json(project.settings))
 
 
 def save_plan(con: Any, answered: Any, project: Project, pg: PgLocation, base: PgBase,
@@ -162,7 +166,7 @@ def save_plan(con: Any, answered: Any, project: Project, pg: PgLocation, base: P
                                          plan.changes[lid])
         if conflicts:
             raise_conflicts(cur, schema, project, base, conflicts, pg)
-        _write_settings(cur, project, base, meta, token, pg)
+        _write_settings(cur, plan, base, meta, token, pg)
         returned = {lid: _queue_rows(con, cur, schema, project, base.layers[lid], layers[lid],
                                      change, few)
                     for lid, change in plan.changes.items()}
@@ -209,9 +213,9 @@ def _advance(project: Project, base: PgBase, plan: Plan, new_revs: dict) -> None
         item.dirty = set()
         item.reset = False
     base.structure = plan.structure
-    base.layer_rows = {layer.id: _layer_row(layer) for layer in project.layers}
-    base.metadata = _metadata(project)
-    base.settings = _json(project.settings)
+    base.layer_rows = plan.layer_rows
+    base.metadata = plan.metadata
+    base.settings = plan.settings
     base.pending = {}
 
 
@@ -239,13 +243,15 @@ def _merge_keys(mine: dict, loaded: dict, theirs: dict, what: str, pg: Any) -> d
     return out if changed else None
 
 
-def _write_settings(cur: Any, project: Project, base: PgBase, meta: dict[str, str],
+def _write_settings(cur: Any, plan: Plan, base: PgBase, meta: dict[str, str],
                     token: str, pg: Any) -> None:
     from layers.store.postgis import ident, sql_text
 
     values = {"save_token": token}
-    for key, mine, loaded in (("metadata", _metadata(project), base.metadata),
-                              ("settings", _json(project.settings), base.settings)):
+    for key, mine, loaded in (("metadata", plan.metadata, base.metadata),
+                              ("settings", plan.settings, base.settings)):
+        if mine == loaded:
+            continue  # nothing of mine to write: theirs stays
         merged = _merge_keys(mine, loaded, json.loads(meta.get(key) or "{}"), key, pg)
         if merged is not None:
             values[key] = json.dumps(merged, ensure_ascii=False, default=str)
@@ -285,7 +291,7 @@ def _queue_rows(con: Any, cur: Any, schema: str, project: Project, item: LayerBa
     if few:  # a row at a time: far cheaper than column slices
         dtypes = dict(zip(frame.columns, frame.dtypes))
         texts = [sql_type(str(dtypes[c])) == "text" for c in attributes]
-        records = [frame.loc[f].tolist() for f in fresh]
+        records = [change.rows[f] if f in change.rows else frame.loc[f].tolist() for f in fresh]
         positions = [frame.columns.get_loc(c) for c in attributes]
         values = [fresh] + [[_scalar(r[p], t) for r in records]
                             for p, t in zip(positions, texts)]

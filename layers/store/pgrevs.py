@@ -90,6 +90,8 @@ class RowChanges:
     inserted: list[int]
     updated: list[int]
     deleted: list[int]
+    #: the current values of some updated rows (fid -> list), as compared: not read twice
+    rows: dict = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.inserted or self.updated or self.deleted)
@@ -111,12 +113,13 @@ def row_changes(base: LayerBase, layer: Any) -> RowChanges:
     both = candidates[in_current & in_base]
     if len(both) <= 64:  # a row at a time: far cheaper than column slices for a few edits
         same_columns = list(current.columns) == list(base.frame.columns)
-        updated = [int(f) for f in both if not same_columns
-                   or not all(_same(x, y) for x, y in zip(current.loc[f].tolist(),
-                                                          base.frame.loc[f].tolist()))]
-    else:
-        differs = changed_fields(current.loc[both], base.frame.loc[both]).any(axis=1)
-        updated = [int(f) for f in both[differs]]
+        rows = {int(f): current.loc[f].tolist() for f in both}
+        updated = [f for f, row in rows.items() if not same_columns
+                   or not all(_same(x, y) for x, y in zip(row, base.frame.loc[f].tolist()))]
+        return RowChanges([int(f) for f in inserted], updated, [int(f) for f in deleted],
+                          {f: rows[f] for f in updated})
+    differs = changed_fields(current.loc[both], base.frame.loc[both]).any(axis=1)
+    updated = [int(f) for f in both[differs]]
     return RowChanges([int(f) for f in inserted], updated, [int(f) for f in deleted])
 
 
