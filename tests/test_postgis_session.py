@@ -155,3 +155,28 @@ def test_a_client_killed_in_a_save_of_one_row_leaves_the_old_row(pg_location):
             time.sleep(0.2)
     assert households(pg_location, 7) == 7070
     release(project)
+
+
+def test_many_edited_rows_are_copied_in_one_transaction(opened, pg_location):
+    from layers.commands import AddFeatures
+
+    layer = opened.layer("communities")
+    fids = [int(f) for f in layer.gdf.index]
+    opened.apply(ChangeAttributes(layer.id, {f: {"households": 9000 + f} for f in fids}))
+    added = layer.gdf.iloc[:10].copy()
+    added.index = range(layer.next_fid(), layer.next_fid() + 10)
+    opened.apply(AddFeatures(layer.id, added))
+    new_fids = [int(f) for f in layer.gdf.index if f not in fids]
+    assert len(fids) + len(new_fids) > 64  # more than the pipeline's few rows: the COPY path
+    pg = PgLocation(pg_location)
+    with psycopg.connect(pg.conninfo) as con:
+        rev = con.execute(f'SELECT last_value FROM "{pg.schema}".precinct_rev').fetchone()[0]
+    save_project(opened)
+    with psycopg.connect(pg.conninfo) as con:
+        rows = dict(con.execute(f'SELECT fid, households FROM "{pg.schema}".communities '
+                                "WHERE pp_rev > %s", (rev,)).fetchall())
+    assert rows == {**{f: 9000 + f for f in fids},
+                    **{f: int(layer.gdf.loc[f, "households"]) for f in new_fids}}
+    edit(opened, new_fids[0], 1)  # the revisions came back: the next save finds no conflict
+    save_project(opened)
+    assert households(pg_location, new_fids[0]) == 1
