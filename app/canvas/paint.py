@@ -13,6 +13,7 @@ import shapely
 from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QTransform
 
+from app.canvas.gil_free import draw_image_at_origin, draw_path
 from app.canvas.paths import Chunk, LayerGraphics, geometry_path, path_from_arrays, raster_transform
 from app.canvas.tiles import TileGraphics
 
@@ -71,7 +72,7 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
         graphics = graphics_for(layer)
         if isinstance(graphics, QImage):
             painter.setTransform(raster_transform(layer) * world)
-            painter.drawImage(QPointF(0, 0), graphics)
+            draw_image_at_origin(painter, graphics)
         elif isinstance(graphics, TileGraphics):
             graphics.draw(painter, world, view)
         else:
@@ -146,7 +147,7 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
             painter.setRenderHint(QPainter.Antialiasing, wanted[0])
             painter.setBrush(chunk.fill)
             state = wanted
-        painter.drawPath(shape(chunk.path))
+        draw_path(painter, shape(chunk.path))
     painter.setRenderHint(QPainter.Antialiasing, True)
     painter.setBrush(Qt.NoBrush)
     if device:  # the pens carry the layer's opacity (see ``ink``)
@@ -161,7 +162,7 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
             pen = QPen(ink(chunk.stroke), chunk.width * k, dash, Qt.SquareCap, Qt.MiterJoin)
             pen.setCosmetic(not device)
             painter.setPen(pen)
-            painter.drawPath(shape(chunk.path))
+            draw_path(painter, shape(chunk.path))
     for chunk in g.lines:
         if chunk.max_mpp < screen_mpp or not _overlaps(chunk.bounds, view):
             continue
@@ -171,7 +172,7 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
         pen.setCosmetic(not device)
         painter.setPen(pen if chunk.width > 0 else Qt.NoPen)
         painter.setBrush(Qt.NoBrush)
-        painter.drawPath(shape(chunk.path))
+        draw_path(painter, shape(chunk.path))
     painter.setRenderHint(QPainter.Antialiasing)
     size = g.marker_size * k
     cap = Qt.RoundCap if g.marker == "circle" else Qt.SquareCap
@@ -227,7 +228,7 @@ def _draw_triangles(painter, chunk: Chunk, size: float, world: QTransform, k: fl
     painter.resetTransform()
     painter.setPen(QPen(stroke, 1.0 * k))
     painter.setBrush(fill)
-    painter.drawPath(path_from_arrays(corners.reshape(-1, 2), starts))
+    draw_path(painter, path_from_arrays(corners.reshape(-1, 2), starts))
     if not device:
         painter.setTransform(world)
 

@@ -10,12 +10,12 @@ flag is checked between layers and between chunks) and a finished job whose view
 wanted is dropped. Meanwhile the canvas shows its last image moved and scaled to the new
 view at once, so the GUI thread never waits for a render.
 
-Only one job runs at a time: PyQt5 keeps Python's GIL through every Qt call (measured: a
-QPainter.drawPath in one thread stalls Python in every other for its whole length), so two
-layers painted in two threads take as long as one after the other. The painter draws in
-small pieces instead (chunks of features, wide outlines in pieces of about a thousand
-vertices, see :mod:`app.canvas.paths`), each call a few milliseconds, between which the GUI
-thread takes the GIL back.
+PyQt5 keeps Python's GIL through every Qt call (measured: a QPainter.drawPath in one thread
+stalls Python in every other for its whole length), so the painter's heavy calls go through
+:mod:`app.canvas.gil_free`, which releases it; where that is not available the painter still
+draws in small pieces (chunks of features, wide outlines in pieces of about a thousand
+vertices, see :mod:`app.canvas.paths`), between which the GUI thread takes the GIL back.
+One job runs at a time.
 
 A basemap's tiles are fetched (and warped) while the snapshot is taken: its projections may
 not be used from another thread (pyproj crashed there), so only drawing the mosaic is left
@@ -90,8 +90,9 @@ class LayerSnapshot:
 
 def render_image(view: RenderView, layers: list[LayerSnapshot], font: QFont, stop=None) -> QImage:
     """The layers drawn over the map background at ``view`` (any thread)."""
+    # opaque (the background is filled): the GUI thread's scaled copy of it needs no blending
     image = QImage(max(1, int(view.width * view.ratio)), max(1, int(view.height * view.ratio)),
-                   QImage.Format_ARGB32_Premultiplied)
+                   QImage.Format_RGB32)
     image.setDevicePixelRatio(view.ratio)
     image.fill(BACKGROUND)
     if not layers:

@@ -8,8 +8,9 @@ is close enough, the mosaic warped to the view by GDAL. Either is one image.
 
 from __future__ import annotations
 
-from PyQt5.QtCore import QPointF
 from PyQt5.QtGui import QImage, QPainter, QTransform
+
+from app.canvas.gil_free import draw_image_at_origin
 
 
 class TileGraphics:
@@ -54,7 +55,7 @@ class PreparedTiles(TileGraphics):
         painter.save()
         painter.setRenderHint(QPainter.SmoothPixmapTransform, self.smooth)
         painter.setTransform(self.placement * world)
-        painter.drawImage(QPointF(0, 0), self.image)
+        draw_image_at_origin(painter, self.image)
         painter.restore()
 
 
