@@ -136,6 +136,7 @@ def save_plan(con: Any, answered: Any, project: Project, pg: PgLocation, base: P
     few = plan.few
     with (con.pipeline() if few else contextlib.nullcontext()) as pipe:
         cur = con.cursor()
+        cur.execute("BEGIN")  # the connection is autocommit (pgsession): one transaction
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"precinct:{schema}",))
         meta_cur = con.cursor()
         meta_cur.execute(sql_text("SELECT key, value FROM {}",
@@ -182,10 +183,7 @@ def save_plan(con: Any, answered: Any, project: Project, pg: PgLocation, base: P
         counts = {layers[lid].name: len(c.deleted) + len(c.updated) + len(c.inserted)
                   for lid, c in plan.changes.items()}
         notify(cur, schema, token, counts)
-        if few:
-            cur.execute("COMMIT")  # sent with the writes: the pipeline's second sync
-    if not few:
-        con.commit()
+        cur.execute("COMMIT")  # in a pipeline sent with the writes: its second sync
     new_revs = {lid: {int(f): int(r) for f, r in c.fetchall()} for lid, c in returned.items()
                 if c is not None}
     _advance(project, base, plan, new_revs)

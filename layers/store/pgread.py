@@ -67,7 +67,7 @@ def read_schema(pg: PgLocation) -> Project:
                 project = _build(cur, pg, tables)
         finally:
             if not con.closed and not con.broken:
-                con.read_only = False  # the saves through it write, READ COMMITTED
+                con.read_only = None  # the saves through it write, READ COMMITTED
                 con.isolation_level = None
     except ProjectFileError:
         session.close()

@@ -31,7 +31,8 @@ class Answered:
 
 
 class PgSession:
-    """A kept connection to ``pg``'s server (plain transactions, READ COMMITTED)."""
+    """A kept connection to ``pg``'s server (autocommit: every use is an explicit
+    transaction, READ COMMITTED unless it says otherwise)."""
 
     def __init__(self, pg: PgLocation) -> None:
         self.pg = pg
@@ -62,7 +63,9 @@ class PgSession:
         from layers.store.postgis import connect_error
 
         try:
-            self._con = psycopg.connect(self.pg.conninfo, autocommit=False, connect_timeout=15,
+            # autocommit: the store begins its transactions itself (psycopg's own BEGIN in
+            # a pipeline would cost a round trip of its own); con.transaction() still works
+            self._con = psycopg.connect(self.pg.conninfo, autocommit=True, connect_timeout=15,
                                         application_name="precinct-planner")
         except psycopg.Error as exc:
             raise connect_error(exc, str(self.pg)) from None
