@@ -180,3 +180,23 @@ def test_many_edited_rows_are_copied_in_one_transaction(opened, pg_location):
     edit(opened, new_fids[0], 1)  # the revisions came back: the next save finds no conflict
     save_project(opened)
     assert households(pg_location, new_fids[0]) == 1
+
+
+def test_a_one_row_save_is_one_transaction_in_two_round_trips(opened, pg_location, tmp_path):
+    """libpq's own trace of the save: the client waits for the server twice (a Sync each):
+    the locks and revisions, then the writes with NOTIFY and COMMIT."""
+    edit(opened, 9, 909)
+    con = session_of(opened).connection()
+    trace = tmp_path / "trace.txt"
+    with open(trace, "w") as out:
+        con.pgconn.trace(out.fileno())
+        save_project(opened)
+        con.pgconn.untrace()
+    sent = [line.split("\t") for line in trace.read_text().splitlines()]
+    sent = [fields for fields in sent if len(fields) > 3 and fields[1] == "F"]
+    syncs = [fields for fields in sent if fields[3] == "Sync"]
+    statements = [fields[4].split('"')[3] for fields in sent if fields[3] == "Parse"]
+    assert len(syncs) == 2
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT"
+    assert sum(s.startswith("INSERT") for s in statements) == 1  # the one row
+    assert households(pg_location, 9) == 909
