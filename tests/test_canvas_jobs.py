@@ -1,0 +1,142 @@
+"""The canvas renders off the GUI thread (issue 19.1): a paint never waits for a render, the
+last image stands in moved and scaled to the new view, a newer view cancels the older job,
+a stale result is dropped, and the finished image equals the painter run synchronously."""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from PyQt5.QtGui import QImage, QPainter
+
+import app.canvas.render_job as render_job
+from app.canvas.paint import BACKGROUND, paint_layers
+from app.canvas.view import MapCanvas
+from layers.layer import VectorLayer
+from layers.project import Project
+
+X0, Y0 = 528_000.0, 3_397_000.0
+# two communities 400 m wide with a 600 m gap between them
+BOXES = [(X0, Y0, X0 + 400, Y0 + 400), (X0 + 1000, Y0, X0 + 1400, Y0 + 400)]
+
+
+def _project() -> Project:
+    project = Project()
+    gdf = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[shapely.box(*b) for b in BOXES],
+                           crs="EPSG:4546")
+    project.add_layer(VectorLayer("communities", "communities", gdf))
+    return project
+
+
+@pytest.fixture
+def canvas(qtbot):
+    widget = MapCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    widget.set_project(_project())
+    widget.set_view(X0 + 700, Y0 + 200, 5.0)  # 2 km wide: both communities and the gap
+    assert widget.wait_rendered(30)
+    return widget
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format_ARGB32)
+    ptr = image.constBits()
+    ptr.setsize(image.byteCount())
+    return np.frombuffer(ptr, np.uint8).reshape(image.height(), image.width(), 4)[..., :3].astype(int)
+
+
+def _is_background(rgb) -> bool:
+    return bool(np.abs(np.asarray(rgb) - [BACKGROUND.blue(), BACKGROUND.green(), BACKGROUND.red()]).max() <= 3)
+
+
+def _painted_now(canvas) -> np.ndarray:
+    """What a paint event draws right now (QWidget.render: no waiting for the job)."""
+    image = QImage(canvas.size(), QImage.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    canvas.render(image)
+    return _pixels(image)
+
+
+def _at(pixels: np.ndarray, canvas, x: float, y: float):
+    p = canvas.world_to_pixel(x, y)
+    return pixels[int(p.y()), int(p.x())]
+
+
+@pytest.fixture
+def slow_render(monkeypatch):
+    """Every render job takes at least 0.4 s more (as a big city does)."""
+    original = render_job.render_image
+
+    def slow(*args, **kwargs):
+        time.sleep(0.4)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(render_job, "render_image", slow)
+
+
+def test_the_finished_image_is_the_synchronous_painters(canvas):
+    reference = QImage(canvas.width(), canvas.height(), QImage.Format_ARGB32_Premultiplied)
+    reference.fill(BACKGROUND)
+    painter = QPainter(reference)
+    paint_layers(painter, canvas.project.layers, canvas.world_transform(), canvas.visible_extent(),
+                 canvas.metres_per_pixel, canvas._graphics_for, canvas.font())
+    painter.end()
+    ours = _pixels(canvas.render_now())
+    assert ours.shape == _pixels(reference).shape
+    assert (np.abs(ours - _pixels(reference)).max(axis=2) > 0).mean() < 0.001
+    assert not _is_background(_at(ours, canvas, X0 + 200, Y0 + 200))  # inside a community
+    assert _is_background(_at(ours, canvas, X0 + 700, Y0 + 200))  # in the gap
+
+
+def test_a_pan_shows_the_old_image_moved_at_once_without_waiting(canvas, slow_render):
+    canvas.pan_pixels(-120, 0)  # the map moves 120 px left: 600 m
+    started = time.perf_counter()
+    pixels = _painted_now(canvas)
+    assert time.perf_counter() - started < 0.3  # the paint did not wait for the 0.4 s job
+    assert canvas.render_pending()
+    # the old image, moved: a community's inside is still drawn where that place now is
+    assert not _is_background(_at(pixels, canvas, X0 + 1200, Y0 + 200))
+    assert _is_background(_at(pixels, canvas, X0 + 700, Y0 + 200))
+    assert canvas.wait_rendered(30) and not canvas.render_pending()
+
+
+def test_a_zoom_shows_the_old_image_scaled_about_the_anchor(canvas, slow_render):
+    anchor = canvas.world_to_pixel(X0 + 1000, Y0 + 200)  # the second community's left edge
+    canvas.zoom_by(2.0, anchor)
+    pixels = _painted_now(canvas)
+    assert canvas.render_pending()
+    # 2.5 m a pixel now: 8 px either side of the edge is 20 m inside / outside the community
+    assert not _is_background(_at(pixels, canvas, X0 + 1020, Y0 + 200))
+    assert _is_background(_at(pixels, canvas, X0 + 980, Y0 + 200))
+    assert _is_background(_at(pixels, canvas, X0 + 700, Y0 + 200))
+
+
+def test_a_newer_view_cancels_the_older_job_and_its_result_is_dropped(canvas, slow_render, qtbot):
+    canvas.pan_pixels(30, 0)
+    canvas.repaint()
+    older = canvas._job
+    assert older is not None and not older.cancelled
+    canvas.pan_pixels(30, 0)
+    canvas.repaint()
+    newer = canvas._job
+    assert newer is not older and older.cancelled and not newer.cancelled
+    assert older.wait(30) and newer.wait(30)
+    assert older.image is None  # stopped: nothing to show
+    qtbot.waitUntil(lambda: not canvas.render_pending(), timeout=30_000)
+    assert canvas.last_render is newer and canvas._image_key == canvas._key()
+
+
+def test_a_data_change_cancels_the_job_drawing_the_old_data(canvas, slow_render, qtbot):
+    canvas.pan_pixels(10, 0)
+    canvas.repaint()
+    job = canvas._job
+    layer = canvas.project.layers[0]
+    layer.visible = False
+    qtbot.waitUntil(lambda: job.cancelled, timeout=5_000)
+    assert canvas.wait_rendered(30)
+    assert _is_background(_at(_pixels(canvas.render_now()), canvas, X0 + 200, Y0 + 200))
