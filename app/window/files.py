@@ -46,10 +46,11 @@ class RecentFiles:
         return recent_paths()
 
     def add(self, path) -> None:
+        from layers.store import location_of
         from layers.store.pglocation import is_pg_location
 
         # a server's project by its location as shown (a password in it never is)
-        text = str(path) if is_pg_location(path) else str(Path(path).resolve())
+        text = str(location_of(path)) if is_pg_location(path) else str(Path(path).resolve())
         paths = [text] + [p for p in self.paths() if p != text]
         settings().setValue("recent_files", paths[:MAX_RECENT])
         self.refresh()

@@ -25,6 +25,7 @@ from app.problems import guarded
 from app.window.files import RecentFiles, language_menu
 from app.window.layout import fit_to_screen, full_tab_names
 from app.window.scale_box import ScaleBox
+from app.window.server import server_actions
 from app.window.texts import (  # noqa: F401 (PANELS is read by tests and docs)
     ABOUT_TEXT,
     APP_NAME,
@@ -162,6 +163,8 @@ class MainWindow(QMainWindow):
         self.recent.menu = file_menu.addMenu(MENU["recent"]())
         self.recent.refresh()
         file_menu.addActions([a["save"], a["save_as"]])
+        file_menu.addSeparator()
+        file_menu.addActions(server_actions(self))  # a team's project on PostGIS
         file_menu.addSeparator()
         file_menu.addActions([a["import"], a["export"]])
         file_menu.addSeparator()
