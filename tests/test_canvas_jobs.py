@@ -37,6 +37,7 @@ def canvas(qtbot):
     qtbot.addWidget(widget)
     widget.resize(400, 300)
     widget.show()
+    qtbot.waitExposed(widget)
     widget.set_project(_project())
     widget.set_view(X0 + 700, Y0 + 200, 5.0)  # 2 km wide: both communities and the gap
     assert widget.wait_rendered(30)
@@ -140,3 +141,37 @@ def test_a_data_change_cancels_the_job_drawing_the_old_data(canvas, slow_render,
     qtbot.waitUntil(lambda: job.cancelled, timeout=5_000)
     assert canvas.wait_rendered(30)
     assert _is_background(_at(_pixels(canvas.render_now()), canvas, X0 + 200, Y0 + 200))
+
+
+def test_graphics_are_built_by_the_job_and_kept_unless_the_data_changed(qtbot, monkeypatch):
+    import threading
+
+    from app.canvas.paths import LayerGraphics
+
+    threads = []
+    original = render_job.build_graphics
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(render_job, "build_graphics", recording)
+    widget = MapCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_project(_project())
+    layer = widget.project.layers[0]
+    assert widget.wait_rendered(30)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert isinstance(widget._graphics[layer.id], LayerGraphics)
+    # graphics a job built for data that changed meanwhile are not kept
+    widget._graphics.clear()
+    widget.pan_pixels(5, 0)
+    job = widget._start_render()  # what the next paint event does
+    layer.visible = False  # any change that invalidates: the job's generation is old
+    assert job.wait(30)
+    qtbot.wait(50)
+    widget._adopt_built(job)
+    assert layer.id not in widget._graphics

@@ -36,6 +36,7 @@ from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtGui import QFont, QImage, QPainter, QTransform
 
 from app.canvas.paint import BACKGROUND, paint_labels, paint_layers
+from app.canvas.paths import build_graphics
 from app.canvas.tiles import TileGraphics
 
 
@@ -70,6 +71,22 @@ class RenderView:
         if offset is not None:
             dx, dy = dx + offset.x(), dy + offset.y()
         return QTransform(s, 0.0, 0.0, s, dx, dy)
+
+
+class GraphicsRecipe:
+    """A vector layer's graphics still to build (by the job): a copy of the geometry and
+    label columns and the style resolved on the GUI thread."""
+
+    __slots__ = ("frame", "resolved")
+
+    def __init__(self, frame, resolved) -> None:
+        columns = [frame.geometry.name]
+        if resolved.label_field and resolved.label_field in frame.columns:
+            columns.append(resolved.label_field)
+        self.frame, self.resolved = frame[columns].copy(), resolved
+
+    def build(self):
+        return build_graphics(self.frame, self.resolved)
 
 
 class LayerSnapshot:
@@ -161,6 +178,9 @@ class RenderJob(QRunnable):
         self.setAutoDelete(False)  # Python owns the job (the scheduler keeps it until it ends)
         self.view, self.layers, self.font = view, layers, font
         self.key = view.key()
+        self.generation = 0  # the canvas's graphics generation when the snapshot was taken
+        self.built: dict[str, object] = {}  # layer id → graphics this job built
+        self.shared: dict[tuple, object] = {}  # (layer id, generation) → graphics, across jobs
         self.image: QImage | None = None
         self.error: BaseException | None = None
         self.seconds: float | None = None  # painting time, in the worker
@@ -184,6 +204,13 @@ class RenderJob(QRunnable):
     def run(self) -> None:  # on a pool thread
         t0 = time.perf_counter()
         try:
+            for layer in self.layers:
+                if isinstance(layer.graphics, GraphicsRecipe) and not self.cancelled:
+                    key = (layer.id, self.generation)  # an earlier, cancelled job may have built it
+                    graphics = self.shared.get(key)
+                    if graphics is None:
+                        graphics = self.shared[key] = layer.graphics.build()
+                    layer.graphics = self.built[layer.id] = graphics
             if not self.cancelled:
                 image = render_image(self.view, self.layers, self.font, self._cancel.is_set)
                 if not self.cancelled:
@@ -193,7 +220,10 @@ class RenderJob(QRunnable):
         finally:
             self.seconds = time.perf_counter() - t0
             self.layers = []  # the graphics may go as soon as the canvas lets them
-            self.dispatcher.finished.emit(self)  # queued: collected on the GUI thread
+            try:
+                self.dispatcher.finished.emit(self)  # queued: collected on the GUI thread
+            except RuntimeError:  # the application is being torn down: nobody to tell
+                pass
             self._done.set()
 
 
@@ -202,6 +232,7 @@ class RenderScheduler:
 
     def _init_rendering(self) -> None:
         self._job: RenderJob | None = None
+        self._built_meanwhile: dict[tuple, object] = {}  # by jobs, not yet adopted
         self.last_render: RenderJob | None = None  # the job whose image is shown
 
     def render_view(self) -> RenderView:
@@ -215,7 +246,7 @@ class RenderScheduler:
         for layer in self.project.layers:
             b = layer.bounds()
             if layer.visible and b is not None and not (b[2] < x0 or b[0] > x1 or b[3] < y0 or b[1] > y1):
-                graphics = self._graphics_for(layer)
+                graphics = self._graphics_for(layer, defer=True)
                 if isinstance(graphics, TileGraphics):  # fetched here, drawn by the job
                     graphics = graphics.prepared(view.world(), view.extent(), view.ratio)
                 out.append(LayerSnapshot(layer, graphics))
@@ -225,6 +256,8 @@ class RenderScheduler:
         self._cancel_render()
         view = self.render_view()
         job = RenderJob(view, self._snapshot(view), QFont(self.font()), self)
+        job.generation = self._graphics_gen
+        job.shared = self._built_meanwhile
         self._job = job
         _start(job)
         return job
@@ -238,7 +271,18 @@ class RenderScheduler:
         """True while the image shown is not yet the one of the current view and data."""
         return self._image is None or self._image_key != self._key()
 
+    def _adopt_built(self, job: RenderJob) -> None:
+        """Keep the graphics a job built (also a cancelled one) unless the data changed since."""
+        if job.generation == self._graphics_gen:
+            for layer_id, graphics in job.built.items():
+                self._graphics.setdefault(layer_id, graphics)
+        job.built = {}
+        for key in list(self._built_meanwhile):  # list(): one step, a worker may add meanwhile
+            if key[1] != self._graphics_gen:
+                self._built_meanwhile.pop(key, None)  # of data since changed
+
     def _job_finished(self, job: RenderJob) -> None:
+        self._adopt_built(job)
         if job.error is not None:
             if job is self._job:
                 self._job = None
@@ -261,6 +305,7 @@ class RenderScheduler:
         job = self._job if self._job is not None and self._job.key == self._key() else self._start_render()
         if not job.wait(timeout):
             return False
+        self._adopt_built(job)
         if job.error is not None:
             self._job = None
             raise job.error

@@ -30,7 +30,7 @@ from app.canvas.paint import (  # noqa: F401 (re-exported for the map sheet and 
     selection_graphics,
 )
 from app.canvas.paths import build_graphics, raster_image
-from app.canvas.render_job import RenderScheduler, RenderView
+from app.canvas.render_job import GraphicsRecipe, RenderScheduler, RenderView
 from app.canvas.tiles import TileGraphics, framing_boxes, is_tiles
 from app.event_bridge import EventBridge
 from layers.errors import ProjectError
@@ -75,6 +75,7 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
         self._mpp = 1.0
         self._navigated = False
         self._graphics: dict[str, object] = {}  # layer id → LayerGraphics | QImage
+        self._graphics_gen = 0  # +1 whenever cached graphics may be out of date
         self._highlights: dict[str, object] = {}  # layer id → QPainterPath of its selection
         self._image: QImage | None = None
         self._image_key: tuple | None = None
@@ -94,6 +95,7 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
         self.project = project
         self.current_layer = None
         self._graphics.clear()
+        self._graphics_gen += 1
         self._highlights.clear()
         self._snap_index = None
         if project is not None:
@@ -161,11 +163,15 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
         self.update()
 
     def _invalidate(self) -> None:
+        self._graphics_gen += 1  # graphics a running job builds may be of the old data
         self._image_key = None
         self._cancel_render()  # it draws the data or style as they were
         self.update()
 
-    def _graphics_for(self, layer):
+    def _graphics_for(self, layer, defer: bool = False):
+        """A layer's cached graphics, built now if needed; with ``defer`` a vector layer's
+        are left to the render job: what it needs (the features' geometry and label field,
+        the resolved style) is copied here and the job's result cached when it comes back."""
         cached = self._graphics.get(layer.id)
         if cached is None:
             if is_tiles(layer):
@@ -174,7 +180,10 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
                 cached = raster_image(layer)
             else:
                 frame = themed_frame(self.project, layer)  # + the map theme's field
-                cached = build_graphics(frame, self._resolve(layer, frame))
+                resolved = self._resolve(layer, frame)
+                if defer:
+                    return GraphicsRecipe(frame, resolved)
+                cached = build_graphics(frame, resolved)
             self._graphics[layer.id] = cached
         return cached
 
