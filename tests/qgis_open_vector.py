@@ -31,6 +31,8 @@ def main(argv: list[str]) -> int:
         if renderer.type() == "categorizedSymbol":
             out["field"] = renderer.classAttribute()
             out["categories"] = [[str(c.value()), c.label()] for c in renderer.categories()]
+            out["colours"] = {str(c.value()): list(c.symbol().color().getRgb()[:3])
+                              for c in renderer.categories()}
         fields = layer.fields()
         out["aliases"] = {fields.at(i).name(): layer.attributeAlias(i) for i in range(fields.count())}
     print(json.dumps(out, ensure_ascii=False), flush=True)
