@@ -18,6 +18,7 @@ from PyQt5.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -122,6 +123,8 @@ class ConflictDialog(QDialog):
             self.table.setCellWidget(row, 3, box)
             self.boxes.append(box)
         self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.Stretch)  # the differences get the room
         self.table.resizeRowsToContents()
         layout.addWidget(self.table)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
