@@ -26,6 +26,7 @@ Tests, grabs and exports that need the finished picture call :meth:`RenderSchedu
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import weakref
@@ -145,6 +146,7 @@ def _start(job: RenderJob) -> None:
         _POOL.setMaxThreadCount(1)  # see the module text: one job at a time
         _DISPATCHER = _Dispatcher()
         _DISPATCHER.finished.connect(_collect)
+        atexit.register(stop_all)  # before Python tears down what a running job still uses
     job.dispatcher = _DISPATCHER
     _ALIVE.add(job)
     _POOL.start(job)
@@ -157,6 +159,13 @@ def _collect(job: RenderJob) -> None:
     owner = job.owner() if job.owner is not None else None
     if owner is not None and not sip.isdeleted(owner):
         owner._job_finished(job)
+
+
+def stop_all(timeout: float = 10.0) -> bool:
+    """Cancel every render job and wait for them to end (the app quits)."""
+    for job in list(_ALIVE):
+        job.cancel()
+    return wait_idle(timeout)
 
 
 def wait_idle(timeout: float = 30.0) -> bool:
