@@ -96,9 +96,9 @@ def test_the_finished_image_is_the_synchronous_painters(canvas):
 
 def test_a_pan_shows_the_old_image_moved_at_once_without_waiting(canvas, slow_render):
     canvas.pan_pixels(-120, 0)  # the map moves 120 px left: 600 m
-    started = time.perf_counter()
     pixels = _painted_now(canvas)
-    assert time.perf_counter() - started < 0.3  # the paint did not wait for the 0.4 s job
+    job = canvas._job
+    assert job is not None and not job.wait(0)  # the paint started the job and did not wait for it
     assert canvas.render_pending()
     # the old image, moved: a community's inside is still drawn where that place now is
     assert not _is_background(_at(pixels, canvas, X0 + 1200, Y0 + 200))
