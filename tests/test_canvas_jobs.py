@@ -175,3 +175,8 @@ def test_graphics_are_built_by_the_job_and_kept_unless_the_data_changed(qtbot, m
     qtbot.wait(50)
     widget._adopt_built(job)
     assert layer.id not in widget._graphics
+
+
+def test_another_project_never_shows_the_last_ones_map(canvas, slow_render):
+    canvas.set_project(Project())  # empty: nothing to draw
+    assert _is_background(_at(_painted_now(canvas), canvas, X0 + 200, Y0 + 200))

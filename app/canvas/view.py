@@ -96,6 +96,8 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
         self.current_layer = None
         self._graphics.clear()
         self._graphics_gen += 1
+        self._cancel_render()
+        self._image = self._image_key = self._image_view = None  # not the last project's map
         self._highlights.clear()
         self._snap_index = None
         if project is not None:
