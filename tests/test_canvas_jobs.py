@@ -180,3 +180,49 @@ def test_graphics_are_built_by_the_job_and_kept_unless_the_data_changed(qtbot, m
 def test_another_project_never_shows_the_last_ones_map(canvas, slow_render):
     canvas.set_project(Project())  # empty: nothing to draw
     assert _is_background(_at(_painted_now(canvas), canvas, X0 + 200, Y0 + 200))
+
+
+class _PenLog(QPainter):
+    """A painter that notes every pen width set (what reaches Qt's stroker)."""
+
+    def __init__(self, image) -> None:
+        super().__init__(image)
+        self.widths: list[float] = []
+
+    def setPen(self, pen) -> None:  # noqa: N802 (Qt name)
+        from PyQt5.QtGui import QPen
+
+        if isinstance(pen, QPen) and pen.style() != 0:
+            self.widths.append(round(pen.widthF(), 3))
+        super().setPen(pen)
+
+
+@pytest.mark.parametrize("mpp, device, expected", [(1.0, False, 1.4), (8.0, False, 1.0),
+                                                   (8.0, True, 1.4)])
+def test_zoomed_out_outlines_take_qts_one_pixel_path(mpp, device, expected):
+    """Issue 19: a 1.4 px outline went through Qt's general stroker (the city's service
+    areas 1.3 s a redraw at full extent); zoomed out on screen it is drawn 1 px (0.12 s),
+    zoomed in or printed it keeps its width."""
+    from PyQt5.QtGui import QFont
+
+    from app.canvas.paint import THIN_OUTLINES_FROM_MPP
+    from app.canvas.paths import build_graphics
+    from styles import resolve
+
+    assert 1.0 < THIN_OUTLINES_FROM_MPP <= 8.0  # the cases lie either side of it
+    rings = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(0, 0).buffer(500)], crs="EPSG:4546")
+    style = {"fill": "#ffffff", "fill_alpha": 0.0, "stroke": "#1f78b4", "stroke_width": 1.4,
+             "label_field": None}
+    layer = VectorLayer("rings", "other", rings, style=style)
+    graphics = build_graphics(rings, resolve(style, rings))
+    image = QImage(400, 400, QImage.Format_ARGB32)
+    painter = _PenLog(image)
+    from PyQt5.QtGui import QTransform
+
+    k = 1.0 / mpp
+    world = QTransform(k, 0, 0, -k, 200, 200)
+    half = 200 * mpp
+    paint_layers(painter, [layer], world, (-half, -half, half, half), mpp, lambda _l: graphics,
+                 QFont(), device_paths=device)  # device paths: the PDF sheet
+    painter.end()
+    assert expected in painter.widths and (expected == 1.4) == (1.0 not in painter.widths)
