@@ -1,15 +1,18 @@
-"""Recent projects (File → Open recent) and the interface language setting, both kept
-in the user's Qt settings."""
+"""Opening a project (offering a newer recovery file), recent projects (File → Open recent)
+and the interface language setting, both kept in the user's Qt settings."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PyQt5.QtCore import QSettings
-from PyQt5.QtWidgets import QAction, QActionGroup
+from PyQt5.QtWidgets import QAction, QActionGroup, QMessageBox, QWidget
 
+from app.problems import guarded
+from app.window.texts import RECOVERY_TEXT, RECOVERY_TITLE
 from layers.errors import T
 from layers.i18n import LANGUAGES, current_language
+from layers.project import Project
 
 MAX_RECENT = 8
 NO_RECENT = T("(none yet)", "（暂无）")
@@ -93,3 +96,18 @@ def language_menu(menu, window) -> QActionGroup:
 def choose(window, code: str | None, name: str) -> None:
     settings().setValue("language", code or "")
     window.show_problem(LANGUAGE_SET.format(name=name)(current_language()))
+
+
+def load_project_interactively(path: str | Path, parent: QWidget | None = None) -> Project | None:
+    """Open a project, offering a newer recovery file; errors are shown, None returned."""
+    from layers.store import find_recovery, location_of, open_project
+
+    target = location_of(path)  # a file, or a schema on a PostGIS server
+    recovery = find_recovery(target)
+    if recovery is not None:
+        answer = QMessageBox.question(parent, RECOVERY_TITLE(),
+                                      RECOVERY_TEXT.format(path=str(recovery))(),
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        if answer == QMessageBox.Yes:
+            target = recovery
+    return guarded(parent, open_project, target)[1]

@@ -22,7 +22,7 @@ from app.panels.attributes.table import AttributeTableDock
 from app.panels.identify import IdentifyDock
 from app.panels.layer_tree.panel import LayerPanel
 from app.problems import guarded
-from app.window.files import RecentFiles, language_menu
+from app.window.files import RecentFiles, language_menu, load_project_interactively  # noqa: F401
 from app.window.layout import fit_to_screen, full_tab_names
 from app.window.scale_box import ScaleBox
 from app.window.server import server_actions
@@ -33,8 +33,6 @@ from app.window.texts import (  # noqa: F401 (PANELS is read by tests and docs)
     FILE_FILTER,
     MENU,
     PANELS,
-    RECOVERY_TEXT,
-    RECOVERY_TITLE,
     STATUS,
     SYNTHETIC,
     UNSAVED_TEXT,
@@ -59,21 +57,6 @@ def project_title(project: Project, lang: str | None = None) -> str:
         if meta.get(key):
             return str(meta[key])
     return project.path.stem if project.path else UNTITLED(lang)
-
-
-def load_project_interactively(path: str | Path, parent: QWidget | None = None) -> Project | None:
-    """Open a project, offering a newer recovery file; errors are shown, None returned."""
-    from layers.store import find_recovery, location_of, open_project
-
-    target = location_of(path)  # a file, or a schema on a PostGIS server
-    recovery = find_recovery(target)
-    if recovery is not None:
-        answer = QMessageBox.question(parent, RECOVERY_TITLE(),
-                                      RECOVERY_TEXT.format(path=str(recovery))(),
-                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
-        if answer == QMessageBox.Yes:
-            target = recovery
-    return guarded(parent, open_project, target)[1]
 
 
 class MainWindow(QMainWindow):
