@@ -36,7 +36,8 @@ _TRANSIENT = ("opened_from_recovery", "opened_as_import")
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    # to the microsecond: schemes saved within one second keep their order when read back
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _author() -> str:

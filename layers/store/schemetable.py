@@ -72,7 +72,7 @@ def read_gpkg(con: sqlite3.Connection, tables: set[str]) -> list[tuple]:
     """The stored rows (checked when the project is built)."""
     if TABLE not in tables:
         return []
-    return con.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY created, name").fetchall()
+    return con.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY created, rowid").fetchall()
 
 
 def write_pg(cur: Any, schema: str, schemes: list[Scheme]) -> None:
