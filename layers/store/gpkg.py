@@ -116,15 +116,7 @@ class GpkgStore(ProjectStore):
                          json.dumps(layer.style, ensure_ascii=False), int(layer.visible),
                          float(layer.opacity), json.dumps(dtypes),
                          json.dumps(source, ensure_ascii=False) if source is not None else None))
-        metadata = {k: v for k, v in project.metadata.items() if k not in TRANSIENT_METADATA}
-        meta = {
-            "format": FORMAT,
-            "format_version": str(FORMAT_VERSION),
-            "crs": _crs_text(project.crs),
-            "metadata": json.dumps(metadata, ensure_ascii=False, default=str),
-            "settings": json.dumps(project.settings, ensure_ascii=False, default=str),
-            **extra_meta,
-        }
+        meta = {**project_meta(project), **extra_meta}
         _write_table(tmp, "precinct_project",
                      pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
         columns = ["position", "id", "name", "kind", "layer_type", "table_name", "style",
@@ -277,3 +269,15 @@ def _table_name(name: str, used: set[str], position: int) -> str:
 def _crs_text(crs: Any) -> str:
     auth = crs.to_authority()
     return f"{auth[0]}:{auth[1]}" if auth else crs.to_wkt()
+
+
+def project_meta(project) -> dict[str, str]:
+    """The precinct_project rows every store writes: format, CRS, metadata, settings."""
+    metadata = {k: v for k, v in project.metadata.items() if k not in TRANSIENT_METADATA}
+    return {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "crs": _crs_text(project.crs),
+        "metadata": json.dumps(metadata, ensure_ascii=False, default=str),
+        "settings": json.dumps(project.settings, ensure_ascii=False, default=str),
+    }

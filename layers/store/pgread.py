@@ -19,7 +19,7 @@ import shapely
 from layers.errors import ProjectError, ProjectFileError, T
 from layers.layer import Layer, TableLayer, VectorLayer
 from layers.store import schemetable
-from layers.store.limits import layer_name_problem, shown
+from layers.store.limits import shown
 from layers.store.pglocation import PgLocation, mask
 from layers.store.pgrevs import REV_COLUMN
 from layers.store.postgis import PgStamp, ident, project_tables, sql_text
@@ -27,12 +27,12 @@ from layers.store.read import (
     _RESTORE,
     RawProject,
     _Bad,
-    _common,
     _dtypes,
     _format_version,
     _new_project,
     _source,
     read_schemes,
+    unpack_layer_row,
 )
 from layers.store.tables import restore_dtype
 
@@ -132,12 +132,7 @@ def _layer(cur: Any, pg: PgLocation, row: tuple, raw: RawProject, tables: set[st
     name = row[2]
     where = f"{pg}, layer {shown(name)!r}"
     try:
-        (_pos, layer_id, name, kind, layer_type, table, style, visible, opacity, dtypes,
-         source) = row
-        problem = layer_name_problem(name)
-        if problem is not None:
-            raise ProjectFileError(problem, where, _RESTORE)
-        common = _common(layer_id, style, visible, opacity)
+        layer_id, name, kind, layer_type, table, dtypes, source, common = unpack_layer_row(row, where)
         if layer_type == "raster":
             from layers.store.rasters import read_geotiff_blob
 

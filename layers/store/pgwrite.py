@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from layers.layer import RasterLayer, TableLayer, VectorLayer
 from layers.store import schemetable
-from layers.store.gpkg import TRANSIENT_METADATA, _crs_text, _table_name
+from layers.store.gpkg import _table_name, project_meta
 from layers.store.pgrevs import BUMP_FUNCTION, REV_COLUMN, SEQUENCE
 from layers.store.postgis import (
     GEOMETRY_COLUMN,
@@ -26,7 +26,6 @@ from layers.store.postgis import (
     sql_type,
 )
 from layers.store.rasters import geotiff_bytes
-from layers.store.read import FORMAT, FORMAT_VERSION
 
 if TYPE_CHECKING:  # pragma: no cover
     from layers.project import Project
@@ -105,16 +104,7 @@ def write_project(cur: Any, project: Project, schema: str, token: str) -> list[W
 
 
 def _write_meta(cur: Any, project: Project, schema: str, token: str, rows: list[tuple]) -> None:
-    metadata = {k: v for k, v in project.metadata.items() if k not in TRANSIENT_METADATA}
-    meta = {
-        "format": FORMAT,
-        "format_version": str(FORMAT_VERSION),
-        "crs": _crs_text(project.crs),
-        "metadata": json.dumps(metadata, ensure_ascii=False, default=str),
-        "settings": json.dumps(project.settings, ensure_ascii=False, default=str),
-        "save_token": token,
-        "layers_token": token,
-    }
+    meta = {**project_meta(project), "save_token": token, "layers_token": token}
     cur.execute(sql_text("CREATE TABLE {} (key text PRIMARY KEY, value text)",
                          ident(schema, "precinct_project")))
     cur.executemany(sql_text("INSERT INTO {} VALUES (%s, %s)", ident(schema, "precinct_project")),

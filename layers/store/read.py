@@ -313,17 +313,24 @@ def _raster(path: Path, name: str, kind: str, table: Any, source: Any, raw: RawP
     return read_gpkg_raster(path, table, _source(source), name, kind, common)
 
 
+def unpack_layer_row(row: tuple, where: str) -> tuple:
+    """A precinct_layers row (GeoPackage or PostGIS) as ``(id, name, kind, layer_type, table,
+    dtypes, source, common)``, ``common`` the keyword arguments every layer takes; a name the
+    project could not have saved is refused."""
+    (_pos, layer_id, name, kind, layer_type, table, style, visible, opacity, dtypes, source) = row
+    problem = layer_name_problem(name)
+    if problem is not None:
+        raise ProjectFileError(problem, where, _RESTORE)
+    return (layer_id, name, kind, layer_type, table, dtypes, source,
+            _common(layer_id, style, visible, opacity))
+
+
 def read_layer(path: Path, row: tuple, raw: RawProject) -> Layer:
     """One row of precinct_layers as a layer; anything wrong is a ProjectFileError."""
     name = row[2] if len(row) > 2 else None
     where = f"{path}, layer {shown(name)!r}"
     try:
-        (_pos, layer_id, name, kind, layer_type, table, style, visible, opacity, dtypes,
-         source) = row
-        problem = layer_name_problem(name)
-        if problem is not None:
-            raise ProjectFileError(problem, where, _RESTORE)
-        common = _common(layer_id, style, visible, opacity)
+        layer_id, name, kind, layer_type, table, dtypes, source, common = unpack_layer_row(row, where)
         if layer_type == "raster":
             return _raster(path, name, kind, table, source, raw, common)
         if layer_type == "tiles":
