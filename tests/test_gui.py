@@ -340,8 +340,8 @@ def test_run_gui_opens_a_project_and_returns_the_exit_code(qtbot, tmp_path, lang
         # Qt may deliver this timer while start-up shows a window (the opening notice on
         # X11), before the event loop runs: look again until the main window is up
         shown = [w.windowTitle() for w in QApplication.topLevelWidgets()
-                 if isinstance(w, MainWindow) and w.isVisible()]
-        if not shown:
+                 if isinstance(w, MainWindow) and w.isVisible() and not w.opener.pending]
+        if not shown:  # (or still opening the project in its worker thread)
             QTimer.singleShot(20, look_and_quit)
             return
         titles.extend(shown)

@@ -309,7 +309,7 @@ class RenderScheduler:
     def wait_rendered(self, timeout: float | None = None) -> bool:
         """Block until the image of the current view is complete and shown (tests, grabs and
         exports; the canvas itself never waits). False if ``timeout`` seconds passed first."""
-        if not self.render_pending():
+        if not self.render_pending() or getattr(self, "preview", None) is not None:
             return True
         job = self._job if self._job is not None and self._job.key == self._key() else self._start_render()
         if not job.wait(timeout):

@@ -84,6 +84,7 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
         self._drag_delta = QPoint(0, 0)
         self._middle_pan = False
         self._bridge = EventBridge(self._handle_event, self)
+        self.preview = None  # a CanvasPreview shown instead of the map while a project loads
         self._init_rendering()
         from app.canvas.map_tools.navigate import PanTool
 
@@ -92,6 +93,7 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
     # --- project wiring ---------------------------------------------------------
     def set_project(self, project) -> None:
         self.detach()
+        self.preview = None
         self.project = project
         self.current_layer = None
         self._graphics.clear()
@@ -109,6 +111,19 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
             self.tool.reset()
         self._navigated = False
         self.zoom_to_extent()
+
+    def show_preview(self, preview) -> None:
+        """Show a project's stored picture or extent (:mod:`app.canvas.preview`) instead of
+        the map, at the picture's view, until :meth:`set_project` (or ``clear_preview``)."""
+        self._cancel_render()
+        self.preview = preview
+        if preview.extent is not None:
+            self.zoom_to_bounds(preview.extent, margin=0.0 if preview.image is not None else 0.05)
+        self.update()
+
+    def clear_preview(self) -> None:
+        self.preview = None
+        self.update()
 
     def detach(self) -> None:
         """Stop listening to the current project (before closing or replacing it)."""
@@ -299,6 +314,12 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKGROUND)
+        if self.preview is not None:  # a project is loading: its stored picture, no render
+            from app.canvas.preview import paint_preview
+
+            paint_preview(self, painter, self.preview)
+            painter.end()
+            return
         if self.render_pending() and (self._job is None or self._job.key != self._key()):
             self._start_render()  # never waited for: the last image stands in until it is done
         if self._image is not None:
@@ -341,7 +362,9 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
             draw_selection(painter, cached, world)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
-        if not self._navigated:
+        if self.preview is not None and self.preview.extent is not None:
+            self.show_preview(self.preview)  # the loading project's picture stays in view
+        elif not self._navigated:
             self.zoom_to_extent()  # keep the whole project in view until the user navigates
         self._invalidate()
         super().resizeEvent(event)

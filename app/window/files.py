@@ -75,7 +75,7 @@ class RecentFiles:
     def open(self, path: str) -> bool:
         if not self.window.confirm_discard():
             return False
-        return self.window.open_path(path)
+        return self.window.open_path(path, wait=False)
 
 
 def language_menu(menu, window) -> QActionGroup:
@@ -100,7 +100,14 @@ def choose(window, code: str | None, name: str) -> None:
 
 def load_project_interactively(path: str | Path, parent: QWidget | None = None) -> Project | None:
     """Open a project, offering a newer recovery file; errors are shown, None returned."""
-    from layers.store import find_recovery, location_of, open_project
+    from layers.store import open_project
+
+    return guarded(parent, open_project, target_to_open(path, parent))[1]
+
+
+def target_to_open(path: str | Path, parent: QWidget | None = None):
+    """Where to read ``path`` from: itself, or its newer recovery file if the person wants."""
+    from layers.store import find_recovery, location_of
 
     target = location_of(path)  # a file, or a schema on a PostGIS server
     recovery = find_recovery(target)
@@ -110,4 +117,4 @@ def load_project_interactively(path: str | Path, parent: QWidget | None = None) 
                                       QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         if answer == QMessageBox.Yes:
             target = recovery
-    return guarded(parent, open_project, target)[1]
+    return target

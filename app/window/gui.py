@@ -36,8 +36,8 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
     install_qt_translations(app, current_language())
     splash = _splash(path, screenshot)
 
-    from app.problems import install_exception_hooks, show_problem
-    from app.window.main import MainWindow, load_project_interactively
+    from app.problems import show_problem
+    from app.window.main import load_project_interactively
     from layers.project import Project
     from layers.resources import sample_project_path
 
@@ -45,6 +45,12 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
     recovered = None if screenshot is not None else offer_recovery(None, recent_paths())
     target = path if path is not None else str(sample_project_path())
     project = recovered
+    if project is None and screenshot is None and _opens_at_once(target):
+        # a project file: the window is up at once with its stored picture, the layers load
+        # beside it (app.window.opening); a failure is told there and the window stays
+        window = _show_window(app, Project(), splash)
+        window.opener.open(target, template=path is None)
+        return int(app.exec_())
     if project is None:
         try:
             project = load_project_interactively(target)
@@ -62,21 +68,36 @@ def run_gui(path: str | None, lang: str | None = None, screenshot: str | None = 
             return 1  # the message box has told the person what is wrong
         QMessageBox.information(None, "Precinct Planner", NO_SAMPLE())
         project = Project()
-    window = MainWindow(project)
-    # an exception escaping a slot is shown and logged; it never ends the app
-    install_exception_hooks(lambda: window)
-    from app.jobs import stop_jobs
-
-    app.aboutToQuit.connect(stop_jobs)
-    window.show()
-    if splash is not None:  # after the window is up: never a moment with no window shown
-        splash.close()
+    window = _show_window(app, project, splash)
     if screenshot is not None:
         app.processEvents()
         saved = window.grab().save(str(screenshot), "PNG")
         window.close()
         return 0 if saved else 1
     return int(app.exec_())
+
+
+def _opens_at_once(target: str) -> bool:
+    """A readable project file (a missing or foreign one is opened, and refused, as before)."""
+    from layers.store.overview import read_preview
+    from layers.store.pglocation import is_pg_location
+
+    return not is_pg_location(target) and read_preview(target) is not None
+
+
+def _show_window(app, project, splash):
+    from app.jobs import stop_jobs
+    from app.problems import install_exception_hooks
+    from app.window.main import MainWindow
+
+    window = MainWindow(project)
+    # an exception escaping a slot is shown and logged; it never ends the app
+    install_exception_hooks(lambda: window)
+    app.aboutToQuit.connect(stop_jobs)
+    window.show()
+    if splash is not None:  # after the window is up: never a moment with no window shown
+        splash.close()
+    return window
 
 
 def _splash(path: str | None, screenshot: str | None):

@@ -92,6 +92,9 @@ class MainWindow(QMainWindow):
         self.undo_actions.changed.connect(lambda: self.theme_menu.sync())  # undo of a theme
         self.tools = WindowTools(self)
         self.recent = RecentFiles(self)
+        from app.window.opening import ProjectOpener
+
+        self.opener = ProjectOpener(self)  # File → Open and recent files load off the GUI thread
         self._build_actions()
         self._build_status_bar()
         self.canvas.cursorMoved.connect(self._show_cursor)
@@ -276,7 +279,12 @@ class MainWindow(QMainWindow):
         self.scale_label.show_scale()
 
     # --- file actions -----------------------------------------------------------------
-    def open_path(self, path: str | Path) -> bool:
+    def open_path(self, path: str | Path, wait: bool = True) -> bool:
+        """Open ``path``; ``wait=False`` loads it in a worker thread, showing its stored
+        picture meanwhile (:mod:`app.window.opening`), and returns once it started."""
+        if not wait:
+            return self.opener.open(path)
+        self.opener.cancel()
         project = load_project_interactively(path, self)
         if project is None:
             return False
@@ -291,7 +299,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, MENU["open"]().replace("&", ""), start,
                                               FILE_FILTER())
         if path:
-            self.open_path(path)
+            self.open_path(path, wait=False)
 
     def save(self) -> bool:
         if self.project.path is None or self.project.metadata.get("opened_as_import"):
@@ -397,6 +405,7 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             event.ignore()
             return
+        self.opener.cancel()  # a project still loading is dropped
         self.autosave_timer.stop()
         self.team.close()
         from app.jobs import stop_jobs

@@ -48,6 +48,17 @@ def ask_changed(window, path: Path) -> str:
 def save_to(window, path: Path) -> bool:
     """Save the window's project to ``path`` (a file or a PostGIS location); True when it
     was saved. Features another planner changed too are resolved in a dialog first."""
+    from app.canvas.preview import overview_of
+
+    project = window.project
+    project.save_overview = overview_of(window.canvas)  # the picture it opens with
+    try:
+        return _save(window, path)
+    finally:
+        project.save_overview = None
+
+
+def _save(window, path: Path) -> bool:
     from layers.store import save_project
     from layers.store.pgconflicts import ProjectConflicts
 

@@ -11,6 +11,7 @@ file stays a valid GeoPackage that QGIS and ogrinfo open):
 ``precinct_rasters``  rasters a GeoPackage raster cannot hold exactly, as GeoTIFF bytes
                       (and, in format 1 files, every raster)
 ``precinct_schemes``  saved scheme versions, one row each (:mod:`.schemetable`)
+``precinct_overview`` the map image the project opens with, and its view (:mod:`.overview`)
 
 Raster layers are GeoPackage rasters (tile pyramids or gridded coverages, see
 :mod:`.rasters`), so QGIS shows them; basemap tile layers are not copied, only their
@@ -128,6 +129,7 @@ class GpkgStore(ProjectStore):
             schemetable.write_gpkg(tmp, project.schemes)
         if not extra_meta:  # a recovery file is the app's alone
             _qgis_styles(project, tmp, written)
+            _write_overview(tmp, getattr(project, "save_overview", None))
         _hide_internal_tables(tmp)
 
     def _write_layer(self, layer: Any, tmp: Path, table: str, identifier: str,
@@ -152,7 +154,8 @@ class GpkgStore(ProjectStore):
 
 
 #: our own tables: read by the app with SQLite, kept out of QGIS's layer list
-INTERNAL_TABLES = ("precinct_project", "precinct_layers", "precinct_rasters", "precinct_schemes")
+INTERNAL_TABLES = ("precinct_project", "precinct_layers", "precinct_rasters", "precinct_schemes",
+                   "precinct_overview")
 
 
 def _qgis_styles(project: Project, tmp: Path, written: list[tuple[Any, str]]) -> None:
@@ -167,6 +170,17 @@ def _qgis_styles(project: Project, tmp: Path, written: list[tuple[Any, str]]) ->
         import logging
 
         logging.getLogger(__name__).exception("QGIS styles not written into %s", tmp)
+
+
+def _write_overview(tmp: Path, overview) -> None:
+    """The picture the project opens with (:mod:`.overview`); none from a save without one."""
+    if overview is None:
+        return
+    from layers.store.overview import write_overview
+
+    with sqlite3.connect(tmp) as con:
+        write_overview(con, overview)
+    con.close()
 
 
 def _hide_internal_tables(tmp: Path) -> None:

@@ -29,7 +29,8 @@ MAX_NAME_CHARS = 255
 RESERVED_COLUMNS = ("fid",)
 RESERVED_GEOMETRY_COLUMNS = ("geom", "geometry")
 #: tables the store writes itself; a layer's GeoPackage identifier must differ from these
-STORE_TABLES = ("precinct_project", "precinct_layers", "precinct_rasters", "precinct_schemes")
+STORE_TABLES = ("precinct_project", "precinct_layers", "precinct_rasters", "precinct_schemes",
+                "precinct_overview")
 #: table names SQLite or GeoPackage keep for themselves (prefixes)
 RESERVED_TABLE_PREFIXES = ("gpkg", "rtree", "sqlite", "precinct")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
