@@ -121,6 +121,13 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
             self.zoom_to_bounds(preview.extent, margin=0.0 if preview.image is not None else 0.05)
         self.update()
 
+    def stand_in(self, image, view) -> None:
+        """Show ``image`` (of ``view``, e.g. a loaded project's stored picture) moved and
+        scaled to the current view until the first map of it is drawn."""
+        if self._image is None and image is not None:
+            self._image, self._image_view, self._image_key = image, view, None
+            self.update()
+
     def clear_preview(self) -> None:
         self.preview = None
         self.update()

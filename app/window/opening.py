@@ -102,6 +102,7 @@ class ProjectOpener(QObject):
 
         try:
             project = open_project(target)
+            project.standards()  # read here, not on the GUI thread when the window shows it
         except Exception as exc:  # noqa: BLE001 - told on the GUI thread, never fatal
             exc.traceback_text = traceback.format_exc()
             self._emit("_failed", token, exc)
@@ -129,6 +130,7 @@ class ProjectOpener(QObject):
         if shown is not None and shown.image is not None:
             canvas._navigated = True  # the map replaces its picture where it was
             canvas.set_view(*view[0], view[1])
+            canvas.stand_in(shown.image, shown.view)  # until the first render is done
         if not pending["template"]:
             self.window.recent.add(pending["path"])
         self.timings["loaded"] = time.perf_counter()
