@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt5.QtGui import QImage
-from PyQt5.QtWidgets import QMessageBox, QProgressBar
+from PyQt5.QtWidgets import QLabel, QMessageBox, QProgressBar
 
 from app.window.main import MainWindow
 from layers.store import open_project, save_project
@@ -246,7 +246,8 @@ def test_the_opening_texts_in_both_languages(qtbot, monkeypatch, lang, saved_wit
     window.open_path(path, wait=False)
     qtbot.waitUntil(slow.entered.is_set)
     assert OPENING(lang) in window.windowTitle()
-    assert window.statusBar().currentMessage() == STATUS_OPENING.format(name="test")(lang)
+    label = window.findChild(QLabel, "opening_text")
+    assert label.isVisible() and label.text() == STATUS_OPENING.format(name="test")(lang)
     assert window.canvas.preview.note() == WITH_PICTURE(lang)
     slow.release.set()
     wait_opened(qtbot, window)

@@ -25,14 +25,14 @@ from types import SimpleNamespace
 
 from PyQt5.QtCore import QObject, QTimer
 from PyQt5.QtCore import pyqtSignal as Signal
-from PyQt5.QtWidgets import QAction, QProgressBar
+from PyQt5.QtWidgets import QAction, QLabel, QProgressBar
 
 from layers.errors import T
 from layers.i18n import current_language
 
 OPENING = T("opening…", "正在打开…")
 STATUS_OPENING = T("Opening {name}… the map shows as soon as the layers are read.",
-                   "正在打开 {name}…图层读完后即显示地图。")
+                   "正在打开“{name}”…图层读取完毕后即显示地图。")
 #: what stays usable while a project loads (by QAction object name)
 KEEP = {"action_open", "action_quit", "action_about", "action_open_server"}
 
@@ -161,13 +161,17 @@ class ProjectOpener(QObject):
             self.bar.setObjectName("opening_progress")
             self.bar.setRange(0, 0)  # busy: a read has no fraction to tell
             self.bar.setMaximumWidth(140)
+            self.label = QLabel(window)  # beside the bar (a status message would run under it)
+            self.label.setObjectName("opening_text")
+            window.statusBar().clearMessage()
             window.statusBar().addWidget(self.bar)
+            window.statusBar().addWidget(self.label, 1)
         stand_in = SimpleNamespace(metadata=preview.metadata if preview else {},
                                    path=Path(str(path)))
         title = project_title(stand_in)
         lang = current_language()
         window.setWindowTitle(f"{title} — {OPENING(lang)} — {APP_NAME(lang)}")
-        window.statusBar().showMessage(STATUS_OPENING.format(name=title)(lang))
+        self.label.setText(STATUS_OPENING.format(name=title)(lang))
         window.canvas.show_preview(CanvasPreview(preview))
 
     def _leave_busy(self) -> None:
@@ -175,12 +179,12 @@ class ProjectOpener(QObject):
         for item, enabled in self._disabled.items():
             item.setEnabled(enabled)
         self._disabled = {}
-        bar = getattr(self, "bar", None)
-        if bar is not None:
-            window.statusBar().removeWidget(bar)
-            bar.deleteLater()
-            self.bar = None
-        window.statusBar().clearMessage()
+        for name in ("bar", "label"):
+            widget = getattr(self, name, None)
+            if widget is not None:
+                window.statusBar().removeWidget(widget)
+                widget.deleteLater()
+                setattr(self, name, None)
         if window.canvas.preview is not None:
             window.canvas.clear_preview()
             (cx, cy), mpp, navigated = self._previous_view
