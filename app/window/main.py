@@ -38,25 +38,14 @@ from app.window.texts import (  # noqa: F401 (PANELS is read by tests and docs)
     UNSAVED_TEXT,
     UNSAVED_TITLE,
     UNTITLED,
+    project_title,
 )
 from app.window.themes_menu import TITLE as THEME_TITLE
 from app.window.themes_menu import ThemeMenu
 from app.window.tools import TEXTS, WindowTools
 from app.window.undo_actions import UndoActions
 from layers import __version__
-from layers.i18n import current_language
 from layers.project import Project
-
-
-def project_title(project: Project, lang: str | None = None) -> str:
-    """The project's title in the wanted language, falling back to the other or the file."""
-    lang = lang or current_language()
-    meta = project.metadata
-    order = ("title_zh", "title_en") if lang == "zh" else ("title_en", "title_zh")
-    for key in (*order, "title"):
-        if meta.get(key):
-            return str(meta[key])
-    return project.path.stem if project.path else UNTITLED(lang)
 
 
 class MainWindow(QMainWindow):

@@ -147,8 +147,7 @@ class ProjectOpener(QObject):
     # --- what the window shows meanwhile ---------------------------------------------------
     def _enter_busy(self, path, preview) -> None:
         from app.canvas.preview import CanvasPreview
-        from app.window.main import project_title
-        from app.window.texts import APP_NAME
+        from app.window.texts import APP_NAME, project_title
 
         window = self.window
         if not self._disabled:

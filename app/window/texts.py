@@ -60,3 +60,17 @@ STATUS = {
     "scale_prefix": T("scale", "比例尺"),
     "saved": T("Saved {path}", "已保存 {path}"),
 }
+
+
+def project_title(project, lang: str | None = None) -> str:
+    """The project's title in the wanted language, falling back to the other or the file
+    (``project``: anything with ``metadata`` and ``path``, e.g. a file being opened)."""
+    from layers.i18n import current_language
+
+    lang = lang or current_language()
+    meta = project.metadata
+    order = ("title_zh", "title_en") if lang == "zh" else ("title_en", "title_zh")
+    for key in (*order, "title"):
+        if meta.get(key):
+            return str(meta[key])
+    return project.path.stem if project.path else UNTITLED(lang)
