@@ -188,18 +188,23 @@ def test_a_second_open_while_one_loads_ends_with_the_second(qtbot, monkeypatch, 
     project.metadata["title"] = "first"
     save_project(project, first)
     shutil.copy(SAMPLE, second)
-    slow = SlowLoad(monkeypatch, {"first.gpkg"})
+    slow_first = SlowLoad(monkeypatch, {"first.gpkg"})
+    slow_second = SlowLoad(monkeypatch, {"second.gpkg"})  # wraps the first wrapper
     window = shown_window(qtbot)
+    before = window.project
     window.open_path(first, wait=False)
-    qtbot.waitUntil(slow.entered.is_set)
+    qtbot.waitUntil(slow_first.entered.is_set)
     first_thread = window.opener.thread
     window.open_path(second, wait=False)
-    wait_opened(qtbot, window)
-    assert window.project.path == second
-    slow.release.set()  # the first load ends now: its project is dropped
+    qtbot.waitUntil(slow_second.entered.is_set)
+    # the first load ends while the second is still reading: its project is dropped
+    slow_first.release.set()
     first_thread.join(30)
-    qtbot.wait(50)
-    assert window.project.path == second and not window.opener.pending
+    qtbot.wait(100)
+    assert window.opener.pending and window.project is before
+    slow_second.release.set()
+    wait_opened(qtbot, window)
+    assert window.project.path == second and window.project is not before
 
 
 def test_closing_the_window_while_a_project_loads(qtbot, monkeypatch, saved_with_picture):
