@@ -36,8 +36,9 @@ from PyQt5.QtCore import QObject, QPointF, QRunnable, QThreadPool
 from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtGui import QFont, QImage, QPainter, QTransform
 
-from app.canvas.paint import BACKGROUND, paint_labels, paint_layers
+from app.canvas.paint import BACKGROUND, LABEL_MAX_MPP, paint_labels, paint_layers
 from app.canvas.paths import build_graphics
+from app.canvas.reuse import ImageStore, copy_kept, signature
 from app.canvas.tiles import TileGraphics
 
 
@@ -106,26 +107,50 @@ class LayerSnapshot:
         return self._bounds
 
 
-def render_image(view: RenderView, layers: list[LayerSnapshot], font: QFont, stop=None) -> QImage:
-    """The layers drawn over the map background at ``view`` (any thread)."""
+def render_image(view: RenderView, layers: list[LayerSnapshot], font: QFont, stop=None,
+                 sources=()) -> tuple[QImage, QImage]:
+    """The layers drawn over the map background at ``view`` (any thread): the image with its
+    labels and the one without (the same image when none are shown). ``sources``: kept images
+    of this view's scale and content with their offsets (:mod:`app.canvas.reuse`); only what
+    they do not show is drawn."""
     # opaque (the background is filled): the GUI thread's scaled copy of it needs no blending
-    image = QImage(max(1, int(view.width * view.ratio)), max(1, int(view.height * view.ratio)),
-                   QImage.Format_RGB32)
-    image.setDevicePixelRatio(view.ratio)
-    image.fill(BACKGROUND)
+    base = QImage(max(1, int(view.width * view.ratio)), max(1, int(view.height * view.ratio)),
+                  QImage.Format_RGB32)
+    base.setDevicePixelRatio(view.ratio)
+    base.fill(BACKGROUND)
     if not layers:
-        return image
-    painter = QPainter(image)
+        return base, base
     world, extent = view.world(), view.extent()
 
     def graphics_for(layer):
         return layer.graphics
 
-    paint_layers(painter, layers, world, extent, view.mpp, graphics_for, font, stop=stop, labels=False)
-    if stop is None or not stop():
-        paint_labels(painter, layers, world, extent, view.mpp, graphics_for, font)
+    missing = None
+    if sources:
+        painter = QPainter(base)
+        missing = copy_kept(painter, sources, view.width, view.height)
+        # a painter of its own for the strip: after drawing the copies, Qt's raster engine
+        # stroked antialiased lines through a newly set clip region as if it were not there
+        painter.end()
+    painter = QPainter(base)
+    if missing is None:
+        paint_layers(painter, layers, world, extent, view.mpp, graphics_for, font, stop=stop, labels=False)
+    elif not missing.isEmpty():
+        painter.setClipRegion(missing)  # in device pixels: paint_layers keeps a clip it is given
+        box = missing.boundingRect()
+        x0, y1 = extent[0] + (box.left() - 1) * view.mpp, extent[3] - (box.top() - 1) * view.mpp
+        x1, y0 = extent[0] + (box.right() + 2) * view.mpp, extent[3] - (box.bottom() + 2) * view.mpp
+        paint_layers(painter, layers, world, (x0, y0, x1, y1), view.mpp, graphics_for, font,
+                     stop=stop, labels=False)
     painter.end()
-    return image
+    if (stop is not None and stop()) or view.mpp > LABEL_MAX_MPP or not any(
+            getattr(layer.graphics, "label_xy", None) is not None for layer in layers):
+        return base, base
+    image = base.copy()
+    painter = QPainter(image)
+    paint_labels(painter, layers, world, extent, view.mpp, graphics_for, font)
+    painter.end()
+    return image, base
 
 
 class _Dispatcher(QObject):
@@ -191,6 +216,10 @@ class RenderJob(QRunnable):
         self.built: dict[str, object] = {}  # layer id → graphics this job built
         self.shared: dict[tuple, object] = {}  # (layer id, generation) → graphics, across jobs
         self.image: QImage | None = None
+        self.base: QImage | None = None  # the image without labels (kept for reuse)
+        self.sources: list = []  # kept images to copy from (app.canvas.reuse)
+        self.copied = 0  # how many of them it copied (the sources go when it ends)
+        self.signature: tuple | None = None  # what it drew, once its graphics are built
         self.error: BaseException | None = None
         self.seconds: float | None = None  # painting time, in the worker
         self.started_at = time.perf_counter()  # when the GUI thread asked for it
@@ -221,14 +250,18 @@ class RenderJob(QRunnable):
                         graphics = self.shared[key] = layer.graphics.build()
                     layer.graphics = self.built[layer.id] = graphics
             if not self.cancelled:
-                image = render_image(self.view, self.layers, self.font, self._cancel.is_set)
+                self.signature = signature(self.layers)
+                self.copied = len(self.sources)
+                image, base = render_image(self.view, self.layers, self.font, self._cancel.is_set,
+                                           self.sources)
                 if not self.cancelled:
-                    self.image = image
+                    self.image, self.base = image, base
         except BaseException as exc:  # noqa: BLE001 (handed to the GUI thread, raised there)
             self.error = exc
         finally:
             self.seconds = time.perf_counter() - t0
             self.layers = []  # the graphics may go as soon as the canvas lets them
+            self.sources = []
             try:
                 self.dispatcher.finished.emit(self)  # queued: collected on the GUI thread
             except RuntimeError:  # the application is being torn down: nobody to tell
@@ -243,6 +276,7 @@ class RenderScheduler:
         self._job: RenderJob | None = None
         self._built_meanwhile: dict[tuple, object] = {}  # by jobs, not yet adopted
         self.last_render: RenderJob | None = None  # the job whose image is shown
+        self._kept = ImageStore()  # the last finished images, for pans (app.canvas.reuse)
 
     def render_view(self) -> RenderView:
         return RenderView(self._centre, self._mpp, self.width(), self.height(), self.devicePixelRatioF())
@@ -264,7 +298,9 @@ class RenderScheduler:
     def _start_render(self) -> RenderJob:
         self._cancel_render()
         view = self.render_view()
-        job = RenderJob(view, self._snapshot(view), QFont(self.font()), self)
+        layers = self._snapshot(view)
+        job = RenderJob(view, layers, QFont(self.font()), self)
+        job.sources = self._kept.sources(view, signature(layers))
         job.generation = self._graphics_gen
         job.shared = self._built_meanwhile
         self._job = job
@@ -304,6 +340,8 @@ class RenderScheduler:
         self._image, self._image_key = job.image, job.key
         self._image_view = job.view
         self.last_render = job
+        self._kept.add(job.view, job.signature, job.base)
+        job.base = None
         self.update()
 
     def wait_rendered(self, timeout: float | None = None) -> bool:

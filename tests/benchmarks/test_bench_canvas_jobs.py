@@ -95,7 +95,8 @@ def time_views(canvas, repeat: int) -> dict:
     t0 = time.perf_counter()
     _wait(canvas)  # the first render builds every layer's graphics
     first = time.perf_counter() - t0
-    times, worker = [], []
+    times, worker, kinds = [], [], {"pan": [], "scale": []}
+    previous = all_views[0]
     for _ in range(repeat):
         for view in all_views[1:] + all_views[:1]:
             t0 = time.perf_counter()
@@ -104,10 +105,19 @@ def time_views(canvas, repeat: int) -> dict:
             _wait(canvas)
             times.append(time.perf_counter() - t0)
             worker.append(canvas.last_render.seconds)
+            # a pan keeps the scale: the kept image is copied and only the new strip drawn; a
+            # new scale is drawn whole (as QGIS draws every view)
+            kinds["pan" if view[2] == previous[2] else "scale"].append(times[-1])
+            previous = view
     times.sort()
-    return {"first_s": first, "best_s": times[0], "median_s": times[len(times) // 2],
-            "worst_s": times[-1], "worker_median_s": sorted(worker)[len(worker) // 2],
-            "extents": [_extent(canvas, v) for v in all_views[:len(PANS)]]}
+    out = {"first_s": first, "best_s": times[0], "median_s": times[len(times) // 2],
+           "worst_s": times[-1], "worker_median_s": sorted(worker)[len(worker) // 2],
+           "extents": [_extent(canvas, v) for v in all_views[:len(PANS)]]}
+    for kind, values in kinds.items():
+        values.sort()
+        out[f"{kind}_median_s"] = values[len(values) // 2]
+        out[f"{kind}_count"] = len(values)
+    return out
 
 
 def _extent(canvas, view) -> tuple[float, float, float, float]:
@@ -246,8 +256,9 @@ def test_canvas_jobs_smoke(qapp):
     canvas = shown_canvas(project)
     result = time_views(canvas, repeat=1)
     assert result["best_s"] > 0
-    canvas.set_view(*views(canvas)[1])
+    canvas.set_view(*views(canvas)[1])  # a pan: the kept image copied, the strip drawn
     canvas.wait_rendered()
+    assert canvas.last_render.copied
     ours, reference = _pixels(canvas.render_now()), _pixels(synchronous_image(canvas))
     assert ours.shape == reference.shape
     assert (np.abs(ours.astype(int) - reference).max(axis=2) > 0).mean() < 0.001
@@ -272,14 +283,18 @@ def test_canvas_city_full_extent_redraw_off_the_gui_thread(qapp, analysed_city):
     print(f"\n[canvas city jobs] {len(tables)} layers, {WIDTH}×{HEIGHT}: first render with the graphics "
           f"built {_ms(ours['first_s'])}; a view change to the finished image: best {_ms(ours['best_s'])}, "
           f"median {_ms(ours['median_s'])}, worst {_ms(ours['worst_s'])} (target ≤ {_ms(TARGET_S)}); "
+          f"pans (median of {ours['pan_count']}) {_ms(ours['pan_median_s'])}, new scales (median of "
+          f"{ours['scale_count']}) {_ms(ours['scale_median_s'])}; "
           f"of which painting in the worker (median) {_ms(ours['worker_median_s'])}; {load()}")
     peer = qgis(analysed_city, tables, ours["extents"], repeat=1)
-    ratio = ours["median_s"] / peer["median_s"]
+    ratio = ours["scale_median_s"] / peer["median_s"]  # whole views against whole views
     print(f"[canvas city jobs] QGIS {peer['qgis_version']} {peer['job']} with the stored layer_styles: "
           f"best {_ms(peer['best_s'])}, median {_ms(peer['median_s'])} (first {_ms(peer['first_s'])}); "
-          f"ours (median) {ratio:.2f}× QGIS's (target ≤ {TARGET_VS_QGIS:g}×); {load()}")
+          f"ours (new scales, median) {ratio:.2f}× QGIS's (target ≤ {TARGET_VS_QGIS:g}×); {load()}")
     canvas.close()
-    assert ours["median_s"] <= TARGET_S and ratio <= TARGET_VS_QGIS, (ours, peer)
+    # every kind of view change within the target, pans and new scales alike
+    assert ours["pan_median_s"] <= TARGET_S and ours["scale_median_s"] <= TARGET_S \
+        and ratio <= TARGET_VS_QGIS, (ours, peer)
 
 
 @pytest.mark.benchmark
