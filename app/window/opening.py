@@ -119,6 +119,7 @@ class ProjectOpener(QObject):
     def _on_loaded(self, token: int, project) -> None:
         if token != self._token or self._pending is None:
             return  # a newer open, or the window closed: dropped
+        self.timings["arrived"] = time.perf_counter()  # the project is back on the GUI thread
         pending, self._pending = self._pending, None
         canvas = self.window.canvas
         shown = canvas.preview

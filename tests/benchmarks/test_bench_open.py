@@ -7,7 +7,8 @@ open request (``open_path(path, wait=False)``, what File → Open and recent fil
 first paint of the canvas showing the overview: the canvas's paint event stamps it
 (:attr:`app.canvas.preview.CanvasPreview.painted_at`), nothing sleeps to guess it. Printed as
 well: when the loaded project was set in the window, when its first map render finished, the
-longest GUI-thread gap while the project loaded (a 5 ms QTimer probe), and the plain
+longest GUI-thread gap while the layers were read in the worker (a 5 ms QTimer probe; the
+``set_project`` that follows on the GUI thread is printed apart), and the plain
 ``open_project`` time for comparison. The machine's load is printed with every timing.
 
 Run: ``python -m pytest -m benchmark -s tests/benchmarks/test_bench_open.py``; the smoke on the
@@ -95,18 +96,23 @@ def measure_open(path: Path) -> dict:
     probe.stop()
     rendered = _until(lambda: not window.canvas.render_pending())
     assert window.project.path == path and window.canvas.preview is None
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    arrived = window.opener.timings["arrived"]  # the loaded project back on the GUI thread
+    reading = [b - a for a, b in zip(ticks, ticks[1:]) if b <= arrived]
     window.close()
     return {"first_paint": painted - requested, "loaded": loaded - requested,
             "first_render": rendered - requested, "plain_open": plain,
-            "max_gap_ms": max(gaps, default=0.0) * 1000, "painted_before_load": painted < loaded}
+            "max_gap_ms": max(reading, default=0.0) * 1000,
+            "set_project": window.opener.timings["loaded"] - arrived,
+            "painted_before_load": painted < loaded}
 
 
 def report(tag: str, result: dict) -> None:
     print(f"\n{tag}: first paint (overview) {result['first_paint'] * 1000:.1f} ms; project set "
-          f"{result['loaded']:.2f} s; first finished render {result['first_render']:.2f} s; "
-          f"plain open_project {result['plain_open']:.2f} s; longest GUI-thread gap while "
-          f"loading {result['max_gap_ms']:.0f} ms ({load()})")
+          f"{result['loaded']:.2f} s (of which set_project on the GUI thread "
+          f"{result['set_project'] * 1000:.0f} ms); first finished render "
+          f"{result['first_render']:.2f} s; plain open_project {result['plain_open']:.2f} s; "
+          f"longest GUI-thread gap while the layers are read {result['max_gap_ms']:.0f} ms "
+          f"({load()})")
 
 
 def test_open_smoke(qapp, tmp_path):
