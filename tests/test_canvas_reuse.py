@@ -192,14 +192,18 @@ def canvas(qtbot, guixi):
 @pytest.fixture
 def drawn_extents(monkeypatch):
     """The world extents the render jobs asked the painter for."""
+    import app.canvas.parallel as parallel
+
     seen = []
     original = render_job.paint_layers
 
     def recording(painter, layers, world, view, *args, **kwargs):
-        seen.append(tuple(view))
+        if tuple(view) not in seen:  # a whole redraw asks once per layer
+            seen.append(tuple(view))
         return original(painter, layers, world, view, *args, **kwargs)
 
     monkeypatch.setattr(render_job, "paint_layers", recording)
+    monkeypatch.setattr(parallel, "paint_layers", recording)
     return seen
 
 
@@ -362,3 +366,70 @@ def test_one_pixel_dashes_after_a_pan_are_where_a_whole_redraw_puts_them(qtbot):
     ours, reference = _pixels(widget.render_now()), _synchronous(widget)
     assert _ink(reference) > 0
     assert _same_map(ours, reference)
+
+
+# --- a whole redraw on two threads ---------------------------------------------------------
+def test_split_at_balances_the_two_threads():
+    from app.canvas.parallel import split_at
+
+    assert split_at([1, 1]) == 1
+    assert split_at([5, 1, 1, 1, 1, 1]) == 1
+    assert split_at([1, 1, 1, 1, 5]) == 4
+    assert split_at([2, 3, 1, 4]) == 2  # 5 | 5
+
+
+@pytest.mark.parametrize("heavy_share", [1.0, 0.0])  # whole layers; the heaviest one shared
+def test_a_whole_redraw_on_two_threads_is_the_one_threads_picture(qtbot, monkeypatch, heavy_share):
+    import app.canvas.parallel as parallel
+    from layers.demo import build_sample_project
+
+    if not parallel.releases_gil():
+        pytest.fail("Qt's drawing does not release Python's lock here: the split cannot run")
+    monkeypatch.setattr(parallel, "SPLIT_FROM_S", 0.0)
+    monkeypatch.setattr(parallel, "HEAVY_SHARE", heavy_share)
+    monkeypatch.setattr(parallel, "_COSTS", {})
+    calls = []
+    original = parallel.paint_whole
+
+    def recording(*args, **kwargs):
+        calls.append(original(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(render_job, "paint_whole", recording)
+    widget = MapCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.show()
+    widget.set_project(build_sample_project("small", 0))
+    assert widget.wait_rendered(60)
+    assert calls == [False]  # nothing timed yet: one thread, every layer timed
+    widget.zoom_by(1.25)
+    assert widget.wait_rendered(60)
+    assert calls == [False, True]
+    ours, reference = _pixels(widget.render_now()), _synchronous(widget)
+    assert _ink(reference) > 0
+    d = np.abs(ours - reference).max(axis=2)
+    assert d.max() <= 3  # compositing rounds translucent fills by a level or two
+
+
+def test_a_heavy_layer_is_shared_in_order_and_drawn_once(qapp):
+    import geopandas as gpd
+
+    from app.canvas.parallel import halves
+    from app.canvas.render_job import LayerSnapshot
+    from layers.layer import VectorLayer
+
+    rings = [shapely.Point(528_000 + i * 50, 3_397_000).buffer(30 + i % 7) for i in range(400)]
+    layer = VectorLayer("areas", "service_areas", gpd.GeoDataFrame(
+        {"service": ["elder_care"] * 400}, geometry=rings, crs="EPSG:4546"))
+    canvas = MapCanvas()
+    project = Project()
+    project.add_layer(layer)
+    canvas.set_project(project)
+    snap = LayerSnapshot(layer, canvas._graphics_for(layer))
+    lower, upper = halves(snap)
+    g = snap.graphics
+    assert lower.graphics.outlines + upper.graphics.outlines == g.outlines  # each once, in order
+    assert lower.graphics.polygons == g.polygons and not upper.graphics.polygons
+    assert lower.graphics.lines + upper.graphics.lines == g.lines
+    assert lower.id is None and upper.id is None  # parts are not timed as the layer

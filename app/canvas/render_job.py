@@ -37,6 +37,7 @@ from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtGui import QFont, QImage, QPainter, QTransform
 
 from app.canvas.paint import BACKGROUND, LABEL_MAX_MPP, paint_labels, paint_layers
+from app.canvas.parallel import paint_whole
 from app.canvas.paths import build_graphics
 from app.canvas.reuse import ImageStore, copy_kept, signature
 from app.canvas.tiles import TileGraphics
@@ -132,17 +133,17 @@ def render_image(view: RenderView, layers: list[LayerSnapshot], font: QFont, sto
         # a painter of its own for the strip: after drawing the copies, Qt's raster engine
         # stroked antialiased lines through a newly set clip region as if it were not there
         painter.end()
-    painter = QPainter(base)
     if missing is None:
-        paint_layers(painter, layers, world, extent, view.mpp, graphics_for, font, stop=stop, labels=False)
+        paint_whole(base, layers, world, extent, view.mpp, font, stop)  # on two threads if worth it
     elif not missing.isEmpty():
+        painter = QPainter(base)
         painter.setClipRegion(missing)  # in device pixels: paint_layers keeps a clip it is given
         box = missing.boundingRect()
         x0, y1 = extent[0] + (box.left() - 1) * view.mpp, extent[3] - (box.top() - 1) * view.mpp
         x1, y0 = extent[0] + (box.right() + 2) * view.mpp, extent[3] - (box.bottom() + 2) * view.mpp
         paint_layers(painter, layers, world, (x0, y0, x1, y1), view.mpp, graphics_for, font,
                      stop=stop, labels=False)
-    painter.end()
+        painter.end()
     if (stop is not None and stop()) or view.mpp > LABEL_MAX_MPP or not any(
             getattr(layer.graphics, "label_xy", None) is not None for layer in layers):
         return base, base
