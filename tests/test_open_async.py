@@ -6,6 +6,7 @@ on an event the test sets: the test decides when the layers are read, nothing sl
 
 from __future__ import annotations
 
+import gc
 import shutil
 import threading
 from pathlib import Path
@@ -134,8 +135,10 @@ def test_async_open_shows_the_picture_before_the_layers_are_read(qtbot, monkeypa
     assert shown.shape[1] == saved.shape[1]
     same = np.all(shown[h // 3:h] == saved[h // 3:h], axis=2).mean()
     assert same > 0.98, same
+    assert not gc.isenabled()  # the cycle collector waits while the layers are read
     slow.release.set()
     wait_opened(qtbot, window)
+    assert gc.isenabled()
     assert window.project is not before and window.project.path == path
     assert window.canvas.preview is None and actions["save"].isEnabled()
     bar = window.findChild(QProgressBar, "opening_progress")  # deleted later
@@ -177,7 +180,7 @@ def test_a_failed_load_keeps_the_open_project_and_says_why_in_one_line(qtbot, mo
     image = window.canvas._image
     window.open_path(broken, wait=False)
     wait_opened(qtbot, window)
-    assert len(told) == 2 and told[1] == told[0] and "\n" not in told[1]
+    assert len(told) == 2 and told[1] == told[0] and "\n" not in told[1] and gc.isenabled()
     assert window.project is project and window.windowTitle() == title
     assert window.canvas.preview is None and window.actions_by_key["save"].isEnabled()
     assert len(project.layers) == 1 and window.canvas._image is image
@@ -219,7 +222,7 @@ def test_closing_the_window_while_a_project_loads(qtbot, monkeypatch, saved_with
     slow.release.set()
     thread.join(30)
     qtbot.wait(50)
-    assert not window.opener.pending and window.project is before
+    assert not window.opener.pending and window.project is before and gc.isenabled()
     # and with the window deleted before the load ends
     slow.release.clear()
     slow.entered.clear()
@@ -233,6 +236,7 @@ def test_closing_the_window_while_a_project_loads(qtbot, monkeypatch, saved_with
     slow.release.set()
     thread.join(30)
     qtbot.wait(50)
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
