@@ -211,6 +211,8 @@ def area_from_faces(runs: np.ndarray, r: float, quad_segs: int, union,
     count = _count_in(run_key[fe], _unordered(fxy[seg], fxy[seg + 1]))
     if not np.isin(count, (1, 2)).all():
         return None
+    if nonface.sum() + (count == 1).sum() > outline_share * len(runs):
+        return None  # at most that many on the outline, known before the costlier steps
     area_a = shapely.coverage_union_all(faces)
     nf = np.flatnonzero(nonface)
     shapely.prepare(area_a)
