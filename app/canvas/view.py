@@ -118,7 +118,8 @@ class MapCanvas(RenderScheduler, CanvasInput, QWidget):
         self._cancel_render()
         self.preview = preview
         if preview.extent is not None:
-            self.zoom_to_bounds(preview.extent, margin=0.0 if preview.image is not None else 0.05)
+            # a frame alone keeps clear of the note drawn at the top
+            self.zoom_to_bounds(preview.extent, margin=0.0 if preview.image is not None else 0.12)
         self.update()
 
     def stand_in(self, image, view) -> None:
