@@ -315,11 +315,17 @@ def test_labels_are_placed_for_each_view_over_the_copied_map(qtbot):
     widget.pan_pixels(-40, 0)
     assert widget.wait_rendered(30)
     assert widget.last_render.copied
-    ours, reference = _pixels(widget.render_now()), _synchronous(widget)
-    assert _same_map(ours, reference)
+    ours = _pixels(widget.render_now())
     # the kept image has no labels: the one shown differs from it where the labels are
     kept = _pixels(widget._kept.kept[0].image)
     assert (np.abs(ours - kept).max(axis=2) > 8).mean() > 0.001
+    # the same view drawn whole by a job (text drawn in the same worker thread: Qt's glyphs
+    # drawn on the GUI thread came out a few levels apart once other tests had run)
+    widget._kept.clear()
+    widget._image_key = None
+    assert widget.wait_rendered(30)
+    assert not widget.last_render.copied
+    assert _same_map(ours, _pixels(widget.render_now()))
 
 
 def test_no_reuse_where_a_pixel_ratio_or_a_basemap_would_make_it_inexact():
