@@ -10,10 +10,11 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from canvas_pixels import background, pixels, synchronous_image
 from PyQt5.QtGui import QImage, QPainter
 
 import app.canvas.render_job as render_job
-from app.canvas.paint import BACKGROUND, paint_layers
+from app.canvas.paint import paint_layers
 from app.canvas.view import MapCanvas
 from layers.layer import VectorLayer
 from layers.project import Project
@@ -31,28 +32,27 @@ def _project() -> Project:
     return project
 
 
-@pytest.fixture
-def canvas(qtbot):
+def _shown(qtbot) -> MapCanvas:
+    """A shown 400 × 300 canvas with the two communities."""
     widget = MapCanvas()
     qtbot.addWidget(widget)
     widget.resize(400, 300)
     widget.show()
     qtbot.waitExposed(widget)
     widget.set_project(_project())
+    return widget
+
+
+@pytest.fixture
+def canvas(qtbot):
+    widget = _shown(qtbot)
     widget.set_view(X0 + 700, Y0 + 200, 5.0)  # 2 km wide: both communities and the gap
     assert widget.wait_rendered(30)
     return widget
 
 
-def _pixels(image: QImage) -> np.ndarray:
-    image = image.convertToFormat(QImage.Format_ARGB32)
-    ptr = image.constBits()
-    ptr.setsize(image.byteCount())
-    return np.frombuffer(ptr, np.uint8).reshape(image.height(), image.width(), 4)[..., :3].astype(int)
-
-
 def _is_background(rgb) -> bool:
-    return bool(np.abs(np.asarray(rgb) - [BACKGROUND.blue(), BACKGROUND.green(), BACKGROUND.red()]).max() <= 3)
+    return bool(np.abs(np.asarray(rgb) - background()).max() <= 3)
 
 
 def _painted_now(canvas) -> np.ndarray:
@@ -60,7 +60,7 @@ def _painted_now(canvas) -> np.ndarray:
     image = QImage(canvas.size(), QImage.Format_ARGB32_Premultiplied)
     image.fill(0)
     canvas.render(image)
-    return _pixels(image)
+    return pixels(image)
 
 
 def _at(pixels: np.ndarray, canvas, x: float, y: float):
@@ -81,15 +81,10 @@ def slow_render(monkeypatch):
 
 
 def test_the_finished_image_is_the_synchronous_painters(canvas):
-    reference = QImage(canvas.width(), canvas.height(), QImage.Format_ARGB32_Premultiplied)
-    reference.fill(BACKGROUND)
-    painter = QPainter(reference)
-    paint_layers(painter, canvas.project.layers, canvas.world_transform(), canvas.visible_extent(),
-                 canvas.metres_per_pixel, canvas._graphics_for, canvas.font())
-    painter.end()
-    ours = _pixels(canvas.render_now())
-    assert ours.shape == _pixels(reference).shape
-    assert (np.abs(ours - _pixels(reference)).max(axis=2) > 0).mean() < 0.001
+    reference = synchronous_image(canvas)
+    ours = pixels(canvas.render_now())
+    assert ours.shape == pixels(reference).shape
+    assert (np.abs(ours - pixels(reference)).max(axis=2) > 0).mean() < 0.001
     assert not _is_background(_at(ours, canvas, X0 + 200, Y0 + 200))  # inside a community
     assert _is_background(_at(ours, canvas, X0 + 700, Y0 + 200))  # in the gap
 
@@ -140,7 +135,7 @@ def test_a_data_change_cancels_the_job_drawing_the_old_data(canvas, slow_render,
     layer.visible = False
     qtbot.waitUntil(lambda: job.cancelled, timeout=5_000)
     assert canvas.wait_rendered(30)
-    assert _is_background(_at(_pixels(canvas.render_now()), canvas, X0 + 200, Y0 + 200))
+    assert _is_background(_at(pixels(canvas.render_now()), canvas, X0 + 200, Y0 + 200))
 
 
 def test_graphics_are_built_by_the_job_and_kept_unless_the_data_changed(qtbot, monkeypatch):
@@ -156,12 +151,7 @@ def test_graphics_are_built_by_the_job_and_kept_unless_the_data_changed(qtbot, m
         return original(*args, **kwargs)
 
     monkeypatch.setattr(render_job, "build_graphics", recording)
-    widget = MapCanvas()
-    qtbot.addWidget(widget)
-    widget.resize(400, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_project(_project())
+    widget = _shown(qtbot)
     layer = widget.project.layers[0]
     assert widget.wait_rendered(30)
     assert threads and all(t is not threading.main_thread() for t in threads)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import shapely
 import shapely.affinity
+from canvas_pixels import background, pixels, synchronous_image
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 
@@ -30,16 +31,8 @@ def guixi() -> Project:
     return project
 
 
-def _pixels(image: QImage) -> np.ndarray:
-    image = image.convertToFormat(QImage.Format_ARGB32)
-    ptr = image.constBits()
-    ptr.setsize(image.byteCount())
-    return np.frombuffer(ptr, np.uint8).reshape(image.height(), image.width(), 4)[..., :3].astype(int)
-
-
-def _ink(pixels: np.ndarray) -> float:
-    back = np.array([BACKGROUND.blue(), BACKGROUND.green(), BACKGROUND.red()])
-    return float(np.abs(pixels - back).sum())
+def _ink(rgb: np.ndarray) -> float:
+    return float(np.abs(rgb - background()).sum())
 
 
 def _draw(layers, graphics_for, centre, mpp, size=(800, 600)) -> np.ndarray:
@@ -54,7 +47,7 @@ def _draw(layers, graphics_for, centre, mpp, size=(800, 600)) -> np.ndarray:
     painter = QPainter(image)
     paint_layers(painter, layers, world, extent, mpp, graphics_for, _font())
     painter.end()
-    return _pixels(image)
+    return pixels(image)
 
 
 def _same_map(ours: np.ndarray, reference: np.ndarray) -> bool:
@@ -130,7 +123,7 @@ def test_dashes_run_on_across_the_pieces_of_a_long_outline(qapp):
             painter.setPen(pen)
             painter.drawPath(c.path)
         painter.end()
-        return _pixels(out)
+        return pixels(out)
 
     reference = image([chunk])
     on = image(pieces)
@@ -208,13 +201,7 @@ def drawn_extents(monkeypatch):
 
 
 def _synchronous(canvas) -> np.ndarray:
-    image = QImage(canvas.width(), canvas.height(), QImage.Format_RGB32)
-    image.fill(BACKGROUND)
-    painter = QPainter(image)
-    paint_layers(painter, canvas.project.layers, canvas.world_transform(), canvas.visible_extent(),
-                 canvas.metres_per_pixel, canvas._graphics_for, canvas.font())
-    painter.end()
-    return _pixels(image)
+    return pixels(synchronous_image(canvas))
 
 
 def test_a_pan_draws_only_the_new_strip_and_shows_the_same_map(canvas, drawn_extents):
@@ -227,7 +214,7 @@ def test_a_pan_draws_only_the_new_strip_and_shows_the_same_map(canvas, drawn_ext
     assert (x1 - x0) == pytest.approx(view[2] - view[0] + 2 * mpp)  # the top strip is full width
     assert (y1 - y0) == pytest.approx(view[3] - view[1] + 2 * mpp)  # the right strip full height
     assert canvas.last_render.copied  # and it copied the kept image
-    ours, reference = _pixels(canvas.render_now()), _synchronous(canvas)
+    ours, reference = pixels(canvas.render_now()), _synchronous(canvas)
     assert _ink(reference) > 0
     assert _same_map(ours, reference)
 
@@ -238,7 +225,7 @@ def test_a_pan_along_one_axis_draws_a_strip_of_that_width(canvas, drawn_extents)
     assert canvas.wait_rendered(60)
     (x0, y0, x1, y1), = drawn_extents
     assert (x1 - x0) / mpp == pytest.approx(50 + 2)
-    ours, reference = _pixels(canvas.render_now()), _synchronous(canvas)
+    ours, reference = pixels(canvas.render_now()), _synchronous(canvas)
     assert _same_map(ours, reference)
 
 
@@ -263,13 +250,13 @@ def test_a_new_scale_a_data_change_or_a_hidden_layer_draws_the_whole_view(canvas
         canvas.pan_pixels(10, 0)
         assert canvas.wait_rendered(60)
         assert not canvas.last_render.copied
-        ours, reference = _pixels(canvas.render_now()), _synchronous(canvas)
+        ours, reference = pixels(canvas.render_now()), _synchronous(canvas)
         assert _same_map(ours, reference)
         layer.visible = False
         canvas.pan_pixels(10, 0)
         assert canvas.wait_rendered(60)
         assert not canvas.last_render.copied
-        assert _ink(_pixels(canvas.render_now())) == 0
+        assert _ink(pixels(canvas.render_now())) == 0
     finally:
         layer.visible = True
         guixi.undo.undo()
@@ -290,7 +277,7 @@ def test_views_off_the_pixel_grid_are_drawn_whole(canvas, drawn_extents):
     canvas.set_view(cx + 0.37 * canvas.metres_per_pixel, cy, canvas.metres_per_pixel)
     assert canvas.wait_rendered(60)
     assert not canvas.last_render.copied
-    ours, reference = _pixels(canvas.render_now()), _synchronous(canvas)
+    ours, reference = pixels(canvas.render_now()), _synchronous(canvas)
     assert _same_map(ours, reference)
 
 
@@ -315,9 +302,9 @@ def test_labels_are_placed_for_each_view_over_the_copied_map(qtbot):
     widget.pan_pixels(-40, 0)
     assert widget.wait_rendered(30)
     assert widget.last_render.copied
-    ours = _pixels(widget.render_now())
+    ours = pixels(widget.render_now())
     # the kept image has no labels: the one shown differs from it where the labels are
-    kept = _pixels(widget._kept.kept[0].image)
+    kept = pixels(widget._kept.kept[0].image)
     assert (np.abs(ours - kept).max(axis=2) > 8).mean() > 0.001
     # the same view drawn whole by a job (text drawn in the same worker thread: Qt's glyphs
     # drawn on the GUI thread came out a few levels apart once other tests had run)
@@ -325,7 +312,7 @@ def test_labels_are_placed_for_each_view_over_the_copied_map(qtbot):
     widget._image_key = None
     assert widget.wait_rendered(30)
     assert not widget.last_render.copied
-    assert _same_map(ours, _pixels(widget.render_now()))
+    assert _same_map(ours, pixels(widget.render_now()))
 
 
 def test_no_reuse_where_a_pixel_ratio_or_a_basemap_would_make_it_inexact():
@@ -369,7 +356,7 @@ def test_one_pixel_dashes_after_a_pan_are_where_a_whole_redraw_puts_them(qtbot):
     widget.pan_pixels(-60, 17)
     assert widget.wait_rendered(30)
     assert widget.last_render.copied
-    ours, reference = _pixels(widget.render_now()), _synchronous(widget)
+    ours, reference = pixels(widget.render_now()), _synchronous(widget)
     assert _ink(reference) > 0
     assert _same_map(ours, reference)
 
@@ -412,7 +399,7 @@ def test_a_whole_redraw_on_two_threads_is_the_one_threads_picture(qtbot, monkeyp
     widget.zoom_by(1.25)
     assert widget.wait_rendered(60)
     assert calls == [False, True]
-    ours, reference = _pixels(widget.render_now()), _synchronous(widget)
+    ours, reference = pixels(widget.render_now()), _synchronous(widget)
     assert _ink(reference) > 0
     d = np.abs(ours - reference).max(axis=2)
     assert d.max() <= 3  # compositing rounds translucent fills by a level or two
