@@ -9,18 +9,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import shapely
 from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QTransform
 
 from app.canvas.gil_free import draw_image_at_origin, draw_path
-from app.canvas.paths import Chunk, LayerGraphics, geometry_path, path_from_arrays, raster_transform
+from app.canvas.paths import Chunk, LayerGraphics, path_from_arrays, raster_transform
 from app.canvas.tiles import TileGraphics
 
 BACKGROUND = QColor("#fbfaf7")
 LABEL_MAX_MPP = 3.0  # labels only when one pixel shows less than this many metres
-HIGHLIGHT = QColor("#ffd400")
-HIGHLIGHT_FILL = QColor(255, 212, 0, 70)
 DASHES = {"solid": Qt.SolidLine, "dash": Qt.DashLine, "dot": Qt.DotLine}
 #: on screen, zoomed out past this many metres a pixel, polygon outlines of 1–1.5 px are
 #: drawn 1 px wide: Qt strokes a 1-px cosmetic pen on a fast path and anything wider through
@@ -327,79 +324,3 @@ def draw_north_arrow(painter: QPainter, width: float, base_font: QFont) -> None:
     font.setBold(True)
     painter.setFont(font)
     painter.drawText(QRectF(cx - 12, top + 31, 24, 18), Qt.AlignCenter, "N")
-
-
-def selection_graphics(geometries) -> tuple:
-    """What the selection highlight draws: a world path of rings/lines and point xy."""
-    geoms = np.asarray(geometries, dtype=object)
-    points = shapely.get_coordinates(geoms[shapely.get_type_id(geoms) == 0])
-    return geometry_path(geoms), points
-
-
-def draw_selection(painter: QPainter, graphics: tuple, world: QTransform) -> None:
-    """Selected features: a thick yellow outline and a light fill; rings around points."""
-    outline, points = graphics
-    painter.save()
-    painter.setTransform(world)
-    pen = QPen(HIGHLIGHT, 3.0)
-    pen.setCosmetic(True)
-    painter.setPen(pen)
-    painter.setBrush(HIGHLIGHT_FILL)
-    painter.drawPath(outline)
-    painter.resetTransform()
-    painter.setBrush(Qt.NoBrush)
-    for x, y in points:
-        painter.drawEllipse(world.map(QPointF(x, y)), 7, 7)
-    painter.restore()
-
-
-def line_overlay(geometries, colour: str, width: float = 1.6):
-    """A canvas overlay drawing lines (world coordinates) with a cosmetic pen and nodes."""
-    path = geometry_path(geometries)
-    coords = shapely.get_coordinates(shapely.boundary(np.asarray(geometries, dtype=object)))
-    colour_q = QColor(colour)
-
-    def draw(painter: QPainter, world: QTransform) -> None:
-        painter.setTransform(world)
-        pen = QPen(colour_q, width)
-        pen.setCosmetic(True)
-        painter.setPen(pen)
-        painter.setBrush(Qt.NoBrush)
-        painter.drawPath(path)
-        painter.resetTransform()
-        painter.setBrush(colour_q)
-        for x, y in coords:
-            painter.drawEllipse(world.map(QPointF(x, y)), 2.5, 2.5)
-
-    return draw
-
-
-def highlight_overlay(geometries, colour: str = "#ffd700", width: float = 4.0):
-    """A canvas overlay that outlines features (polygons and lines with a wide cosmetic pen
-    under a thin dark one, points as rings), so what identify found stands out."""
-    geometries = [g for g in geometries if g is not None and not g.is_empty]
-    points = [g for g in geometries if g.geom_type in ("Point", "MultiPoint")]
-    others = [g for g in geometries if g.geom_type not in ("Point", "MultiPoint")]
-    path = geometry_path(np.asarray(others, dtype=object)) if others else None
-    coords = shapely.get_coordinates(np.asarray(points, dtype=object)) if points else []
-    glow, edge = QColor(colour), QColor("#1a1a1a")
-
-    def draw(painter: QPainter, world: QTransform) -> None:
-        if path is not None:
-            painter.setTransform(world)
-            painter.setBrush(Qt.NoBrush)
-            for pen_colour, pen_width in ((glow, width), (edge, 1.2)):
-                pen = QPen(pen_colour, pen_width)
-                pen.setCosmetic(True)
-                painter.setPen(pen)
-                painter.drawPath(path)
-            painter.resetTransform()
-        painter.setBrush(Qt.NoBrush)
-        for x, y in coords:
-            centre = world.map(QPointF(x, y))
-            painter.setPen(QPen(glow, width))
-            painter.drawEllipse(centre, 9.0, 9.0)
-            painter.setPen(QPen(edge, 1.2))
-            painter.drawEllipse(centre, 9.0, 9.0)
-
-    return draw

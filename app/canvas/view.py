@@ -20,14 +20,13 @@ from PyQt5.QtGui import QImage, QPainter, QTransform
 from PyQt5.QtWidgets import QWidget
 
 from app.canvas.input import CanvasInput
+from app.canvas.overlays import draw_selection, selection_graphics
 from app.canvas.paint import (  # noqa: F401 (re-exported for the map sheet and tests)
     BACKGROUND,
     draw_north_arrow,
     draw_scale_bar,
-    draw_selection,
     nice_length,
     paint_layers,
-    selection_graphics,
 )
 from app.canvas.paths import build_graphics, raster_image
 from app.canvas.render_job import GraphicsRecipe, RenderScheduler, RenderView

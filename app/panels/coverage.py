@@ -337,7 +337,7 @@ class CoveragePanel(Panel):
 
     def _highlight(self, fid: int) -> None:
         """Outline the gap's community on the map (the identify highlight)."""
-        from app.canvas.paint import highlight_overlay
+        from app.canvas.overlays import highlight_overlay
 
         layer = next(iter(self.project.layers_of_kind("communities")), None)
         geoms = [layer.gdf.geometry.loc[fid]] if layer is not None and fid in layer.gdf.index else []

@@ -325,7 +325,7 @@ class PrecinctPanel(Panel):
         if not self.show_adjacency.isChecked() or self.adjacency is None:
             self.canvas.set_overlay("adjacency", None)
             return
-        from app.canvas.paint import line_overlay
+        from app.canvas.overlays import line_overlay
 
         lines = self.adjacency.lines(communities_layer(self.project).gdf)
         self.canvas.set_overlay("adjacency", line_overlay(lines.geometry.to_numpy(), "#2166ac"))

@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
 
     def show_identified(self, hits: list) -> None:
         """List what identify found and outline it on the map (cleared by the next click)."""
-        from app.canvas.paint import highlight_overlay
+        from app.canvas.overlays import highlight_overlay
 
         self.identify_dock.show_hits(hits)
         geometries = [layer.gdf.geometry.loc[fid] for layer, fid in hits
