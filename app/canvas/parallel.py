@@ -16,6 +16,7 @@ timed yet, or a Qt whose drawing holds the lock is drawn on one thread.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -77,17 +78,12 @@ def split_at(costs: list[float]) -> int:
     return at
 
 
-class _Part:
-    """Part of a layer's drawing (a layer snapshot's look-alike): a run of its outline or line
-    chunks, in the layer's own order, so that two threads can share one heavy layer."""
-
-    def __init__(self, layer, graphics) -> None:
-        self.id, self.name, self.visible = None, layer.name, True  # id None: not timed
-        self.opacity, self.transform, self.graphics = layer.opacity, layer.transform, graphics
-        self._bounds = layer.bounds()
-
-    def bounds(self):
-        return self._bounds
+def _part(layer, graphics):
+    """Part of a layer's drawing: a copy of its snapshot with some of its chunks, in the
+    layer's own order, so that two threads can share one heavy layer (id None: not timed)."""
+    part = copy.copy(layer)
+    part.id, part.graphics = None, graphics
+    return part
 
 
 def halves(layer) -> list:
@@ -110,7 +106,7 @@ def halves(layer) -> list:
         lower = {**none, "polygons": g.polygons, "polygon_bounds": g.polygon_bounds,
                  "outlines": g.outlines, "lines": chunks[:h]}
         upper = {**none, "lines": chunks[h:], "points": g.points}
-    return [_Part(layer, dataclasses.replace(g, **lower)), _Part(layer, dataclasses.replace(g, **upper))]
+    return [_part(layer, dataclasses.replace(g, **lower)), _part(layer, dataclasses.replace(g, **upper))]
 
 
 def paint_whole(base: QImage, layers, world, extent, mpp: float, font, stop=None) -> bool:
