@@ -24,6 +24,8 @@ import itertools
 from PyQt5.QtCore import QPoint, QRect
 from PyQt5.QtGui import QImage, QPainter, QRegion
 
+from app.canvas.tiles import TileGraphics
+
 #: images kept (each 1600 × 1000 × 4 bytes = 6.4 MB on a large canvas): the last views seen
 KEEP = 4
 #: a new view that shows more than this share of fresh pixels is drawn whole
@@ -38,8 +40,6 @@ _STAMPS = itertools.count(1)
 
 def stamp(graphics) -> int | None:
     """The graphics' stamp (given on first sight), or None when they cannot be reused."""
-    from app.canvas.tiles import TileGraphics
-
     if graphics is None or isinstance(graphics, TileGraphics):
         return None
     value = getattr(graphics, "_reuse_stamp", None)
