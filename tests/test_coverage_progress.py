@@ -18,12 +18,18 @@ def test_progress_steps_through_the_service_areas():
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0  # never goes back
     areas = [(f, t) for f, t in seen if t.startswith("service areas:")]
-    assert len(areas) == 9  # 3 services × 3 levels, each announced
-    assert areas[0][0] <= 0.35 and areas[-1][0] < 0.9  # most of the bar is theirs
-    # weighted by distance: the step after a 1,000 m area is the largest of its service
-    steps = [b[0] - a[0] for a, b in zip(areas, areas[1:])]
-    assert steps[2] > steps[0] and steps[2] > steps[1]
-    assert "elder care, 300 m" in areas[0][1]
+    assert len(areas) == 9  # 3 services × 3 levels, each announced once
+    assert len({t for _, t in areas}) == 9
+    assert areas[0][0] <= 0.35 and areas[-1][0] < 1.0  # most of the bar is theirs
+    # the farthest first (the threads then end together): the 1,000 m areas start the run
+    assert all(", 1000 m" in t for _, t in areas[:3]), [t for _, t in areas]
+    # weighted by distance: as an area starts, the bar stands at the distances of the areas
+    # finished (a sum of 300s, 500s and 1000s, at most three of each) over their total
+    start, end = areas[0][0], 0.99
+    sums = {300 * a + 500 * b + 1000 * c for a in range(4) for b in range(4) for c in range(4)}
+    for f, t in areas:
+        finished = (f - start) / (end - start) * 5400.0
+        assert min(abs(finished - s) for s in sums) < 1e-6, (f, t, finished)
 
 
 def test_cancel_between_service_areas():
