@@ -13,6 +13,7 @@ from PyQt5.QtCore import QPointF, QRectF, Qt
 from PyQt5.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QTransform
 
 from app.canvas.gil_free import draw_image_at_origin, draw_path
+from app.canvas.lod import FROM_MPP
 from app.canvas.paths import Chunk, LayerGraphics, path_from_arrays, raster_transform
 from app.canvas.tiles import TileGraphics
 
@@ -23,7 +24,7 @@ DASHES = {"solid": Qt.SolidLine, "dash": Qt.DashLine, "dot": Qt.DotLine}
 #: drawn 1 px wide: Qt strokes a 1-px cosmetic pen on a fast path and anything wider through
 #: its general stroker (the city's service-area outlines at full extent: 1.3 s at 1.4 px,
 #: 0.18 s at 1 px); a printed sheet keeps its widths
-THIN_OUTLINES_FROM_MPP = 4.0
+THIN_OUTLINES_FROM_MPP = FROM_MPP
 
 
 def nice_length(metres: float) -> float:
@@ -78,7 +79,8 @@ def paint_layers(painter: QPainter, layers, world: QTransform, view, mpp: float,
         elif isinstance(graphics, TileGraphics):
             graphics.draw(painter, world, view)
         else:
-            _draw_vector(painter, graphics, world, view, mpp, pen_scale, device_paths, stop)
+            _draw_vector(painter, graphics, world, view, mpp, pen_scale, device_paths, stop,
+                         getattr(layer, "lod", None))
             if graphics.label_xy is not None:
                 labelled.append(graphics)
     painter.setOpacity(1.0)
@@ -108,13 +110,15 @@ def paint_labels(painter: QPainter, layers, world: QTransform, view, mpp: float,
 
 
 def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, mpp: float,
-                 k: float, device: bool = False, stop=None) -> None:
+                 k: float, device: bool = False, stop=None, lod: int | None = None) -> None:
     """Fills first (in chunks), then outlines (merged chunks) with mitre joins, which Qt
     strokes about twice as fast as round ones and which differ by under a pixel at these
     widths; pens of at most 1 px also take Qt's fast cosmetic stroker (see the styles).
     ``device``: world paths mapped to device coordinates, plain pens (vector output); a
     translucent pen (or layer) strokes in its colour over the map background, opaque,
-    because Qt's PDF writer turns a translucent stroke into the outline of every segment."""
+    because Qt's PDF writer turns a translucent stroke into the outline of every segment.
+    ``lod``: the scale band whose outlines with fewer points to draw (zoomed out on screen,
+    :mod:`app.canvas.lod`), or None for the outlines as built."""
     pad = (g.marker_size + 8) * k * mpp  # markers and wide strokes reach past bounds
     view = (view[0] - pad, view[1] - pad, view[2] + pad, view[3] + pad)
     opacity = painter.opacity()
@@ -138,6 +142,7 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
     screen_mpp = mpp * k  # metres per screen-sized pixel (a printed sheet draws k× finer)
     zoomed_out = not device and k == 1.0 and screen_mpp >= THIN_OUTLINES_FROM_MPP
     stopped = stop if stop is not None else _never
+    lod_on = zoomed_out and lod is not None
     for i in _visible(g.polygon_bounds, view):
         chunk = g.polygons[i]
         if chunk.max_mpp < screen_mpp or chunk.fill.alpha() == 0:
@@ -158,19 +163,24 @@ def _draw_vector(painter: QPainter, g: LayerGraphics, world: QTransform, view, m
         # Qt's PDF writer judges a new pen before a new opacity given with it: draw
         # nothing once so that the opacity of 1 is in force when the first pen comes
         painter.drawRect(QRectF())
-    for chunk in g.outlines:
+    for chunk in (g.lod.get(lod, g.outlines) if lod_on else g.outlines):
         if stopped():
             return
         if chunk.width > 0 and chunk.max_mpp >= screen_mpp and _overlaps(chunk.bounds, view):
             width = chunk.width * k
             if zoomed_out and 1.0 < width <= 1.5:
                 width = 1.0  # Qt's 1-px path (see THIN_OUTLINES_FROM_MPP)
+            if zoomed_out and dash != Qt.SolidLine:
+                # a 1-px dash zoomed out is drawn on whole pixels: antialiased, Qt shades
+                # each pixel it passes (the city's service areas 69 → 20 ms at full extent)
+                painter.setRenderHint(QPainter.Antialiasing, width > 1.0)
             pen = QPen(ink(chunk.stroke), width, dash, Qt.SquareCap, Qt.MiterJoin)
             pen.setCosmetic(not device)
             if chunk.dash_start_m and dash != Qt.SolidLine:  # a piece of a longer ring
                 pen.setDashOffset(chunk.dash_start_m * abs(world.m11()) / max(width, 1.0))
             painter.setPen(pen)
             draw_path(painter, shape(chunk.path))
+    painter.setRenderHint(QPainter.Antialiasing, True)
     for chunk in g.lines:
         if chunk.max_mpp < screen_mpp or not _overlaps(chunk.bounds, view):
             continue

@@ -98,13 +98,17 @@ def halves(layer) -> list:
         return [layer]
     h = len(chunks) // 2
     none = {"polygons": [], "polygon_bounds": np.empty((0, 4)), "outlines": [], "lines": [],
-            "points": [], "label_xy": None}
+            "points": [], "label_xy": None, "lod": {}}
     if name == "outlines":  # fills and the first outlines | the other outlines, lines, points
-        lower = {**none, "polygons": g.polygons, "polygon_bounds": g.polygon_bounds, "outlines": chunks[:h]}
-        upper = {**none, "outlines": chunks[h:], "lines": g.lines, "points": g.points}
+        # (and so for each scale band's outlines with fewer points: app.canvas.lod)
+        lods = list(g.lod.items())
+        lower = {**none, "polygons": g.polygons, "polygon_bounds": g.polygon_bounds, "outlines": chunks[:h],
+                 "lod": {b: c[:len(c) // 2] for b, c in lods}}
+        upper = {**none, "outlines": chunks[h:], "lines": g.lines, "points": g.points,
+                 "lod": {b: c[len(c) // 2:] for b, c in lods}}
     else:  # fills, outlines and the first lines | the other lines, points
         lower = {**none, "polygons": g.polygons, "polygon_bounds": g.polygon_bounds,
-                 "outlines": g.outlines, "lines": chunks[:h]}
+                 "outlines": g.outlines, "lod": g.lod, "lines": chunks[:h]}
         upper = {**none, "lines": chunks[h:], "points": g.points}
     return [_part(layer, dataclasses.replace(g, **lower)), _part(layer, dataclasses.replace(g, **upper))]
 

@@ -160,6 +160,10 @@ class LayerGraphics:
     marker_size: float = 7.0
     label_xy: np.ndarray | None = None
     label_text: np.ndarray | None = None
+    #: zoomed out: the outlines with fewer points, by scale band (:mod:`app.canvas.lod`)
+    lod: dict = field(default_factory=dict, compare=False, repr=False)
+    lod_points: int = field(default=-1, compare=False, repr=False)  # counted when first asked
+    lod_source: tuple | None = field(default=None, compare=False, repr=False)  # their points
 
 
 def build_graphics(gdf, resolved, chunk: int = CHUNK) -> LayerGraphics:

@@ -36,6 +36,7 @@ from PyQt5.QtCore import QObject, QPointF, QRunnable, QThreadPool
 from PyQt5.QtCore import pyqtSignal as Signal
 from PyQt5.QtGui import QFont, QImage, QPainter, QTransform
 
+from app.canvas.lod import outlines_band, simplify_outlines
 from app.canvas.paint import BACKGROUND, LABEL_MAX_MPP, paint_labels, paint_layers
 from app.canvas.parallel import paint_whole
 from app.canvas.paths import build_graphics
@@ -95,9 +96,10 @@ class GraphicsRecipe:
 class LayerSnapshot:
     """One layer as a render job sees it: read-only values taken on the GUI thread."""
 
-    __slots__ = ("id", "name", "visible", "opacity", "transform", "graphics", "_bounds")
+    __slots__ = ("id", "name", "visible", "opacity", "transform", "graphics", "_bounds", "lod")
 
-    def __init__(self, layer, graphics) -> None:
+    def __init__(self, layer, graphics, lod: int | None = None) -> None:
+        self.lod = lod  # the scale band whose simpler paths to draw (app.canvas.lod), or None
         self.id, self.name = layer.id, layer.name
         self.visible, self.opacity = True, float(layer.opacity)
         self.transform = getattr(layer, "transform", None)  # rasters: pixel → world
@@ -250,6 +252,9 @@ class RenderJob(QRunnable):
                     if graphics is None:
                         graphics = self.shared[key] = layer.graphics.build()
                     layer.graphics = self.built[layer.id] = graphics
+                    layer.lod = outlines_band(graphics, self.view.mpp, self.view.ratio)
+                if layer.lod is not None and not self.cancelled:  # made once a band
+                    simplify_outlines(layer.graphics, layer.lod)
             if not self.cancelled:
                 self.signature = signature(self.layers)
                 self.copied = len(self.sources)
@@ -293,7 +298,8 @@ class RenderScheduler:
                 graphics = self._graphics_for(layer, defer=True)
                 if isinstance(graphics, TileGraphics):  # fetched here, drawn by the job
                     graphics = graphics.prepared(view.world(), view.extent(), view.ratio)
-                out.append(LayerSnapshot(layer, graphics))
+                # zoomed out, a heavy layer's outlines with fewer points (app.canvas.lod)
+                out.append(LayerSnapshot(layer, graphics, outlines_band(graphics, view.mpp, view.ratio)))
         return out
 
     def _start_render(self) -> RenderJob:

@@ -2,7 +2,8 @@
 
 Web maps cut the map into tiles; a desktop canvas that draws its whole view at once can do
 the same with the images it already has. A finished render keeps its image without labels
-(the *base*), its view and the *signature* of what it drew: each layer's id, opacity and the
+(the *base*), its view and the *signature* of what it drew: each layer's id, opacity, the
+scale band of the simpler paths it was drawn with (:mod:`app.canvas.lod`) and the
 stamp of the graphics it was drawn from (graphics are never changed in place: a data or style
 change builds new ones with a new stamp, a hidden layer leaves the list, a moved one changes
 its order). A new view at the same scale and pixel ratio whose pixels fall on whole device
@@ -59,7 +60,7 @@ def signature(layers) -> tuple | None:
         s = stamp(layer.graphics)
         if s is None:
             return None
-        out.append((layer.id, s, layer.opacity))
+        out.append((layer.id, s, layer.opacity, getattr(layer, "lod", None)))
     return tuple(out)
 
 
