@@ -20,7 +20,9 @@ def test_committed_sample_matches_the_generator():
     for a, b in zip(committed.layers, fresh.layers):
         assert a.kind == b.kind and a.style == b.style
         if a.layer_type == "vector":
-            assert_geodataframe_equal(a.gdf, b.gdf, check_dtype=True)
+            # to half a micrometre: GEOS releases differ in the last bits of the points an
+            # overlay computes (GEOS 3.14 moved a parcel corner by ~1e-9 m, 1.8e-8 m² of area)
+            assert_geodataframe_equal(a.gdf, b.gdf, check_dtype=True, check_less_precise=True)
         elif a.layer_type == "table":
             pd.testing.assert_frame_equal(a.df, b.df, check_dtype=True)
         else:
