@@ -307,6 +307,8 @@ class Standards:
         if not shape_ok:
             raise _table_error("-", "-", "-", "overrides must be {table: {key: {column: value}}}",
                                   "覆盖值须为 {表: {键: {列: 值}}}", T("fix the project file", "请改正项目文件"))
+        if not overrides and not sources:  # nothing to apply: the same read-only tables
+            return self
         frames = dict(self._frames)
         done = set(self._overridden)
         for name, rows in overrides.items():
