@@ -41,6 +41,9 @@ _PATH_ELEMENT = np.dtype([("type", ">i4"), ("x", ">f8"), ("y", ">f8")])
 #: round join does, so the ink is the same: the city's 53,000 arterial and secondary
 #: segments at full extent took 285 ms as they were, ~60 ms as 5,900 runs
 RUN_STRAIGHT_M = 0.001
+#: geometries per call of the shapely functions that hold Python's lock while they make
+#: objects (~6 ms a batch on the city's streets: the GUI thread gets its turn in between)
+GIL_BATCH = 5_000
 
 
 def path_from_arrays(xy: np.ndarray, starts: np.ndarray, winding: bool = True) -> QPainterPath:
@@ -90,8 +93,13 @@ def _style_groups(resolved, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     width = np.round(resolved.stroke_width[rows] * 100).astype(np.int64)
     limit = _max_mpp(resolved)[rows]
     shown = np.where(np.isfinite(limit), np.round(limit * 1000), -1).astype(np.int64)
-    keys = np.column_stack([fill, stroke, width, shown])
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    # one number per row from each column's rank (1-D sorts of numbers; a row-wise unique of
+    # the four columns sorted records holding Python's lock, ~40 ms on the city's streets)
+    code = np.zeros(len(rows), dtype=np.int64)
+    for column in (fill, stroke, width, shown):
+        values, rank = np.unique(column, return_inverse=True)
+        code = np.unique(code * len(values) + rank.ravel(), return_inverse=True)[1].ravel()
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
     return inverse.ravel(), rows[first]
 
 
@@ -229,11 +237,20 @@ def _solid_runs(geoms: np.ndarray, rows: np.ndarray, resolved) -> tuple[np.ndarr
     groups, first = _style_groups(resolved, rows)
     out_geoms, out_rows = [], []
     for g, row in enumerate(first):
-        runs = merge_runs(shapely.get_parts(geoms[groups == g]))
+        runs = merge_runs(parts_of(geoms[groups == g]))
         runs = shapely.simplify(runs, RUN_STRAIGHT_M, preserve_topology=False)
         out_geoms.append(runs)
         out_rows.append(np.full(len(runs), row))
     return np.concatenate(out_geoms), np.concatenate(out_rows)
+
+
+def parts_of(geoms: np.ndarray, batch: int = GIL_BATCH) -> np.ndarray:
+    """``shapely.get_parts`` in batches: it makes a Python object per part holding Python's
+    lock (the city's 100,000 streets in one call held it 118 ms, a frozen window while a
+    render job built them), so it lets go between batches."""
+    if len(geoms) <= batch:
+        return shapely.get_parts(geoms)
+    return np.concatenate([shapely.get_parts(geoms[i:i + batch]) for i in range(0, len(geoms), batch)])
 
 
 def _merged_outlines(chunks: list[Chunk]) -> list[Chunk]:
