@@ -25,17 +25,24 @@ def draw_selection(painter: QPainter, graphics: tuple, world: QTransform) -> Non
     """Selected features: a thick yellow outline and a light fill; rings around points."""
     outline, points = graphics
     painter.save()
-    painter.setTransform(world)
-    pen = QPen(HIGHLIGHT, 3.0)
-    pen.setCosmetic(True)
-    painter.setPen(pen)
-    painter.setBrush(HIGHLIGHT_FILL)
-    painter.drawPath(outline)
-    painter.resetTransform()
+    _stroke(painter, world, outline, HIGHLIGHT, 3.0, HIGHLIGHT_FILL)
     painter.setBrush(Qt.NoBrush)
     for x, y in points:
         painter.drawEllipse(world.map(QPointF(x, y)), 7, 7)
     painter.restore()
+
+
+def _stroke(painter: QPainter, world: QTransform, path, colour: QColor, width: float,
+            brush=Qt.NoBrush) -> None:
+    """A world path drawn with a cosmetic pen (``width`` screen pixels at every zoom); the
+    pen stays set, the transform goes back to the device's."""
+    painter.setTransform(world)
+    pen = QPen(colour, width)
+    pen.setCosmetic(True)
+    painter.setPen(pen)
+    painter.setBrush(brush)
+    painter.drawPath(path)
+    painter.resetTransform()
 
 
 def line_overlay(geometries, colour: str, width: float = 1.6):
@@ -45,13 +52,7 @@ def line_overlay(geometries, colour: str, width: float = 1.6):
     colour_q = QColor(colour)
 
     def draw(painter: QPainter, world: QTransform) -> None:
-        painter.setTransform(world)
-        pen = QPen(colour_q, width)
-        pen.setCosmetic(True)
-        painter.setPen(pen)
-        painter.setBrush(Qt.NoBrush)
-        painter.drawPath(path)
-        painter.resetTransform()
+        _stroke(painter, world, path, colour_q, width)
         painter.setBrush(colour_q)
         for x, y in coords:
             painter.drawEllipse(world.map(QPointF(x, y)), 2.5, 2.5)
@@ -71,14 +72,8 @@ def highlight_overlay(geometries, colour: str = "#ffd700", width: float = 4.0):
 
     def draw(painter: QPainter, world: QTransform) -> None:
         if path is not None:
-            painter.setTransform(world)
-            painter.setBrush(Qt.NoBrush)
             for pen_colour, pen_width in ((glow, width), (edge, 1.2)):
-                pen = QPen(pen_colour, pen_width)
-                pen.setCosmetic(True)
-                painter.setPen(pen)
-                painter.drawPath(path)
-            painter.resetTransform()
+                _stroke(painter, world, path, pen_colour, pen_width)
         painter.setBrush(Qt.NoBrush)
         for x, y in coords:
             centre = world.map(QPointF(x, y))
