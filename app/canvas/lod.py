@@ -110,14 +110,13 @@ def simplify_outlines(graphics: LayerGraphics, band: int) -> list[Chunk]:
     # paths of about OUTLINE_VERTICES points (a ring is never cut), each of one style
     new_style = np.r_[True, ring_style[1:] != ring_style[:-1]]
     run = np.cumsum(new_style) - 1
-    before = np.cumsum(ring_size) - ring_size  # points before each ring ...
-    before -= before[np.flatnonzero(new_style)][run]  # ... in its style run
+    before = ring_start - ring_start[np.flatnonzero(new_style)][run]  # points before a ring in its style run
     group = run * (len(out) + 1) + before // OUTLINE_VERTICES
     cut = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     moves = np.zeros(len(out), dtype=bool)
     moves[ring_start] = True
     chunks: list[Chunk] = []
-    for g0, g1 in zip(cut, np.r_[cut[1:], len(ring_start)], strict=True):
+    for g0, g1 in zip(cut, np.r_[cut[1:], len(ring_start)], strict=True) if len(ring_start) else ():
         a = ring_start[g0]
         b = ring_start[g1] if g1 < len(ring_start) else len(out)
         part = out[a:b]

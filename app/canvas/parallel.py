@@ -26,6 +26,7 @@ import numpy as np
 from PyQt5.QtGui import QImage, QPainter
 
 from app.canvas.gil_free import draw_image_at_origin, releases_gil
+from app.canvas.lod import band_of
 from app.canvas.paint import paint_layers
 from app.canvas.paths import LayerGraphics
 
@@ -37,10 +38,6 @@ SPLIT_FROM_S = 0.04
 HEAVY_SHARE = 0.35
 _COSTS: dict[str, dict[int, float]] = {}  # layer id → {scale band: seconds}
 _EXTRA: ThreadPoolExecutor | None = None
-
-
-def _band(mpp: float) -> int:
-    return round(2.0 * math.log2(max(mpp, 1e-9)))
 
 
 def _cost(layer_id: str, band: int) -> float | None:
@@ -116,7 +113,7 @@ def halves(layer) -> list:
 def paint_whole(base: QImage, layers, world, extent, mpp: float, font, stop=None) -> bool:
     """Draw ``layers`` over ``base`` (the background already filled); True if two threads did."""
     global _EXTRA
-    band = _band(mpp)
+    band = band_of(mpp)
     costs = [_cost(layer.id, band) for layer in layers]
     if len(layers) < 1 or None in costs or sum(costs) < SPLIT_FROM_S or not releases_gil():
         _paint(base, layers, world, extent, mpp, font, stop, band)
